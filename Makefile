@@ -1,0 +1,40 @@
+# booking_events: PGXS build. `make && make install`, then `make installcheck`
+# against a running server. The CMake build produces the same module and the
+# unit tests; test/run-all.sh runs everything.
+
+EXTENSION = booking_events
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" booking_events.control)
+MODULE_big = booking_events
+DATA = sql/booking_events--$(EXTVERSION).sql
+PGFILEDESC = "booking_events - booking events to webhooks"
+
+CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
+PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
+OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+
+REGRESS = $(basename $(notdir $(sort $(wildcard sql/[0-9]*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=plpgsql
+TAP_TESTS = 1
+
+PG_CONFIG ?= pg_config
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -fno-omit-frame-pointer -Isrc
+# The server headers are system headers to us: their warnings are not ours.
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) -Isrc
+SHLIB_LINK = -lcurl -lstdc++
+
+# No LLVM bitcode for JIT inlining: the module's functions are not worth
+# inlining into queries, and it would need clang on every build machine.
+override with_llvm = no
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# prove_installcheck finds our Perl helpers too.
+PROVE_FLAGS += -I $(srcdir)/test/perl
+
+.PHONY: version-check
+# The C++ code reports the same version as the control file.
+version-check:
+	@grep -q '"$(EXTVERSION)"' src/pg/version.hpp || \
+	  { echo "src/pg/version.hpp does not say $(EXTVERSION)"; exit 1; }
+all: version-check

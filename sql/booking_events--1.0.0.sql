@@ -1,0 +1,163 @@
+-- booking_events 1.0.0
+\echo Use "CREATE EXTENSION booking_events" to load this file. \quit
+
+-- The outbox: one row per event, written in the transaction that caused it.
+-- WAL-logged on purpose: a crash loses nothing that was committed.
+CREATE TABLE webhook_outbox (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id uuid NOT NULL UNIQUE,
+    event_type text NOT NULL,
+    booking_id text,
+    payload jsonb NOT NULL,
+    status text NOT NULL DEFAULT 'pending'
+        CONSTRAINT webhook_outbox_status_check CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts int NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    delivered_at timestamptz,
+    last_http_status int,
+    last_error text,
+    -- retry_failed_webhooks() bookkeeping: how often an operator sent the
+    -- event back, and how many attempts it had then (the fresh budget of
+    -- max_attempts counts from there).
+    manual_retries int NOT NULL DEFAULT 0,
+    attempts_before_retry int NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE webhook_outbox IS 'booking_events: events waiting for, or done with, webhook delivery';
+
+-- The worker's claim: due pending events in order.
+CREATE INDEX webhook_outbox_due_idx ON webhook_outbox (next_attempt_at, id)
+    WHERE status = 'pending';
+-- Per-booking order: is an earlier event of this booking still pending?
+CREATE INDEX webhook_outbox_booking_pending_idx ON webhook_outbox (booking_id, id)
+    WHERE status = 'pending';
+-- retry_failed_webhooks() and cleanup without scanning delivered history.
+CREATE INDEX webhook_outbox_failed_idx ON webhook_outbox (id) WHERE status = 'failed';
+CREATE INDEX webhook_outbox_delivered_at_idx ON webhook_outbox (delivered_at)
+    WHERE status = 'delivered';
+
+-- The audit trail: one row per delivery attempt.
+CREATE TABLE webhook_logs (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id uuid NOT NULL,
+    event_type text NOT NULL,
+    attempt int NOT NULL,
+    status text NOT NULL CONSTRAINT webhook_logs_status_check CHECK (status IN ('success', 'failed')),
+    http_status int,
+    response_time_ms double precision,
+    error text,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE webhook_logs IS 'booking_events: one row per webhook delivery attempt';
+CREATE INDEX webhook_logs_event_idx ON webhook_logs (event_id, attempt);
+CREATE INDEX webhook_logs_created_at_idx ON webhook_logs (created_at);
+
+-- pg_dump keeps the queue and the audit trail.
+SELECT pg_catalog.pg_extension_config_dump('webhook_outbox', '');
+SELECT pg_catalog.pg_extension_config_dump('webhook_logs', '');
+SELECT pg_catalog.pg_extension_config_dump('webhook_outbox_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('webhook_logs_id_seq', '');
+
+CREATE VIEW webhook_stats AS
+SELECT o.total_events,
+       o.pending,
+       o.delivered,
+       o.failed,
+       l.total_attempts,
+       l.successful_attempts,
+       l.failed_attempts,
+       round(100.0 * l.successful_attempts / nullif(l.total_attempts, 0), 2) AS success_rate,
+       l.avg_response_ms,
+       l.p95_response_ms,
+       o.oldest_pending_at,
+       l.last_success_at,
+       l.last_failure_at
+FROM (SELECT count(*) AS total_events,
+             count(*) FILTER (WHERE status = 'pending') AS pending,
+             count(*) FILTER (WHERE status = 'delivered') AS delivered,
+             count(*) FILTER (WHERE status = 'failed') AS failed,
+             min(created_at) FILTER (WHERE status = 'pending') AS oldest_pending_at
+      FROM webhook_outbox) AS o,
+     (SELECT count(*) AS total_attempts,
+             count(*) FILTER (WHERE status = 'success') AS successful_attempts,
+             count(*) FILTER (WHERE status = 'failed') AS failed_attempts,
+             avg(response_time_ms) AS avg_response_ms,
+             percentile_cont(0.95) WITHIN GROUP (ORDER BY response_time_ms) AS p95_response_ms,
+             max(created_at) FILTER (WHERE status = 'success') AS last_success_at,
+             max(created_at) FILTER (WHERE status = 'failed') AS last_failure_at
+      FROM webhook_logs) AS l;
+
+CREATE FUNCTION trigger_booking_event_webhook() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'trigger_booking_event_webhook'
+    LANGUAGE C;
+COMMENT ON FUNCTION trigger_booking_event_webhook() IS
+    'Row trigger: writes an event for the row to webhook_outbox in the same transaction';
+
+-- Wakes the delivery worker when the calling transaction commits.
+CREATE FUNCTION booking_events_wake_worker() RETURNS void
+    AS 'MODULE_PATHNAME', 'booking_events_wake_worker'
+    LANGUAGE C STRICT;
+
+CREATE FUNCTION manually_trigger_webhook(table_name text, record_id text) RETURNS uuid
+    AS 'MODULE_PATHNAME', 'manually_trigger_webhook'
+    LANGUAGE C;
+COMMENT ON FUNCTION manually_trigger_webhook(text, text) IS
+    'Enqueues an event for the current row of a table, found by its single-column primary key';
+
+CREATE FUNCTION retry_failed_webhooks(max_retries int DEFAULT 3) RETURNS int
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+    requeued int;
+BEGIN
+    IF max_retries IS NULL OR max_retries < 0 THEN
+        RAISE EXCEPTION 'max_retries must be a non-negative integer, not %', coalesce(max_retries::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    UPDATE @extschema@.webhook_outbox
+       SET status = 'pending',
+           manual_retries = manual_retries + 1,
+           attempts_before_retry = attempts,
+           next_attempt_at = now()
+     WHERE status = 'failed'
+       AND manual_retries < max_retries;
+    GET DIAGNOSTICS requeued = ROW_COUNT;
+    IF requeued > 0 THEN
+        PERFORM @extschema@.booking_events_wake_worker();
+    END IF;
+    RETURN requeued;
+END;
+$$;
+COMMENT ON FUNCTION retry_failed_webhooks(int) IS
+    'Puts failed events that were manually retried fewer than max_retries times back to pending';
+
+CREATE FUNCTION cleanup_webhook_logs(retention_days int DEFAULT 30) RETURNS int
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+    cutoff timestamptz;
+    deleted int;
+BEGIN
+    IF retention_days IS NULL OR retention_days < 0 THEN
+        RAISE EXCEPTION 'retention_days must be a non-negative integer, not %', coalesce(retention_days::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    cutoff := now() - make_interval(days => retention_days);
+    DELETE FROM @extschema@.webhook_logs WHERE created_at < cutoff;
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    -- Only delivered events: pending and failed ones are work still owed.
+    DELETE FROM @extschema@.webhook_outbox WHERE status = 'delivered' AND delivered_at < cutoff;
+    RETURN deleted;
+END;
+$$;
+COMMENT ON FUNCTION cleanup_webhook_logs(int) IS
+    'Deletes webhook_logs rows and delivered events older than retention_days; returns log rows deleted';
+
+-- Administration is for roles the DBA grants it to, not for everyone.
+REVOKE ALL ON webhook_outbox, webhook_logs, webhook_stats FROM PUBLIC;
+REVOKE ALL ON FUNCTION booking_events_wake_worker() FROM PUBLIC;
+REVOKE ALL ON FUNCTION manually_trigger_webhook(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION retry_failed_webhooks(int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cleanup_webhook_logs(int) FROM PUBLIC;

@@ -1,0 +1,254 @@
+#include "core/event_payload.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+
+#include "core/backoff.hpp"
+
+namespace booking_events {
+
+namespace {
+
+// Doubles carry 15 significant decimal digits exactly; longer numerics stay
+// text so that money and large ids are never silently rounded.
+bool fits_double_exactly(const std::string &text) {
+    int digits = 0;
+    for (char c : text) {
+        if (std::isdigit(static_cast<unsigned char>(c))) ++digits;
+        else if (c != '-' && c != '.') return false;
+    }
+    return digits > 0 && digits <= 15;
+}
+
+}  // namespace
+
+nlohmann::json column_to_json(ColumnKind kind, const std::string &text) {
+    switch (kind) {
+        case ColumnKind::Null:
+            return nullptr;
+        case ColumnKind::Bool:
+            return text == "t" || text == "true";
+        case ColumnKind::Integer: {
+            errno = 0;
+            char *end = nullptr;
+            const long long value = std::strtoll(text.c_str(), &end, 10);
+            if (errno == 0 && end != text.c_str() && *end == '\0')
+                return static_cast<std::int64_t>(value);
+            return text;
+        }
+        case ColumnKind::Float: {
+            char *end = nullptr;
+            const double value = std::strtod(text.c_str(), &end);
+            // NaN and Infinity have no JSON number form.
+            if (end != text.c_str() && *end == '\0' && std::isfinite(value)) return value;
+            return text;
+        }
+        case ColumnKind::Numeric:
+            if (fits_double_exactly(text)) return std::strtod(text.c_str(), nullptr);
+            return text;
+        case ColumnKind::Json: {
+            nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+            if (parsed.is_discarded()) return text;
+            return parsed;
+        }
+        case ColumnKind::Text:
+            return text;
+    }
+    return text;
+}
+
+nlohmann::json row_to_json(const std::vector<ColumnValue> &columns) {
+    nlohmann::json row = nlohmann::json::object();
+    for (const ColumnValue &column : columns) row[column.name] = column_to_json(column.kind, column.text);
+    return row;
+}
+
+const char *operation_name(RowOperation operation) {
+    switch (operation) {
+        case RowOperation::Insert:
+            return "INSERT";
+        case RowOperation::Update:
+            return "UPDATE";
+        case RowOperation::Delete:
+            return "DELETE";
+    }
+    return "INSERT";
+}
+
+namespace {
+
+const nlohmann::json *field(const nlohmann::json &row, const char *name) {
+    if (!row.is_object()) return nullptr;
+    auto it = row.find(name);
+    return it == row.end() ? nullptr : &*it;
+}
+
+bool status_changed(const RowEvent &event) {
+    if (event.operation != RowOperation::Update) return false;
+    const nlohmann::json *now = field(event.record, "status");
+    const nlohmann::json *before = field(event.old_record, "status");
+    return now != nullptr && before != nullptr && *now != *before;
+}
+
+}  // namespace
+
+std::string event_type_for(const RowEvent &event) {
+    if (const nlohmann::json *type = field(event.record, "event_type")) {
+        if (type->is_string() && !type->get_ref<const std::string &>().empty())
+            return type->get<std::string>();
+        if (!type->is_null() && !type->is_string()) return type->dump();
+        return "booking_event.created";
+    }
+    if (event.is_bookings_table) {
+        switch (event.operation) {
+            case RowOperation::Insert:
+                return "booking.created";
+            case RowOperation::Update:
+                return status_changed(event) ? "booking.status_changed" : "booking.updated";
+            case RowOperation::Delete:
+                return "booking.deleted";
+        }
+    }
+    switch (event.operation) {
+        case RowOperation::Insert:
+            return event.table + ".inserted";
+        case RowOperation::Update:
+            return event.table + ".updated";
+        case RowOperation::Delete:
+            return event.table + ".deleted";
+    }
+    return event.table + ".inserted";
+}
+
+std::optional<std::string> id_text(const nlohmann::json &value) {
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_number() || value.is_boolean()) return value.dump();
+    return std::nullopt;
+}
+
+std::optional<std::string> booking_id_for(const RowEvent &event) {
+    if (const nlohmann::json *id = field(event.record, "booking_id")) return id_text(*id);
+    if (event.is_bookings_table)
+        if (const nlohmann::json *id = field(event.record, "id")) return id_text(*id);
+    return std::nullopt;
+}
+
+nlohmann::json booking_event_section(const RowEvent &event, const std::string &event_type) {
+    nlohmann::json section = nlohmann::json::object();
+    if (const nlohmann::json *id = field(event.record, "id")) section["id"] = *id;
+    if (std::optional<std::string> booking_id = booking_id_for(event))
+        section["booking_id"] = *booking_id;
+    section["event_type"] = event_type;
+    for (const char *name : {"description", "user_id", "created_at"})
+        if (const nlohmann::json *value = field(event.record, name)) section[name] = *value;
+    section["table"] = event.table;
+    section["operation"] = operation_name(event.operation);
+    if (status_changed(event)) {
+        section["old_status"] = *field(event.old_record, "status");
+        section["new_status"] = *field(event.record, "status");
+    }
+    section["record"] = event.record;
+    if (event.operation != RowOperation::Insert && !event.old_record.is_null())
+        section["old_record"] = event.old_record;
+    if (event.manual) section["manual"] = true;
+    return section;
+}
+
+namespace {
+
+nlohmann::json profile_subset(const nlohmann::json &profile, bool with_company) {
+    nlohmann::json info = nlohmann::json::object();
+    if (const nlohmann::json *id = field(profile, "id")) info["id"] = *id;
+    if (const nlohmann::json *name = field(profile, "full_name"); name && !name->is_null())
+        info["name"] = *name;
+    else if (const nlohmann::json *plain = field(profile, "name"))
+        info["name"] = *plain;
+    else
+        info["name"] = nullptr;
+    const nlohmann::json *email = field(profile, "email");
+    info["email"] = email ? *email : nlohmann::json(nullptr);
+    if (with_company) {
+        const nlohmann::json *company = field(profile, "company_name");
+        info["company_name"] = company ? *company : nlohmann::json(nullptr);
+    }
+    return info;
+}
+
+}  // namespace
+
+nlohmann::json client_info_from_profile(const nlohmann::json &profile) {
+    return profile_subset(profile, false);
+}
+
+nlohmann::json provider_info_from_profile(const nlohmann::json &profile) {
+    return profile_subset(profile, true);
+}
+
+nlohmann::json build_event(const EventContext &context, const std::string &event_type,
+                           nlohmann::json booking_event, const Enrichment &enrichment) {
+    nlohmann::json event = nlohmann::json::object();
+    event["event_id"] = context.event_id;
+    event["event_type"] = event_type;
+    event["event_time"] = format_event_time(context.event_time_unix_ms);
+    event["source"] = context.source;
+    event["booking_event"] = std::move(booking_event);
+    if (enrichment.booking_details) event["booking_details"] = *enrichment.booking_details;
+    if (enrichment.client_info) event["client_info"] = *enrichment.client_info;
+    if (enrichment.provider_info) event["provider_info"] = *enrichment.provider_info;
+    event["system"] = {{"environment", context.environment},
+                       {"timestamp", format_event_time(context.event_time_unix_ms)},
+                       {"database", context.database},
+                       {"version", context.version}};
+    return event;
+}
+
+std::string serialize_event(const nlohmann::json &event) {
+    return event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string format_event_time(std::int64_t unix_ms) {
+    std::int64_t seconds = unix_ms / 1000;
+    int millis = static_cast<int>(unix_ms % 1000);
+    if (millis < 0) {
+        millis += 1000;
+        seconds -= 1;
+    }
+    std::int64_t days = seconds / 86400;
+    std::int64_t rem = seconds % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days -= 1;
+    }
+    // Civil from days (inverse of unix_seconds_from_utc).
+    const std::int64_t z = days + 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const std::int64_t doe = z - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int64_t mp = (5 * doy + 2) / 153;
+    const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+    const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+    const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                  static_cast<long long>(year), month, day, static_cast<int>(rem / 3600),
+                  static_cast<int>(rem % 3600 / 60), static_cast<int>(rem % 60), millis);
+    return buffer;
+}
+
+std::string format_uuid_v4(std::array<std::uint8_t, 16> bytes) {
+    bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0f) | 0x40);
+    bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3f) | 0x80);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+        out += kHex[bytes[i] >> 4];
+        out += kHex[bytes[i] & 0x0f];
+    }
+    return out;
+}
+
+}  // namespace booking_events

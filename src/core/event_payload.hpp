@@ -1,0 +1,85 @@
+// The event a booking change becomes: its type, its booking id and the JSON
+// body of the contract. Built from plain values, so it is tested without a
+// server; the PostgreSQL layer only supplies rows and settings.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace booking_events {
+
+// How a column's text (its type's output function) maps to JSON.
+enum class ColumnKind { Null, Bool, Integer, Float, Numeric, Json, Text };
+
+struct ColumnValue {
+    std::string name;
+    ColumnKind kind = ColumnKind::Null;
+    std::string text;
+};
+
+nlohmann::json column_to_json(ColumnKind kind, const std::string &text);
+nlohmann::json row_to_json(const std::vector<ColumnValue> &columns);
+
+enum class RowOperation { Insert, Update, Delete };
+
+const char *operation_name(RowOperation operation);
+
+struct RowEvent {
+    std::string table;  // the relation's name, unqualified
+    RowOperation operation = RowOperation::Insert;
+    bool is_bookings_table = false;
+    bool manual = false;              // from manually_trigger_webhook
+    nlohmann::json record;            // the row after the change (the deleted row for DELETE)
+    nlohmann::json old_record;        // the row before an UPDATE or DELETE, else null
+};
+
+std::string event_type_for(const RowEvent &event);
+
+// The row's booking_id column, or its id for the bookings table, as text.
+std::optional<std::string> booking_id_for(const RowEvent &event);
+
+// A JSON scalar as the text an id is compared and shown with.
+std::optional<std::string> id_text(const nlohmann::json &value);
+
+nlohmann::json booking_event_section(const RowEvent &event, const std::string &event_type);
+
+struct Enrichment {
+    std::optional<nlohmann::json> booking_details;
+    std::optional<nlohmann::json> client_info;
+    std::optional<nlohmann::json> provider_info;
+};
+
+// client_info / provider_info from a profiles row: `name` is full_name, or
+// name when there is no full_name.
+nlohmann::json client_info_from_profile(const nlohmann::json &profile);
+nlohmann::json provider_info_from_profile(const nlohmann::json &profile);
+
+struct EventContext {
+    std::string event_id;
+    std::int64_t event_time_unix_ms = 0;
+    std::string source;
+    std::string environment;
+    std::string database;
+    std::string version;
+};
+
+nlohmann::json build_event(const EventContext &context, const std::string &event_type,
+                           nlohmann::json booking_event, const Enrichment &enrichment);
+
+// The body as sent: compact, UTF-8, invalid sequences replaced rather than
+// thrown on, so a bad byte in a description never loses the event.
+std::string serialize_event(const nlohmann::json &event);
+
+// "2026-01-17T10:15:30.123Z"
+std::string format_event_time(std::int64_t unix_ms);
+
+// A version 4 UUID in canonical form from 16 random bytes.
+std::string format_uuid_v4(std::array<std::uint8_t, 16> random_bytes);
+
+}  // namespace booking_events

@@ -1,0 +1,218 @@
+#include "pg/delivery_store.hpp"
+
+#include <initializer_list>
+
+namespace booking_events {
+
+namespace {
+
+struct StorePlans {
+    Oid schema_oid = InvalidOid;
+    SPIPlanPtr claim = nullptr;
+    SPIPlanPtr record = nullptr;
+    SPIPlanPtr next_due = nullptr;
+};
+
+StorePlans plans;
+
+SPIPlanPtr prepare_kept(const char *query, int argument_count, Oid *argument_types) {
+    SPIPlanPtr plan = SPI_prepare(query, argument_count, argument_types);
+    if (plan == nullptr)
+        elog(ERROR, "booking_events: could not prepare worker query: %s",
+             SPI_result_code_string(SPI_result));
+    SPI_keepplan(plan);
+    return plan;
+}
+
+void ensure_plans(const ExtensionInfo &extension) {
+    if (plans.schema_oid == extension.schema_oid && plans.claim != nullptr) return;
+    reset_delivery_store();
+    const char *outbox = qualified_extension_object(extension, "webhook_outbox");
+    const char *logs = qualified_extension_object(extension, "webhook_logs");
+
+    // The NOT EXISTS probe uses the partial (booking_id, id) index, so a claim
+    // costs O(batch) whatever the history holds.
+    char *claim = psprintf(
+        "SELECT o.id, o.event_id::text, o.event_type, o.booking_id, o.attempts, "
+        "       o.attempts_before_retry, o.payload::text "
+        "FROM %s o "
+        "WHERE o.status = 'pending' AND o.next_attempt_at <= now() "
+        "  AND o.id <> ALL ($1) "
+        "  AND (o.booking_id IS NULL OR (o.booking_id <> ALL ($2) AND NOT EXISTS ("
+        "        SELECT 1 FROM %s e WHERE e.booking_id = o.booking_id "
+        "          AND e.status = 'pending' AND e.id < o.id))) "
+        "ORDER BY o.next_attempt_at, o.id "
+        "LIMIT $3",
+        outbox, outbox);
+    Oid claim_types[3] = {INT8ARRAYOID, TEXTARRAYOID, INT4OID};
+    plans.claim = prepare_kept(claim, 3, claim_types);
+
+    char *record = psprintf(
+        "WITH r AS ("
+        "  SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int4[], $5::int4[], "
+        "                       $6::int4[], $7::text[], $8::float8[], $9::int8[]) "
+        "    AS r(outbox_id, event_id, event_type, attempt, step, http_status, error, "
+        "         response_time_ms, retry_delay_ms)"
+        "), updated AS ("
+        "  UPDATE %s o SET "
+        "    attempts = o.attempts + 1, "
+        "    status = CASE r.step WHEN 0 THEN 'delivered' WHEN 2 THEN 'failed' ELSE 'pending' END, "
+        "    delivered_at = CASE WHEN r.step = 0 THEN now() ELSE o.delivered_at END, "
+        "    next_attempt_at = CASE WHEN r.step = 1 "
+        "        THEN now() + r.retry_delay_ms * interval '1 millisecond' "
+        "        ELSE o.next_attempt_at END, "
+        "    last_http_status = r.http_status, "
+        "    last_error = r.error "
+        "  FROM r WHERE o.id = r.outbox_id AND o.status = 'pending' "
+        "  RETURNING o.id"
+        ") "
+        "INSERT INTO %s (event_id, event_type, attempt, status, http_status, response_time_ms, "
+        "                error) "
+        "SELECT r.event_id::uuid, r.event_type, r.attempt, "
+        "       CASE WHEN r.step = 0 THEN 'success' ELSE 'failed' END, "
+        "       r.http_status, r.response_time_ms, r.error FROM r",
+        outbox, logs);
+    Oid record_types[9] = {INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,   INT4ARRAYOID, INT4ARRAYOID,
+                           INT4ARRAYOID, TEXTARRAYOID, FLOAT8ARRAYOID, INT8ARRAYOID};
+    plans.record = prepare_kept(record, 9, record_types);
+
+    char *next_due = psprintf(
+        "SELECT ceil(extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)::int8 "
+        "FROM %s WHERE status = 'pending' AND next_attempt_at > now()",
+        outbox);
+    plans.next_due = prepare_kept(next_due, 0, nullptr);
+    plans.schema_oid = extension.schema_oid;
+}
+
+Datum int8_array(const int64 *values, int count) {
+    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+    for (int i = 0; i < count; ++i) datums[i] = Int64GetDatum(values[i]);
+    return PointerGetDatum(construct_array(datums, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+Datum int4_array(const int *values, const bool *nulls, int count) {
+    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+    for (int i = 0; i < count; ++i) datums[i] = Int32GetDatum(values[i]);
+    int dims[1] = {count};
+    int lower_bounds[1] = {1};
+    return PointerGetDatum(construct_md_array(datums, const_cast<bool *>(nulls), 1, dims,
+                                              lower_bounds, INT4OID, 4, true, TYPALIGN_INT));
+}
+
+Datum float8_array(const double *values, int count) {
+    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+    for (int i = 0; i < count; ++i) datums[i] = Float8GetDatum(values[i]);
+    return PointerGetDatum(
+        construct_array(datums, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+// Text arrays from UTF-8 strings (nullptr: NULL element), converted to the
+// database encoding.
+Datum text_array(const char *const *values, int count) {
+    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+    auto *nulls = static_cast<bool *>(palloc(sizeof(bool) * (count + 1)));
+    for (int i = 0; i < count; ++i) {
+        nulls[i] = values[i] == nullptr;
+        datums[i] = nulls[i] ? (Datum)0
+                             : CStringGetTextDatum(pg_any_to_server(
+                                   values[i], static_cast<int>(strlen(values[i])), PG_UTF8));
+    }
+    int dims[1] = {count};
+    int lower_bounds[1] = {1};
+    return PointerGetDatum(
+        construct_md_array(datums, nulls, 1, dims, lower_bounds, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+char *utf8_value(HeapTuple tuple, TupleDesc descriptor, int column) {
+    char *value = SPI_getvalue(tuple, descriptor, column);
+    if (value == nullptr || GetDatabaseEncoding() == PG_UTF8) return value;
+    return pg_server_to_any(value, static_cast<int>(strlen(value)), PG_UTF8);
+}
+
+}  // namespace
+
+void reset_delivery_store() {
+    for (SPIPlanPtr *plan : {&plans.claim, &plans.record, &plans.next_due}) {
+        if (*plan != nullptr) SPI_freeplan(*plan);
+        *plan = nullptr;
+    }
+    plans.schema_oid = InvalidOid;
+}
+
+ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flight_ids,
+                            int in_flight_count, const char *const *busy_bookings,
+                            int busy_count, int limit) {
+    ensure_plans(extension);
+    Datum arguments[3] = {int8_array(in_flight_ids, in_flight_count),
+                          text_array(busy_bookings, busy_count), Int32GetDatum(limit)};
+    if (SPI_execute_plan(plans.claim, arguments, nullptr, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "booking_events: claiming due events failed");
+    ClaimBatch batch;
+    batch.count = static_cast<int>(SPI_processed);
+    batch.events = static_cast<ClaimedEvent *>(palloc0(sizeof(ClaimedEvent) * (batch.count + 1)));
+    TupleDesc descriptor = SPI_tuptable->tupdesc;
+    for (int i = 0; i < batch.count; ++i) {
+        HeapTuple tuple = SPI_tuptable->vals[i];
+        ClaimedEvent &event = batch.events[i];
+        bool is_null = false;
+        event.outbox_id = DatumGetInt64(SPI_getbinval(tuple, descriptor, 1, &is_null));
+        event.event_id = SPI_getvalue(tuple, descriptor, 2);
+        event.event_type = utf8_value(tuple, descriptor, 3);
+        event.booking_id = utf8_value(tuple, descriptor, 4);
+        event.attempts = DatumGetInt32(SPI_getbinval(tuple, descriptor, 5, &is_null));
+        event.attempts_before_retry = DatumGetInt32(SPI_getbinval(tuple, descriptor, 6, &is_null));
+        event.body = utf8_value(tuple, descriptor, 7);
+        event.body_length = static_cast<int>(strlen(event.body));
+    }
+    return batch;
+}
+
+void record_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count) {
+    if (count == 0) return;
+    ensure_plans(extension);
+    auto *ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
+    auto *event_ids = static_cast<const char **>(palloc(sizeof(char *) * count));
+    auto *event_types = static_cast<const char **>(palloc(sizeof(char *) * count));
+    auto *attempt_numbers = static_cast<int *>(palloc(sizeof(int) * count));
+    auto *steps = static_cast<int *>(palloc(sizeof(int) * count));
+    auto *statuses = static_cast<int *>(palloc(sizeof(int) * count));
+    auto *status_nulls = static_cast<bool *>(palloc(sizeof(bool) * count));
+    auto *errors = static_cast<const char **>(palloc(sizeof(char *) * count));
+    auto *times = static_cast<double *>(palloc(sizeof(double) * count));
+    auto *delays = static_cast<int64 *>(palloc(sizeof(int64) * count));
+    for (int i = 0; i < count; ++i) {
+        ids[i] = rows[i].outbox_id;
+        event_ids[i] = rows[i].event_id;
+        event_types[i] = rows[i].event_type;
+        attempt_numbers[i] = rows[i].attempt;
+        steps[i] = static_cast<int>(rows[i].step);
+        statuses[i] = rows[i].http_status;
+        status_nulls[i] = rows[i].http_status == 0;
+        errors[i] = rows[i].error;
+        times[i] = rows[i].response_time_ms;
+        delays[i] = rows[i].retry_delay_ms;
+    }
+    Datum arguments[9] = {int8_array(ids, count),
+                          text_array(event_ids, count),
+                          text_array(event_types, count),
+                          int4_array(attempt_numbers, nullptr, count),
+                          int4_array(steps, nullptr, count),
+                          int4_array(statuses, status_nulls, count),
+                          text_array(errors, count),
+                          float8_array(times, count),
+                          int8_array(delays, count)};
+    if (SPI_execute_plan(plans.record, arguments, nullptr, false, 0) != SPI_OK_INSERT)
+        elog(ERROR, "booking_events: recording delivery attempts failed");
+}
+
+int64 ms_until_next_due(const ExtensionInfo &extension) {
+    ensure_plans(extension);
+    if (SPI_execute_plan(plans.next_due, nullptr, nullptr, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "booking_events: reading the next due time failed");
+    bool is_null = true;
+    Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    if (is_null) return -1;
+    return Max(DatumGetInt64(value), 0);
+}
+
+}  // namespace booking_events

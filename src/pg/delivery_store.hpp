@@ -1,0 +1,57 @@
+// The delivery worker's SQL: claiming due events and recording attempts.
+// PostgreSQL side only: every function may ereport, so the C++ worker calls
+// them under pg_call, inside a transaction with SPI connected. Inputs and
+// outputs are plain C data.
+#pragma once
+
+#include "pg/extension_catalog.hpp"
+
+namespace booking_events {
+
+struct ClaimedEvent {
+    int64 outbox_id;
+    const char *event_id;
+    const char *event_type;
+    const char *booking_id;  // nullptr when the event has none
+    int attempts;            // attempts made so far
+    int attempts_before_retry;
+    const char *body;        // UTF-8, exactly the bytes to send
+    int body_length;
+};
+
+struct ClaimBatch {
+    int count;
+    ClaimedEvent *events;
+};
+
+// Due pending events, oldest first, at most one per booking, none that is in
+// flight, none whose booking has an earlier pending event or one in flight.
+ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flight_ids,
+                            int in_flight_count, const char *const *busy_bookings,
+                            int busy_count, int limit);
+
+enum class RecordedStep : int { Delivered = 0, Retry = 1, Failed = 2 };
+
+struct AttemptRow {
+    int64 outbox_id;
+    const char *event_id;
+    const char *event_type;
+    int attempt;               // number of this attempt, counting all before it
+    RecordedStep step;
+    int http_status;           // 0: no response (stored as NULL)
+    const char *error;         // nullptr on success
+    double response_time_ms;
+    int64 retry_delay_ms;      // for Retry
+};
+
+// One statement for the whole batch: a webhook_logs row per attempt and the
+// outbox rows' new state.
+void record_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count);
+
+// Milliseconds until the next pending event becomes due; -1 when none waits.
+int64 ms_until_next_due(const ExtensionInfo &extension);
+
+// Forgets the prepared statements (after an error, or when the extension moved).
+void reset_delivery_store();
+
+}  // namespace booking_events

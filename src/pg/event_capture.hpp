@@ -1,0 +1,24 @@
+// Turns a row change into an event and writes it to the outbox, in the
+// caller's transaction. Shared by the trigger and manually_trigger_webhook.
+#pragma once
+
+#include <string>
+
+#include "core/event_payload.hpp"
+#include "pg/postgres_headers.hpp"
+
+namespace booking_events {
+
+struct RowChangeSource {
+    Relation relation = nullptr;
+    RowOperation operation = RowOperation::Insert;
+    HeapTuple new_tuple = nullptr;  // the row after the change, or the deleted row
+    HeapTuple old_tuple = nullptr;  // UPDATE and DELETE only
+    bool manual = false;
+};
+
+// Returns the new event's id. Throws PgError / SqlError; call it from inside
+// sql_boundary.
+std::string capture_row_event(const RowChangeSource &source);
+
+}  // namespace booking_events

@@ -1,0 +1,39 @@
+#include "pg/extension_catalog.hpp"
+
+namespace booking_events {
+
+bool lookup_extension(ExtensionInfo *info) {
+    *info = ExtensionInfo{};
+    Relation catalog = table_open(ExtensionRelationId, AccessShareLock);
+    ScanKeyData key;
+    ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+                CStringGetDatum("booking_events"));
+    SysScanDesc scan = systable_beginscan(catalog, ExtensionNameIndexId, true, nullptr, 1, &key);
+    HeapTuple tuple = systable_getnext(scan);
+    if (HeapTupleIsValid(tuple)) {
+        auto *row = reinterpret_cast<Form_pg_extension>(GETSTRUCT(tuple));
+        info->extension_oid = row->oid;
+        info->schema_oid = row->extnamespace;
+        info->owner_oid = row->extowner;
+    }
+    systable_endscan(scan);
+    table_close(catalog, AccessShareLock);
+    return OidIsValid(info->extension_oid);
+}
+
+char *qualified_extension_object(const ExtensionInfo &info, const char *name) {
+    return quote_qualified_identifier(get_namespace_name(info.schema_oid), name);
+}
+
+SavedIdentity become_extension_owner(Oid owner) {
+    SavedIdentity saved;
+    GetUserIdAndSecContext(&saved.user, &saved.security_context);
+    SetUserIdAndSecContext(owner, saved.security_context | SECURITY_LOCAL_USERID_CHANGE);
+    return saved;
+}
+
+void restore_identity(const SavedIdentity &saved) {
+    SetUserIdAndSecContext(saved.user, saved.security_context);
+}
+
+}  // namespace booking_events

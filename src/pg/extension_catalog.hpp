@@ -1,0 +1,35 @@
+// Where the extension lives: its schema and owner, read from pg_extension so
+// that nothing assumes the objects are in public.
+#pragma once
+
+#include "pg/postgres_headers.hpp"
+
+namespace booking_events {
+
+struct ExtensionInfo {
+    Oid extension_oid = InvalidOid;
+    Oid schema_oid = InvalidOid;
+    Oid owner_oid = InvalidOid;
+};
+
+// False when the extension is not created in the current database. May
+// ereport (catalog access): call it under pg_call or from PostgreSQL code.
+bool lookup_extension(ExtensionInfo *info);
+
+// "schema.name" quoted for SQL text, palloc'd.
+char *qualified_extension_object(const ExtensionInfo &info, const char *name);
+
+// SPI work that must run as the extension's owner (as PostgreSQL's own RI
+// triggers do) so that an application role can enqueue events without any
+// privilege on the outbox. A plain struct, not RAII: it is used inside
+// pg_call, where an ERROR longjmps and no destructor would run; the aborted
+// transaction restores the caller's identity then.
+struct SavedIdentity {
+    Oid user = InvalidOid;
+    int security_context = 0;
+};
+
+SavedIdentity become_extension_owner(Oid owner);
+void restore_identity(const SavedIdentity &saved);
+
+}  // namespace booking_events

@@ -1,0 +1,100 @@
+// manually_trigger_webhook(table_name, record_id): enqueue an event for a row
+// as it is now, e.g. to resend one the receiver lost.
+#include "pg/boundary.hpp"
+#include "pg/event_capture.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(manually_trigger_webhook);
+Datum manually_trigger_webhook(PG_FUNCTION_ARGS);
+}
+
+namespace booking_events {
+
+namespace {
+
+// PostgreSQL side: finds the table and its single-column primary key, reads
+// the row and returns a copy that outlives SPI. Raises the contract's errors.
+HeapTuple read_current_row(text *table_name, text *record_id, Relation *relation_out) {
+    List *names = textToQualifiedNameList(table_name);
+    RangeVar *range = makeRangeVarFromNameList(names);
+    Relation relation = relation_openrv(range, AccessShareLock);
+    if (relation->rd_rel->relkind != RELKIND_RELATION &&
+        relation->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        errmsg("\"%s\" is not a table", RelationGetRelationName(relation))));
+    AclResult acl = pg_class_aclcheck(RelationGetRelid(relation), GetUserId(), ACL_SELECT);
+    if (acl != ACLCHECK_OK)
+        aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(relation));
+
+    const Oid primary_key = RelationGetPrimaryKeyIndex(relation);
+    if (!OidIsValid(primary_key))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+                        errmsg("table \"%s\" has no primary key",
+                               RelationGetRelationName(relation)),
+                        errhint("manually_trigger_webhook finds rows by a single-column primary key.")));
+    Relation index = index_open(primary_key, AccessShareLock);
+    const int key_count = index->rd_index->indnkeyatts;
+    const AttrNumber key_attribute = index->rd_index->indkey.values[0];
+    index_close(index, AccessShareLock);
+    if (key_count != 1 || key_attribute == 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+                        errmsg("table \"%s\" has a composite primary key",
+                               RelationGetRelationName(relation)),
+                        errhint("manually_trigger_webhook finds rows by a single-column primary key.")));
+
+    Form_pg_attribute key = TupleDescAttr(RelationGetDescr(relation), key_attribute - 1);
+    Oid key_type = key->atttypid;
+    Oid input_function = InvalidOid, io_param = InvalidOid;
+    getTypeInputInfo(key_type, &input_function, &io_param);
+    Datum key_value =
+        OidInputFunctionCall(input_function, text_to_cstring(record_id), io_param, key->atttypmod);
+
+    StringInfoData query;
+    initStringInfo(&query);
+    appendStringInfo(&query, "SELECT * FROM %s WHERE %s = $1",
+                     quote_qualified_identifier(
+                         get_namespace_name(RelationGetNamespace(relation)),
+                         RelationGetRelationName(relation)),
+                     quote_identifier(NameStr(key->attname)));
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "booking_events: SPI_connect failed");
+    if (SPI_execute_with_args(query.data, 1, &key_type, &key_value, nullptr, true, 1) !=
+        SPI_OK_SELECT)
+        elog(ERROR, "booking_events: could not read the row");
+    if (SPI_processed == 0)
+        ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND),
+                        errmsg("no row in \"%s\" has %s = %s", RelationGetRelationName(relation),
+                               quote_identifier(NameStr(key->attname)),
+                               quote_literal_cstr(text_to_cstring(record_id)))));
+    HeapTuple row = SPI_copytuple(SPI_tuptable->vals[0]);
+    SPI_finish();
+    *relation_out = relation;
+    return row;
+}
+
+Datum trigger_manually(FunctionCallInfo fcinfo) {
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+        throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED,
+                       "manually_trigger_webhook: table_name and record_id must not be NULL");
+    RowChangeSource source;
+    source.operation = RowOperation::Insert;
+    source.manual = true;
+    pg_call([&] {
+        source.new_tuple = read_current_row(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1),
+                                            &source.relation);
+    });
+    const std::string event_id = capture_row_event(source);
+    Datum result = (Datum)0;
+    pg_call([&] {
+        table_close(source.relation, NoLock);
+        result = DirectFunctionCall1(uuid_in, CStringGetDatum(event_id.c_str()));
+    });
+    return result;
+}
+
+}  // namespace
+
+}  // namespace booking_events
+
+Datum manually_trigger_webhook(PG_FUNCTION_ARGS) {
+    return booking_events::sql_boundary([&] { return booking_events::trigger_manually(fcinfo); });
+}

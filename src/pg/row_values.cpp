@@ -1,0 +1,98 @@
+#include "pg/row_values.hpp"
+
+namespace booking_events {
+
+ColumnKind column_kind_for_type(Oid type_oid) {
+    switch (getBaseType(type_oid)) {
+        case BOOLOID:
+            return ColumnKind::Bool;
+        case INT2OID:
+        case INT4OID:
+        case INT8OID:
+        case OIDOID:
+            return ColumnKind::Integer;
+        case FLOAT4OID:
+        case FLOAT8OID:
+            return ColumnKind::Float;
+        case NUMERICOID:
+            return ColumnKind::Numeric;
+        case JSONOID:
+        case JSONBOID:
+            return ColumnKind::Json;
+        default:
+            return ColumnKind::Text;
+    }
+}
+
+namespace {
+
+bool is_datetime_type(Oid type_oid) {
+    switch (type_oid) {
+        case DATEOID:
+        case TIMEOID:
+        case TIMETZOID:
+        case TIMESTAMPOID:
+        case TIMESTAMPTZOID:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// Dates and times in the ISO 8601 form JSON consumers expect, whatever the
+// session's DateStyle is.
+char *datetime_text(Datum value, Oid base_type) {
+    char buffer[MAXDATELEN + 1];
+    JsonEncodeDateTime(buffer, value, base_type, nullptr);
+    return pstrdup(buffer);
+}
+
+char *to_utf8(char *text) {
+    if (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII) return text;
+    return pg_server_to_any(text, static_cast<int>(strlen(text)), PG_UTF8);
+}
+
+}  // namespace
+
+RawRow *collect_row(TupleDesc descriptor, HeapTuple tuple) {
+    auto *row = static_cast<RawRow *>(palloc(sizeof(RawRow)));
+    row->count = 0;
+    row->columns = static_cast<RawColumn *>(palloc(sizeof(RawColumn) * (descriptor->natts + 1)));
+    for (int i = 0; i < descriptor->natts; ++i) {
+        Form_pg_attribute attribute = TupleDescAttr(descriptor, i);
+        if (attribute->attisdropped) continue;
+        RawColumn &column = row->columns[row->count++];
+        column.name = to_utf8(NameStr(attribute->attname));
+        bool is_null = false;
+        Datum value = heap_getattr(tuple, i + 1, descriptor, &is_null);
+        if (is_null) {
+            column.kind = ColumnKind::Null;
+            column.text = nullptr;
+            continue;
+        }
+        const Oid base_type = getBaseType(attribute->atttypid);
+        column.kind = column_kind_for_type(base_type);
+        if (is_datetime_type(base_type)) {
+            column.text = datetime_text(value, base_type);
+            continue;
+        }
+        Oid output_function = InvalidOid;
+        bool is_varlena = false;
+        getTypeOutputInfo(attribute->atttypid, &output_function, &is_varlena);
+        column.text = to_utf8(OidOutputFunctionCall(output_function, value));
+    }
+    return row;
+}
+
+nlohmann::json raw_row_to_json(const RawRow *row) {
+    nlohmann::json object = nlohmann::json::object();
+    for (int i = 0; i < row->count; ++i) {
+        const RawColumn &column = row->columns[i];
+        object[column.name] =
+            column.text == nullptr ? nlohmann::json(nullptr)
+                                   : column_to_json(column.kind, std::string(column.text));
+    }
+    return object;
+}
+
+}  // namespace booking_events

@@ -1,0 +1,153 @@
+#include "pg/settings.hpp"
+
+#include <optional>
+#include <string>
+
+#include "core/signature.hpp"
+#include "core/webhook_url.hpp"
+#include "pg/postgres_headers.hpp"
+
+namespace booking_events {
+
+char *setting_database_name = nullptr;
+char *setting_webhook_url = nullptr;
+char *setting_api_key = nullptr;
+char *setting_signing_secret = nullptr;
+int setting_max_attempts = 8;
+int setting_backoff_base_ms = 1000;
+int setting_backoff_max_ms = 3600000;
+int setting_request_timeout_ms = 10000;
+int setting_max_concurrency = 32;
+int setting_batch_size = 100;
+int setting_log_retention_days = 30;
+char *setting_environment = nullptr;
+char *setting_source = nullptr;
+bool setting_notify = true;
+char *setting_bookings_table = nullptr;
+char *setting_profiles_table = nullptr;
+char *setting_ca_file = nullptr;
+
+namespace {
+
+// Check hooks run inside the GUC machinery: they report through
+// GUC_check_errdetail and return false, and must not throw. The C++ they call
+// is wrapped so that no exception can escape.
+template <typename Check>
+bool checked(Check &&check) {
+    try {
+        return check();
+    } catch (...) {
+        GUC_check_errdetail("booking_events could not check this value.");
+        return false;
+    }
+}
+
+bool check_webhook_url(char **newval, void **, GucSource) {
+    return checked([&] {
+        if (*newval == nullptr) return true;
+        std::optional<std::string> problem = webhook_url_problem(*newval);
+        if (!problem) return true;
+        // The rejected value may hold a secret: only the reason is reported.
+        GUC_check_errdetail("%s.", problem->c_str());
+        return false;
+    });
+}
+
+bool check_signing_secret(char **newval, void **, GucSource) {
+    return checked([&] {
+        if (*newval == nullptr) return true;
+        for (const std::string &secret : split_secrets(*newval)) {
+            if (!signing_key_from_secret(secret)) {
+                GUC_check_errdetail(
+                    "A secret that starts with \"whsec_\" must be followed by valid base64.");
+                return false;
+            }
+        }
+        return true;
+    });
+}
+
+// A table name that is a valid, optionally schema-qualified identifier.
+bool check_table_name(char **newval, void **, GucSource) {
+    if (*newval == nullptr || (*newval)[0] == '\0') return true;
+    char *copy = pstrdup(*newval);
+    List *names = NIL;
+    const bool valid = SplitIdentifierString(copy, '.', &names) && list_length(names) >= 1 &&
+                       list_length(names) <= 2;
+    list_free(names);
+    pfree(copy);
+    if (!valid) GUC_check_errdetail("Use a table name, optionally qualified with its schema.");
+    return valid;
+}
+
+}  // namespace
+
+void define_settings() {
+    DefineCustomStringVariable(
+        "booking_events.database_name", "Database the delivery worker serves.", nullptr,
+        &setting_database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "booking_events.webhook_url", "Webhook URL events are POSTed to; empty pauses delivery.",
+        nullptr, &setting_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, check_webhook_url,
+        nullptr, nullptr);
+    DefineCustomStringVariable("booking_events.api_key",
+                               "Sent as the x-make-apikey header (Make.com webhook API key).",
+                               nullptr, &setting_api_key, "", PGC_SIGHUP,
+                               GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "booking_events.signing_secret",
+        "Standard Webhooks signing secret(s): whsec_<base64> or raw; several separated by spaces "
+        "sign with each (rotation).",
+        nullptr, &setting_signing_secret, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
+        check_signing_secret, nullptr, nullptr);
+    DefineCustomIntVariable("booking_events.max_attempts",
+                            "Automatic delivery attempts before an event is marked failed.",
+                            nullptr, &setting_max_attempts, 8, 1, 100, PGC_SIGHUP, 0, nullptr,
+                            nullptr, nullptr);
+    DefineCustomIntVariable("booking_events.backoff_base_ms", "Delay before the first retry.",
+                            nullptr, &setting_backoff_base_ms, 1000, 1, 86400000, PGC_SIGHUP,
+                            GUC_UNIT_MS, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("booking_events.backoff_max_ms", "Longest delay between two attempts.",
+                            nullptr, &setting_backoff_max_ms, 3600000, 1, 604800000, PGC_SIGHUP,
+                            GUC_UNIT_MS, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("booking_events.request_timeout_ms",
+                            "Timeout of one whole webhook request.", nullptr,
+                            &setting_request_timeout_ms, 10000, 100, 600000, PGC_SIGHUP,
+                            GUC_UNIT_MS, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("booking_events.max_concurrency", "Webhook requests in flight at once.",
+                            nullptr, &setting_max_concurrency, 32, 1, 1000, PGC_SIGHUP, 0, nullptr,
+                            nullptr, nullptr);
+    DefineCustomIntVariable("booking_events.batch_size", "Outbox rows claimed per transaction.",
+                            nullptr, &setting_batch_size, 100, 1, 10000, PGC_SIGHUP, 0, nullptr,
+                            nullptr, nullptr);
+    DefineCustomIntVariable(
+        "booking_events.log_retention_days",
+        "Days webhook_logs rows and delivered events are kept; 0 keeps them forever.", nullptr,
+        &setting_log_retention_days, 30, 0, 36500, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable("booking_events.environment",
+                               "system.environment in the event payload.", nullptr,
+                               &setting_environment, "production", PGC_SIGHUP, 0, nullptr, nullptr,
+                               nullptr);
+    DefineCustomStringVariable("booking_events.source", "source in the event payload.", nullptr,
+                               &setting_source, "contract-management-system", PGC_SIGHUP, 0,
+                               nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable("booking_events.notify",
+                             "Publish real-time notifications of events on commit.", nullptr,
+                             &setting_notify, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable("booking_events.bookings_table",
+                               "Table booking_details are looked up in.", nullptr,
+                               &setting_bookings_table, "bookings", PGC_SIGHUP, 0,
+                               check_table_name, nullptr, nullptr);
+    DefineCustomStringVariable("booking_events.profiles_table",
+                               "Table client_info and provider_info are looked up in.", nullptr,
+                               &setting_profiles_table, "profiles", PGC_SIGHUP, 0,
+                               check_table_name, nullptr, nullptr);
+    DefineCustomStringVariable("booking_events.ca_file",
+                               "CA bundle used to verify the receiver's TLS certificate; empty "
+                               "uses the system's.",
+                               nullptr, &setting_ca_file, "", PGC_SIGHUP, 0, nullptr, nullptr,
+                               nullptr);
+    MarkGUCPrefixReserved("booking_events");
+}
+
+}  // namespace booking_events

@@ -1,0 +1,145 @@
+#include "pg/shared_state.hpp"
+
+namespace booking_events {
+
+namespace {
+
+struct SharedState {
+    slock_t mutex;
+    int worker_pid;
+    Latch *worker_latch;
+    Oid worker_database;
+    TimestampTz started_at;
+    pg_atomic_uint64 last_loop_at;
+    // Set by the first committing backend of a burst, cleared by the worker.
+    pg_atomic_uint32 wake_requested;
+};
+
+SharedState *shared_state = nullptr;
+shmem_request_hook_type previous_shmem_request_hook = nullptr;
+shmem_startup_hook_type previous_shmem_startup_hook = nullptr;
+bool enqueued_in_transaction = false;
+bool xact_callback_registered = false;
+
+void request_shared_memory() {
+    if (previous_shmem_request_hook) previous_shmem_request_hook();
+    RequestAddinShmemSpace(MAXALIGN(sizeof(SharedState)));
+}
+
+void start_shared_memory() {
+    if (previous_shmem_startup_hook) previous_shmem_startup_hook();
+    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+    bool found = false;
+    shared_state =
+        static_cast<SharedState *>(ShmemInitStruct("booking_events", sizeof(SharedState), &found));
+    if (!found) {
+        SpinLockInit(&shared_state->mutex);
+        shared_state->worker_pid = 0;
+        shared_state->worker_latch = nullptr;
+        shared_state->worker_database = InvalidOid;
+        shared_state->started_at = 0;
+        pg_atomic_init_u64(&shared_state->last_loop_at, 0);
+        pg_atomic_init_u32(&shared_state->wake_requested, 0);
+    }
+    LWLockRelease(AddinShmemInitLock);
+}
+
+void wake_worker_now() {
+    if (shared_state == nullptr) return;
+    // Only the first commit after the worker last looked pays for SetLatch.
+    if (pg_atomic_exchange_u32(&shared_state->wake_requested, 1) != 0) return;
+    SpinLockAcquire(&shared_state->mutex);
+    Latch *latch = shared_state->worker_latch;
+    SpinLockRelease(&shared_state->mutex);
+    if (latch != nullptr) SetLatch(latch);
+}
+
+void on_transaction_event(XactEvent event, void *) {
+    switch (event) {
+        case XACT_EVENT_COMMIT:
+        case XACT_EVENT_PARALLEL_COMMIT:
+            if (enqueued_in_transaction) wake_worker_now();
+            enqueued_in_transaction = false;
+            break;
+        case XACT_EVENT_ABORT:
+        case XACT_EVENT_PARALLEL_ABORT:
+            enqueued_in_transaction = false;
+            break;
+        default:
+            break;
+    }
+}
+
+}  // namespace
+
+void install_shared_state_hooks() {
+    previous_shmem_request_hook = shmem_request_hook;
+    shmem_request_hook = request_shared_memory;
+    previous_shmem_startup_hook = shmem_startup_hook;
+    shmem_startup_hook = start_shared_memory;
+}
+
+bool shared_state_available() { return shared_state != nullptr; }
+
+bool register_delivery_worker(Oid database_oid) {
+    if (shared_state == nullptr) return false;
+    bool registered = false;
+    SpinLockAcquire(&shared_state->mutex);
+    const int other = shared_state->worker_pid;
+    if (other == 0 || other == MyProcPid || kill(other, 0) != 0) {
+        shared_state->worker_pid = MyProcPid;
+        shared_state->worker_latch = MyLatch;
+        shared_state->worker_database = database_oid;
+        shared_state->started_at = GetCurrentTimestamp();
+        registered = true;
+    }
+    SpinLockRelease(&shared_state->mutex);
+    return registered;
+}
+
+void unregister_delivery_worker() {
+    if (shared_state == nullptr) return;
+    SpinLockAcquire(&shared_state->mutex);
+    if (shared_state->worker_pid == MyProcPid) {
+        shared_state->worker_pid = 0;
+        shared_state->worker_latch = nullptr;
+    }
+    SpinLockRelease(&shared_state->mutex);
+}
+
+void note_worker_loop() {
+    if (shared_state != nullptr)
+        pg_atomic_write_u64(&shared_state->last_loop_at,
+                            static_cast<uint64>(GetCurrentTimestamp()));
+}
+
+WorkerStatus read_worker_status() {
+    WorkerStatus status;
+    if (shared_state == nullptr) return status;
+    SpinLockAcquire(&shared_state->mutex);
+    status.pid = shared_state->worker_pid;
+    status.database_oid = shared_state->worker_database;
+    status.started_at = shared_state->started_at;
+    SpinLockRelease(&shared_state->mutex);
+    status.running = status.pid != 0 && kill(status.pid, 0) == 0;
+    status.last_loop_at =
+        static_cast<TimestampTz>(pg_atomic_read_u64(&shared_state->last_loop_at));
+    return status;
+}
+
+void clear_wake_request() {
+    // An exchange is a full barrier: the outbox is read only after the flag is
+    // down, so a commit that lands later is sure to set the latch again.
+    if (shared_state != nullptr) pg_atomic_exchange_u32(&shared_state->wake_requested, 0);
+}
+
+void wake_worker_on_commit() {
+    if (shared_state == nullptr) return;
+    if (!xact_callback_registered) {
+        RegisterXactCallback(on_transaction_event, nullptr);
+        xact_callback_registered = true;
+    }
+    enqueued_in_transaction = true;
+}
+
+}  // namespace booking_events

@@ -1,0 +1,39 @@
+// State shared between the backends that enqueue events and the delivery
+// worker: who the worker is, how to wake it, and what it last did. Exists only
+// when the library is in shared_preload_libraries.
+#pragma once
+
+#include "pg/postgres_headers.hpp"
+
+namespace booking_events {
+
+struct WorkerStatus {
+    bool running = false;
+    int pid = 0;
+    Oid database_oid = InvalidOid;
+    TimestampTz started_at = 0;
+    TimestampTz last_loop_at = 0;
+};
+
+// Called from _PG_init while shared_preload_libraries is processed.
+void install_shared_state_hooks();
+
+// True when the shared state exists in this server.
+bool shared_state_available();
+
+// The delivery worker announces itself; false when another live worker of
+// the same server already did.
+bool register_delivery_worker(Oid database_oid);
+void unregister_delivery_worker();
+void note_worker_loop();
+WorkerStatus read_worker_status();
+
+// The worker forgets pending wake-ups right before it looks at the outbox;
+// any commit after that wakes it again.
+void clear_wake_request();
+
+// Marks that the current transaction enqueued an event: on commit, and only
+// then, the worker's latch is set (once per burst, not once per commit).
+void wake_worker_on_commit();
+
+}  // namespace booking_events
