@@ -15,6 +15,7 @@ OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 REGRESS = $(basename $(notdir $(sort $(wildcard sql/[0-9]*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=plpgsql
 TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
 
 PG_CONFIG ?= pg_config
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -fno-omit-frame-pointer -Isrc
@@ -30,7 +31,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # prove_installcheck finds our Perl helpers too.
-PROVE_FLAGS += -I $(srcdir)/test/perl
+PROVE_FLAGS += -I test/perl --timer
 
 .PHONY: version-check
 # The C++ code reports the same version as the control file.

@@ -97,8 +97,10 @@ std::optional<std::int64_t> parse_imf_or_rfc850(std::string_view text) {
     skip_spaces(text);
     if (!read_number(text, 2, false, day)) return std::nullopt;
     const bool rfc850 = !text.empty() && text[0] == '-';
-    if (rfc850) text.remove_prefix(1);
-    else skip_spaces(text);
+    if (rfc850)
+        text.remove_prefix(1);
+    else
+        skip_spaces(text);
     if (!read_word(text, month_name)) return std::nullopt;
     if (rfc850 ? !expect(text, '-') : (skip_spaces(text), false)) return std::nullopt;
     if (!read_number(text, rfc850 ? 2 : 4, true, year)) return std::nullopt;

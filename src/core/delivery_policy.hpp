@@ -20,15 +20,15 @@ ResponseClass classify_response(long http_status);
 enum class NextStep { Delivered, Retry, Failed };
 
 struct AttemptOutcome {
-    long http_status = 0;      // 0 when no response was received
-    std::string error;         // transport error text, empty when a response arrived
-    std::string retry_after;   // raw Retry-After header value
+    long http_status = 0;     // 0 when no response was received
+    std::string error;        // transport error text, empty when a response arrived
+    std::string retry_after;  // raw Retry-After header value
 };
 
 struct AttemptDecision {
     NextStep step = NextStep::Failed;
     std::int64_t retry_delay_ms = 0;  // only for Retry
-    std::string error;                // what webhook_logs.error / last_error record; empty on success
+    std::string error;  // what webhook_logs.error / last_error record; empty on success
 };
 
 // `attempts_in_budget` counts this attempt too (1 after the first attempt).

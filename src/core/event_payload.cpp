@@ -15,8 +15,10 @@ namespace {
 bool fits_double_exactly(const std::string &text) {
     int digits = 0;
     for (char c : text) {
-        if (std::isdigit(static_cast<unsigned char>(c))) ++digits;
-        else if (c != '-' && c != '.') return false;
+        if (std::isdigit(static_cast<unsigned char>(c)))
+            ++digits;
+        else if (c != '-' && c != '.')
+            return false;
     }
     return digits > 0 && digits <= 15;
 }
@@ -60,7 +62,8 @@ nlohmann::json column_to_json(ColumnKind kind, const std::string &text) {
 
 nlohmann::json row_to_json(const std::vector<ColumnValue> &columns) {
     nlohmann::json row = nlohmann::json::object();
-    for (const ColumnValue &column : columns) row[column.name] = column_to_json(column.kind, column.text);
+    for (const ColumnValue &column : columns)
+        row[column.name] = column_to_json(column.kind, column.text);
     return row;
 }
 

@@ -34,9 +34,9 @@ struct RowEvent {
     std::string table;  // the relation's name, unqualified
     RowOperation operation = RowOperation::Insert;
     bool is_bookings_table = false;
-    bool manual = false;              // from manually_trigger_webhook
-    nlohmann::json record;            // the row after the change (the deleted row for DELETE)
-    nlohmann::json old_record;        // the row before an UPDATE or DELETE, else null
+    bool manual = false;        // from manually_trigger_webhook
+    nlohmann::json record;      // the row after the change (the deleted row for DELETE)
+    nlohmann::json old_record;  // the row before an UPDATE or DELETE, else null
 };
 
 std::string event_type_for(const RowEvent &event);

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -25,8 +24,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 void initialise_curl_once() {
-    // curl_global_init is not thread-safe and must run once per process,
-    // however many drivers (or test fixtures) are created.
+    // curl_global_init must run once per process, however many drivers (or
+    // test fixtures) are created, and older libcurl builds do not make it
+    // thread-safe themselves.
     static std::once_flag once;
     static CURLcode init_result = CURLE_OK;
     std::call_once(once, [] { init_result = curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -76,6 +76,8 @@ struct Transfer {
     }
 };
 
+constexpr std::string_view kRetryAfter = "Retry-After:";
+
 std::size_t on_response_header(char *data, std::size_t size, std::size_t count, void *context) {
     auto *transfer = static_cast<Transfer *>(context);
     const std::size_t length = size * count;
@@ -85,8 +87,8 @@ std::size_t on_response_header(char *data, std::size_t size, std::size_t count, 
         // (100 Continue, 103 Early Hints) must not leak into the final one.
         if (starts_with_ignoring_case(line, "HTTP/")) {
             transfer->retry_after.clear();
-        } else if (starts_with_ignoring_case(line, "Retry-After:")) {
-            transfer->retry_after = std::string(trim(line.substr(std::strlen("Retry-After:"))));
+        } else if (starts_with_ignoring_case(line, kRetryAfter)) {
+            transfer->retry_after = std::string(trim(line.substr(kRetryAfter.size())));
         }
     } catch (...) {
         transfer->out_of_memory = true;
@@ -150,8 +152,9 @@ std::string with_detail(std::string text, const std::string &detail) {
     return text;
 }
 
-// Short texts built from the outcome alone, never from libcurl's message
-// about the URL, so credentials and query strings cannot leak into logs.
+// Short texts built from the outcome alone rather than from libcurl's message,
+// which may quote the URL, so credentials and query strings cannot leak into
+// logs. Only TLS failures carry the TLS library's reason (see tls_detail).
 std::string describe_failure(CURLcode code, const Transfer &transfer) {
     long request_bytes_sent = 0;
     curl_easy_getinfo(transfer.easy, CURLINFO_REQUEST_SIZE, &request_bytes_sent);
@@ -244,8 +247,9 @@ struct HttpDriver::State {
                                 what == CURL_POLL_OUT || what == CURL_POLL_INOUT};
             }
         } catch (...) {
+            // Not -1: that would make libcurl declare the whole multi handle
+            // dead. The unwatched transfer still ends by its own timeout.
             state->callback_failure = std::current_exception();
-            return -1;
         }
         return 0;
     }
@@ -380,11 +384,9 @@ struct HttpDriver::State {
             if (found == transfers.end()) continue;
             // Everything that may throw happens before the transfer is
             // dropped, so an allocation failure loses no result.
-            HttpResult result = result_of(code, *found->second);
-            completed.reserve(completed.size() + 1);
+            completed.push_back(result_of(code, *found->second));
             curl_multi_remove_handle(multi, easy);
             transfers.erase(found);
-            completed.push_back(std::move(result));
         }
     }
 
@@ -447,10 +449,10 @@ void HttpDriver::on_socket_ready(int fd, bool readable, bool writable) {
 }
 
 void HttpDriver::on_timeout() {
-    // libcurl's timer is one-shot: once due it is spent, and libcurl sets a
-    // new one from inside socket_action if it needs one. A timer that is not
-    // due yet is kept, since libcurl does not repeat an unchanged timer.
-    if (state_->timer_due && *state_->timer_due <= Clock::now()) state_->timer_due.reset();
+    // libcurl's timer is one-shot. On a timeout action libcurl announces its
+    // next timer afresh, even one that is unchanged because it was called
+    // early, so the spent timer is dropped first.
+    state_->timer_due.reset();
     state_->socket_action(CURL_SOCKET_TIMEOUT, 0);
 }
 

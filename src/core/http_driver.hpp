@@ -18,8 +18,10 @@ struct HttpRequest {
     std::string url;                   // http:// or https:// only
     std::vector<std::string> headers;  // "Name: value" lines, sent as given
     std::string body;                  // POSTed byte for byte
-    long timeout_ms = 10000;           // whole transfer, connecting included
-    long connect_timeout_ms = 5000;    // name resolution and connecting
+    // Both are raised to at least 1 ms (libcurl reads 0 as "wait forever"),
+    // and connecting never gets longer than the whole transfer.
+    long timeout_ms = 10000;         // whole transfer, connecting included
+    long connect_timeout_ms = 5000;  // name resolution, TCP and TLS handshakes
 };
 
 struct HttpResult {

@@ -31,9 +31,9 @@ HttpRequest build_webhook_request(const WebhookTarget &target, std::uint64_t tag
     request.headers.push_back("webhook-id: " + event_id);
     request.headers.push_back("webhook-timestamp: " + timestamp);
     if (!target.signing_keys.empty())
-        request.headers.push_back("webhook-signature: " + standard_webhooks_signature(
-                                                              target.signing_keys, event_id,
-                                                              timestamp, body));
+        request.headers.push_back(
+            "webhook-signature: " +
+            standard_webhooks_signature(target.signing_keys, event_id, timestamp, body));
     if (!target.api_key.empty()) request.headers.push_back("x-make-apikey: " + target.api_key);
     request.body = std::move(body);
     return request;

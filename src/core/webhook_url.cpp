@@ -73,7 +73,8 @@ std::optional<UrlParts> parse_webhook_url(std::string_view url) {
 std::optional<std::string> webhook_url_problem(std::string_view url) {
     if (url.empty()) return std::nullopt;
     for (char c : url)
-        if (std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(static_cast<unsigned char>(c)))
+        if (std::isspace(static_cast<unsigned char>(c)) ||
+            std::iscntrl(static_cast<unsigned char>(c)))
             return std::string("the URL contains white space or control characters");
     const std::size_t scheme_end = url.find("://");
     if (scheme_end == std::string_view::npos)

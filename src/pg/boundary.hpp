@@ -24,18 +24,18 @@ namespace booking_events {
 
 // An ereport(ERROR) captured by pg_call, to be re-raised at the boundary.
 class PgError : public std::exception {
-public:
+  public:
     explicit PgError(ErrorData *data) : data_(data) {}
     const char *what() const noexcept override { return data_->message ? data_->message : "error"; }
     ErrorData *data() const { return data_; }
 
-private:
+  private:
     ErrorData *data_;  // palloc'd in the memory context current at the pg_call
 };
 
 // A clear user-facing error raised from C++ code with its SQLSTATE.
 class SqlError : public std::exception {
-public:
+  public:
     SqlError(int sqlstate, std::string message, std::string detail = {}, std::string hint = {})
         : sqlstate_(sqlstate),
           message_(std::move(message)),
@@ -46,7 +46,7 @@ public:
     const std::string &detail() const { return detail_; }
     const std::string &hint() const { return hint_; }
 
-private:
+  private:
     int sqlstate_;
     std::string message_, detail_, hint_;
 };
@@ -72,9 +72,7 @@ void pg_call(Fn &&fn) {
         }
     }
     PG_CATCH();
-    {
-        captured = capture_current_error(caller_context);
-    }
+    { captured = capture_current_error(caller_context); }
     PG_END_TRY();
     if (captured != nullptr) throw PgError(captured);
     if (cpp_exception) std::rethrow_exception(cpp_exception);

@@ -87,7 +87,8 @@ void ensure_plans(const ExtensionInfo &extension) {
 Datum int8_array(const int64 *values, int count) {
     auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
     for (int i = 0; i < count; ++i) datums[i] = Int64GetDatum(values[i]);
-    return PointerGetDatum(construct_array(datums, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+    return PointerGetDatum(
+        construct_array(datums, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
 Datum int4_array(const int *values, const bool *nulls, int count) {
@@ -140,12 +141,14 @@ void reset_delivery_store() {
 }
 
 ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flight_ids,
-                            int in_flight_count, const char *const *busy_bookings,
-                            int busy_count, int limit) {
+                            int in_flight_count, const char *const *busy_bookings, int busy_count,
+                            int limit) {
     ensure_plans(extension);
     Datum arguments[3] = {int8_array(in_flight_ids, in_flight_count),
                           text_array(busy_bookings, busy_count), Int32GetDatum(limit)};
-    if (SPI_execute_plan(plans.claim, arguments, nullptr, true, 0) != SPI_OK_SELECT)
+    // read_only = false: the claim must see the attempts recorded earlier in
+    // this transaction (a fresh command id), or it would send them again.
+    if (SPI_execute_plan(plans.claim, arguments, nullptr, false, 0) != SPI_OK_SELECT)
         elog(ERROR, "booking_events: claiming due events failed");
     ClaimBatch batch;
     batch.count = static_cast<int>(SPI_processed);
@@ -207,7 +210,7 @@ void record_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int
 
 int64 ms_until_next_due(const ExtensionInfo &extension) {
     ensure_plans(extension);
-    if (SPI_execute_plan(plans.next_due, nullptr, nullptr, true, 1) != SPI_OK_SELECT)
+    if (SPI_execute_plan(plans.next_due, nullptr, nullptr, false, 1) != SPI_OK_SELECT)
         elog(ERROR, "booking_events: reading the next due time failed");
     bool is_null = true;
     Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);

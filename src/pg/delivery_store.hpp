@@ -15,7 +15,7 @@ struct ClaimedEvent {
     const char *booking_id;  // nullptr when the event has none
     int attempts;            // attempts made so far
     int attempts_before_retry;
-    const char *body;        // UTF-8, exactly the bytes to send
+    const char *body;  // UTF-8, exactly the bytes to send
     int body_length;
 };
 
@@ -27,8 +27,8 @@ struct ClaimBatch {
 // Due pending events, oldest first, at most one per booking, none that is in
 // flight, none whose booking has an earlier pending event or one in flight.
 ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flight_ids,
-                            int in_flight_count, const char *const *busy_bookings,
-                            int busy_count, int limit);
+                            int in_flight_count, const char *const *busy_bookings, int busy_count,
+                            int limit);
 
 enum class RecordedStep : int { Delivered = 0, Retry = 1, Failed = 2 };
 
@@ -36,12 +36,12 @@ struct AttemptRow {
     int64 outbox_id;
     const char *event_id;
     const char *event_type;
-    int attempt;               // number of this attempt, counting all before it
+    int attempt;  // number of this attempt, counting all before it
     RecordedStep step;
-    int http_status;           // 0: no response (stored as NULL)
-    const char *error;         // nullptr on success
+    int http_status;    // 0: no response (stored as NULL)
+    const char *error;  // nullptr on success
     double response_time_ms;
-    int64 retry_delay_ms;      // for Retry
+    int64 retry_delay_ms;  // for Retry
 };
 
 // One statement for the whole batch: a webhook_logs row per attempt and the

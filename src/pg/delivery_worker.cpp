@@ -57,7 +57,7 @@ std::int64_t now_unix_ms() {
 }
 
 class DeliveryWorker {
-public:
+  public:
     DeliveryWorker() : rng_(std::random_device{}()) { apply_settings(); }
 
     void run() {
@@ -79,7 +79,7 @@ public:
         }
     }
 
-private:
+  private:
     std::size_t free_slots() const {
         const std::size_t limit = static_cast<std::size_t>(setting_max_concurrency);
         return in_flight_.size() >= limit ? 0 : limit - in_flight_.size();
@@ -99,7 +99,8 @@ private:
         options.user_agent = target_.user_agent;
         driver_.set_options(options);
         if (target_.url.empty()) {
-            log_once(paused_logged_, "webhook_url is empty: delivery is paused, events wait in the outbox");
+            log_once(paused_logged_,
+                     "webhook_url is empty: delivery is paused, events wait in the outbox");
         } else if (paused_logged_ || url_logged_ != target_.url) {
             paused_logged_ = false;
             url_logged_ = target_.url;
@@ -120,7 +121,10 @@ private:
         for (HttpResult &result : driver_.take_completed()) {
             auto found = in_flight_.find(static_cast<std::int64_t>(result.tag));
             if (found == in_flight_.end()) continue;
-            FinishedAttempt attempt{found->first, std::move(found->second), {}, result.http_status,
+            FinishedAttempt attempt{found->first,
+                                    std::move(found->second),
+                                    {},
+                                    result.http_status,
                                     result.response_time_ms};
             in_flight_.erase(found);
             if (attempt.event.has_booking) busy_bookings_.erase(attempt.event.booking_id);
@@ -128,9 +132,9 @@ private:
             const int attempts_in_budget =
                 attempt.event.attempts_before + 1 - attempt.event.attempts_before_retry;
             std::uniform_real_distribution<double> unit(0.0, 1.0);
-            attempt.decision = decide_after_attempt(outcome, attempts_in_budget,
-                                                    setting_max_attempts, policy_, unit(rng_),
-                                                    now_unix_ms());
+            attempt.decision =
+                decide_after_attempt(outcome, attempts_in_budget, setting_max_attempts, policy_,
+                                     unit(rng_), now_unix_ms());
             finished_.push_back(std::move(attempt));
             // The booking's next event may be due now.
             claim_wanted_ = true;
@@ -204,9 +208,7 @@ private:
             row.retry_delay_ms = attempt.decision.retry_delay_ms;
             rows.push_back(row);
         }
-        pg_call([&] {
-            record_attempts(extension_, rows.data(), static_cast<int>(rows.size()));
-        });
+        pg_call([&] { record_attempts(extension_, rows.data(), static_cast<int>(rows.size())); });
         finished_.clear();
     }
 
@@ -274,14 +276,16 @@ private:
         const long curl_timeout = driver_.timeout_ms();
         if (curl_timeout >= 0 && (timeout < 0 || curl_timeout < timeout)) timeout = curl_timeout;
         if (claim_wanted_ && free_slots() > 0 && !target_.url.empty()) timeout = 0;
-        if (!finished_.empty()) timeout = std::min<long>(timeout < 0 ? kRecheckMs : timeout, kRecheckMs);
+        if (!finished_.empty())
+            timeout = std::min<long>(timeout < 0 ? kRecheckMs : timeout, kRecheckMs);
 
         const std::vector<HttpDriver::SocketWatch> watches = driver_.socket_watches();
         constexpr int kMaxEvents = 64;
         WaitEvent events[kMaxEvents];
         int ready = 0;
         pg_call([&] {
-            WaitEventSet *set = CreateWaitEventSet(CurrentMemoryContext, 2 + static_cast<int>(watches.size()));
+            WaitEventSet *set =
+                CreateWaitEventSet(CurrentMemoryContext, 2 + static_cast<int>(watches.size()));
             AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, nullptr);
             AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, nullptr, nullptr);
             for (const HttpDriver::SocketWatch &watch : watches) {
@@ -352,12 +356,13 @@ void booking_events_worker_main(Datum database_oid_datum) {
     BackgroundWorkerInitializeConnectionByOid(database_oid, InvalidOid, 0);
     pgstat_report_appname("booking_events worker");
     if (!register_delivery_worker(database_oid)) {
-        ereport(LOG, (errmsg("booking_events worker: another delivery worker is running; exiting")));
+        ereport(LOG,
+                (errmsg("booking_events worker: another delivery worker is running; exiting")));
         proc_exit(0);
     }
     before_shmem_exit([](int, Datum) { unregister_delivery_worker(); }, (Datum)0);
-    ereport(LOG, (errmsg("booking_events worker started for database \"%s\"",
-                         get_database_name(database_oid))));
+    ereport(LOG,
+            (errmsg("booking_events worker started for database \"%s\"", setting_database_name)));
 
     // The one boundary of this process: an error that escapes the loop's own
     // recovery ends the worker with exit code 1 and the launcher starts a new

@@ -86,8 +86,10 @@ bool id_fits_type(const std::string &text, Oid type_oid) {
         case UUIDOID: {
             std::size_t hex = 0;
             for (char c : text) {
-                if (std::isxdigit(static_cast<unsigned char>(c))) ++hex;
-                else if (c != '-') return false;
+                if (std::isxdigit(static_cast<unsigned char>(c)))
+                    ++hex;
+                else if (c != '-')
+                    return false;
             }
             return hex == 32 && text.size() <= 36;
         }
@@ -152,8 +154,8 @@ std::optional<nlohmann::json> lookup_row(Oid relid, const std::string &id, Oid r
         if (pg_class_aclcheck(relid, reader, ACL_SELECT) != ACLCHECK_OK) return;
         Oid input_function = InvalidOid, io_param = InvalidOid;
         getTypeInputInfo(plan.id_type, &input_function, &io_param);
-        Datum value = OidInputFunctionCall(input_function, const_cast<char *>(id.c_str()),
-                                           io_param, -1);
+        Datum value =
+            OidInputFunctionCall(input_function, const_cast<char *>(id.c_str()), io_param, -1);
         Datum values[1] = {value};
         if (SPI_execute_plan(plan.plan, values, nullptr, true, 1) != SPI_OK_SELECT)
             elog(ERROR, "booking_events: enrichment lookup failed");
@@ -170,8 +172,7 @@ std::optional<std::string> field_text(const nlohmann::json &row, const char *nam
     return id_text(*it);
 }
 
-Enrichment enrich(const RowEvent &event, const std::optional<std::string> &booking_id,
-                  Oid reader) {
+Enrichment enrich(const RowEvent &event, const std::optional<std::string> &booking_id, Oid reader) {
     Enrichment enrichment;
     if (event.is_bookings_table)
         enrichment.booking_details = event.record;
@@ -199,7 +200,8 @@ std::string new_event_id() {
     bool ok = false;
     pg_call([&] { ok = pg_strong_random(bytes.data(), bytes.size()); });
     if (!ok)
-        throw SqlError(ERRCODE_INTERNAL_ERROR, "booking_events: could not generate a random event id");
+        throw SqlError(ERRCODE_INTERNAL_ERROR,
+                       "booking_events: could not generate a random event id");
     return format_uuid_v4(bytes);
 }
 
@@ -238,7 +240,8 @@ void insert_into_outbox(const ExtensionInfo &extension, const std::string &event
         const SavedIdentity saved = become_extension_owner(extension.owner_oid);
         const int result = SPI_execute_plan(outbox_insert_plan.plan, values, nulls, false, 0);
         restore_identity(saved);
-        if (result != SPI_OK_INSERT) elog(ERROR, "booking_events: outbox insert failed: %d", result);
+        if (result != SPI_OK_INSERT)
+            elog(ERROR, "booking_events: outbox insert failed: %d", result);
         wake_worker_on_commit();
     });
 }
@@ -300,8 +303,8 @@ std::string capture_row_event(const RowChangeSource &source) {
     context.environment = setting_environment ? setting_environment : "";
     context.database = database_name_utf8();
     context.version = kExtensionVersion;
-    const std::string body =
-        serialize_event(build_event(context, event_type, booking_event_section(event, event_type), enrichment));
+    const std::string body = serialize_event(
+        build_event(context, event_type, booking_event_section(event, event_type), enrichment));
 
     insert_into_outbox(extension, context.event_id, event_type, booking_id, body);
     pg_call([] { SPI_finish(); });

@@ -38,11 +38,25 @@ BackgroundWorkerHandle *start_delivery_worker(Oid database_oid) {
     return handle;
 }
 
+// A plain scan of pg_database, as the autovacuum launcher does: without a
+// database of its own, the launcher cannot use catalog indexes.
 Oid find_database(const char *name) {
+    Oid found = InvalidOid;
     StartTransactionCommand();
-    const Oid oid = get_database_oid(name, true);
+    Relation catalog = table_open(DatabaseRelationId, AccessShareLock);
+    TableScanDesc scan = table_beginscan_catalog(catalog, 0, nullptr);
+    HeapTuple tuple;
+    while ((tuple = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
+        auto *row = reinterpret_cast<Form_pg_database>(GETSTRUCT(tuple));
+        if (strcmp(NameStr(row->datname), name) == 0 && row->datallowconn) {
+            found = row->oid;
+            break;
+        }
+    }
+    table_endscan(scan);
+    table_close(catalog, AccessShareLock);
     CommitTransactionCommand();
-    return oid;
+    return found;
 }
 
 }  // namespace
@@ -109,7 +123,8 @@ void booking_events_launcher_main(Datum) {
         }
         // The postmaster signals us (bgw_notify_pid) when the worker starts
         // or stops, which sets the latch.
-        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (timeout >= 0 ? WL_TIMEOUT : 0),
+        (void)WaitLatch(MyLatch,
+                        WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (timeout >= 0 ? WL_TIMEOUT : 0),
                         timeout, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();

@@ -23,24 +23,24 @@ HeapTuple read_current_row(text *table_name, text *record_id, Relation *relation
         ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
                         errmsg("\"%s\" is not a table", RelationGetRelationName(relation))));
     AclResult acl = pg_class_aclcheck(RelationGetRelid(relation), GetUserId(), ACL_SELECT);
-    if (acl != ACLCHECK_OK)
-        aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(relation));
+    if (acl != ACLCHECK_OK) aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(relation));
 
     const Oid primary_key = RelationGetPrimaryKeyIndex(relation);
     if (!OidIsValid(primary_key))
-        ereport(ERROR, (errcode(ERRCODE_INVALID_TABLE_DEFINITION),
-                        errmsg("table \"%s\" has no primary key",
-                               RelationGetRelationName(relation)),
-                        errhint("manually_trigger_webhook finds rows by a single-column primary key.")));
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+                 errmsg("table \"%s\" has no primary key", RelationGetRelationName(relation)),
+                 errhint("manually_trigger_webhook finds rows by a single-column primary key.")));
     Relation index = index_open(primary_key, AccessShareLock);
     const int key_count = index->rd_index->indnkeyatts;
     const AttrNumber key_attribute = index->rd_index->indkey.values[0];
     index_close(index, AccessShareLock);
     if (key_count != 1 || key_attribute == 0)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_TABLE_DEFINITION),
-                        errmsg("table \"%s\" has a composite primary key",
-                               RelationGetRelationName(relation)),
-                        errhint("manually_trigger_webhook finds rows by a single-column primary key.")));
+        ereport(
+            ERROR,
+            (errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+             errmsg("table \"%s\" has a composite primary key", RelationGetRelationName(relation)),
+             errhint("manually_trigger_webhook finds rows by a single-column primary key.")));
 
     Form_pg_attribute key = TupleDescAttr(RelationGetDescr(relation), key_attribute - 1);
     Oid key_type = key->atttypid;
@@ -52,9 +52,8 @@ HeapTuple read_current_row(text *table_name, text *record_id, Relation *relation
     StringInfoData query;
     initStringInfo(&query);
     appendStringInfo(&query, "SELECT * FROM %s WHERE %s = $1",
-                     quote_qualified_identifier(
-                         get_namespace_name(RelationGetNamespace(relation)),
-                         RelationGetRelationName(relation)),
+                     quote_qualified_identifier(get_namespace_name(RelationGetNamespace(relation)),
+                                                RelationGetRelationName(relation)),
                      quote_identifier(NameStr(key->attname)));
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "booking_events: SPI_connect failed");
     if (SPI_execute_with_args(query.data, 1, &key_type, &key_value, nullptr, true, 1) !=
@@ -79,8 +78,8 @@ Datum trigger_manually(FunctionCallInfo fcinfo) {
     source.operation = RowOperation::Insert;
     source.manual = true;
     pg_call([&] {
-        source.new_tuple = read_current_row(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1),
-                                            &source.relation);
+        source.new_tuple =
+            read_current_row(PG_GETARG_TEXT_PP(0), PG_GETARG_TEXT_PP(1), &source.relation);
     });
     const std::string event_id = capture_row_event(source);
     Datum result = (Datum)0;

@@ -40,10 +40,12 @@ bool is_datetime_type(Oid type_oid) {
 }
 
 // Dates and times in the ISO 8601 form JSON consumers expect, whatever the
-// session's DateStyle is.
+// session's DateStyle; timestamptz always in UTC (+00:00), whatever its
+// TimeZone, so the same row gives the same payload from every session.
 char *datetime_text(Datum value, Oid base_type) {
     char buffer[MAXDATELEN + 1];
-    JsonEncodeDateTime(buffer, value, base_type, nullptr);
+    const int utc = 0;
+    JsonEncodeDateTime(buffer, value, base_type, base_type == TIMESTAMPTZOID ? &utc : nullptr);
     return pstrdup(buffer);
 }
 
@@ -88,9 +90,9 @@ nlohmann::json raw_row_to_json(const RawRow *row) {
     nlohmann::json object = nlohmann::json::object();
     for (int i = 0; i < row->count; ++i) {
         const RawColumn &column = row->columns[i];
-        object[column.name] =
-            column.text == nullptr ? nlohmann::json(nullptr)
-                                   : column_to_json(column.kind, std::string(column.text));
+        object[column.name] = column.text == nullptr
+                                  ? nlohmann::json(nullptr)
+                                  : column_to_json(column.kind, std::string(column.text));
     }
     return object;
 }

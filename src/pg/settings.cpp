@@ -86,10 +86,10 @@ void define_settings() {
     DefineCustomStringVariable(
         "booking_events.database_name", "Database the delivery worker serves.", nullptr,
         &setting_database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
-    DefineCustomStringVariable(
-        "booking_events.webhook_url", "Webhook URL events are POSTed to; empty pauses delivery.",
-        nullptr, &setting_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, check_webhook_url,
-        nullptr, nullptr);
+    DefineCustomStringVariable("booking_events.webhook_url",
+                               "Webhook URL events are POSTed to; empty pauses delivery.", nullptr,
+                               &setting_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY,
+                               check_webhook_url, nullptr, nullptr);
     DefineCustomStringVariable("booking_events.api_key",
                                "Sent as the x-make-apikey header (Make.com webhook API key).",
                                nullptr, &setting_api_key, "", PGC_SIGHUP,
@@ -124,24 +124,22 @@ void define_settings() {
         "booking_events.log_retention_days",
         "Days webhook_logs rows and delivered events are kept; 0 keeps them forever.", nullptr,
         &setting_log_retention_days, 30, 0, 36500, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
-    DefineCustomStringVariable("booking_events.environment",
-                               "system.environment in the event payload.", nullptr,
-                               &setting_environment, "production", PGC_SIGHUP, 0, nullptr, nullptr,
-                               nullptr);
+    DefineCustomStringVariable(
+        "booking_events.environment", "system.environment in the event payload.", nullptr,
+        &setting_environment, "production", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     DefineCustomStringVariable("booking_events.source", "source in the event payload.", nullptr,
                                &setting_source, "contract-management-system", PGC_SIGHUP, 0,
                                nullptr, nullptr, nullptr);
     DefineCustomBoolVariable("booking_events.notify",
                              "Publish real-time notifications of events on commit.", nullptr,
                              &setting_notify, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomStringVariable("booking_events.bookings_table",
-                               "Table booking_details are looked up in.", nullptr,
-                               &setting_bookings_table, "bookings", PGC_SIGHUP, 0,
-                               check_table_name, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "booking_events.bookings_table", "Table booking_details are looked up in.", nullptr,
+        &setting_bookings_table, "bookings", PGC_SIGHUP, 0, check_table_name, nullptr, nullptr);
     DefineCustomStringVariable("booking_events.profiles_table",
                                "Table client_info and provider_info are looked up in.", nullptr,
-                               &setting_profiles_table, "profiles", PGC_SIGHUP, 0,
-                               check_table_name, nullptr, nullptr);
+                               &setting_profiles_table, "profiles", PGC_SIGHUP, 0, check_table_name,
+                               nullptr, nullptr);
     DefineCustomStringVariable("booking_events.ca_file",
                                "CA bundle used to verify the receiver's TLS certificate; empty "
                                "uses the system's.",

@@ -122,8 +122,7 @@ WorkerStatus read_worker_status() {
     status.started_at = shared_state->started_at;
     SpinLockRelease(&shared_state->mutex);
     status.running = status.pid != 0 && kill(status.pid, 0) == 0;
-    status.last_loop_at =
-        static_cast<TimestampTz>(pg_atomic_read_u64(&shared_state->last_loop_at));
+    status.last_loop_at = static_cast<TimestampTz>(pg_atomic_read_u64(&shared_state->last_loop_at));
     return status;
 }
 

@@ -16,7 +16,8 @@ Datum fire_trigger(FunctionCallInfo fcinfo) {
     Datum result = (Datum)0;
     bool usage_error = false;
     pg_call([&] {
-        if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(((TriggerData *)fcinfo->context)->tg_event) ||
+        if (!CALLED_AS_TRIGGER(fcinfo) ||
+            !TRIGGER_FIRED_FOR_ROW(((TriggerData *)fcinfo->context)->tg_event) ||
             !TRIGGER_FIRED_AFTER(((TriggerData *)fcinfo->context)->tg_event)) {
             usage_error = true;
             return;

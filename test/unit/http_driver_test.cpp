@@ -12,9 +12,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -552,6 +554,29 @@ TEST(HttpDriverTest, TimesOutWhenTheServerStalls) {
     EXPECT_EQ(result.error, "timed out after 300 ms");
     EXPECT_GE(result.response_time_ms, 290.0);
     EXPECT_EQ(driver.in_flight(), 0u);
+}
+
+TEST(HttpDriverTest, EarlyTimeoutCallKeepsTheTimer) {
+    TestServer server([](const RecordedRequest &) {
+        Reply reply;
+        reply.kind = Reply::Kind::Stall;
+        return reply;
+    });
+    HttpDriver driver;
+    HttpRequest request = post_to(server.url());
+    request.timeout_ms = 300;
+    driver.submit(request);
+    const Clock::time_point deadline = Clock::now() + 5s;
+    while (server.requests().empty() && Clock::now() < deadline) driver.run_once(10);
+    ASSERT_EQ(server.requests().size(), 1u);
+
+    // Nothing is due yet; the request's own timeout must still be scheduled.
+    ASSERT_GT(driver.timeout_ms(), 0);
+    driver.on_timeout();
+    EXPECT_GT(driver.timeout_ms(), 0);
+    const std::vector<HttpResult> results = run_until_results(driver, 1);
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_TRUE(results.front().timed_out);
 }
 
 TEST(HttpDriverTest, TimeoutAfterTheStatusLineKeepsTheStatus) {

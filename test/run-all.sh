@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Runs every test of booking_events on a Debian 12 machine, as root or with
+# sudo: installs the packages, builds with warnings as errors, runs the unit
+# tests (plain and under ASan/UBSan), installs the extension, then runs the
+# pg_regress suite and the TAP suite against servers started as the
+# unprivileged user `postgres`. Prints "N passed, N failed" at the end and
+# exits non-zero when anything failed.
+#
+#   test/run-all.sh                 every suite
+#   test/run-all.sh regress tap     only these (format unit asan regress tap;
+#                                   the build and install always run)
+set -uo pipefail
+only=("$@")
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+
+"$repo/scripts/install-deps.sh" || { echo "could not install the dependencies" >&2; exit 1; }
+export PATH="/usr/lib/postgresql/15/bin:$PATH"
+pg_config=/usr/lib/postgresql/15/bin/pg_config
+jobs=$(nproc)
+
+passed=0
+failed=0
+failures=()
+step() {  # step KEY NAME COMMAND...: runs one suite and counts it
+    local key=$1 name=$2
+    shift 2
+    if [ ${#only[@]} -gt 0 ] && [ "$key" != always ] && [[ " ${only[*]} " != *" $key "* ]]; then
+        return 0
+    fi
+    echo "=== $name"
+    local started=$SECONDS
+    if "$@"; then
+        passed=$((passed + 1))
+        echo "--- $name: ok ($((SECONDS - started)) s)"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        echo "--- $name: FAILED ($((SECONDS - started)) s)"
+    fi
+}
+
+workdir=$(mktemp -d /tmp/booking_events_test.XXXXXX)
+cleanup() {
+    [ -f "$workdir/regress/data/postmaster.pid" ] &&
+        runuser -u postgres -- pg_ctl -D "$workdir/regress/data" -m immediate stop >/dev/null 2>&1
+    rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+unit_tests() {
+    cmake -S "$repo" -B "$workdir/cmake" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+        cmake --build "$workdir/cmake" -j "$jobs" &&
+        (cd "$workdir/cmake" && ctest --output-on-failure -j "$jobs")
+}
+
+sanitized_unit_tests() {
+    cmake -S "$repo" -B "$workdir/cmake-asan" -DBOOKING_EVENTS_SANITIZE=ON \
+        -DBOOKING_EVENTS_BUILD_MODULE=OFF >/dev/null &&
+        cmake --build "$workdir/cmake-asan" -j "$jobs" &&
+        (cd "$workdir/cmake-asan" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs")
+}
+
+format_check() {
+    git -C "$repo" ls-files '*.cpp' '*.hpp' | (cd "$repo" && xargs clang-format --dry-run --Werror)
+}
+
+pgxs_build_and_install() {
+    make -C "$repo" -s -j "$jobs" PG_CONFIG="$pg_config" &&
+        "${as_root[@]}" make -C "$repo" -s install PG_CONFIG="$pg_config"
+}
+
+# The suites that start servers run from a copy owned by `postgres`, since
+# PostgreSQL refuses to run as root and writes its results next to the tests.
+prepare_test_tree() {
+    rsync -a --exclude '/build*' --exclude '.git' "$repo/" "$workdir/tree/" &&
+        chown -R postgres: "$workdir"
+}
+
+regression_tests() {
+    local data=$workdir/regress/data port=55432
+    runuser -u postgres -- mkdir -p "$workdir/regress" &&
+        runuser -u postgres -- initdb -D "$data" -A trust --no-sync >/dev/null &&
+        cat >>"$data/postgresql.conf" <<CONF
+shared_preload_libraries = 'booking_events'
+booking_events.database_name = 'contrib_regression'
+port = $port
+unix_socket_directories = '$workdir/regress'
+listen_addresses = ''
+fsync = off
+CONF
+    runuser -u postgres -- pg_ctl -D "$data" -l "$workdir/regress/server.log" -w start >/dev/null ||
+        return 1
+    local status=0
+    runuser -u postgres -- make -C "$workdir/tree" -s installcheck PG_CONFIG="$pg_config" \
+        PGHOST="$workdir/regress" PGPORT=$port || status=1
+    if [ $status -ne 0 ] && [ -f "$workdir/tree/regression.diffs" ]; then
+        cat "$workdir/tree/regression.diffs"
+        # Kept for a look after the run (build*/ is ignored by git).
+        mkdir -p "$repo/build/regress" && cp -r "$workdir/tree/results" \
+            "$workdir/tree/regression.diffs" "$workdir/regress/server.log" "$repo/build/regress/"
+    fi
+    runuser -u postgres -- pg_ctl -D "$data" -m fast stop >/dev/null
+    return $status
+}
+
+tap_tests() {
+    runuser -u postgres -- env PATH="$PATH" make -C "$workdir/tree" -s prove_installcheck \
+        PG_CONFIG="$pg_config"
+    local status=$?
+    [ $status -ne 0 ] && for log in "$workdir"/tree/tmp_check/log/*.log; do
+        [ -f "$log" ] || continue
+        echo "----- $log (last 40 lines)"
+        tail -n 40 "$log"
+    done
+    return $status
+}
+
+step format "clang-format" format_check
+step unit "unit tests (ctest)" unit_tests
+step asan "unit tests under ASan+UBSan (ctest)" sanitized_unit_tests
+step always "PGXS build and install" pgxs_build_and_install
+step always "test tree for postgres" prepare_test_tree
+step regress "pg_regress" regression_tests
+step tap "TAP" tap_tests
+
+echo
+[ $failed -eq 0 ] || echo "failed suites: ${failures[*]}"
+echo "suites: $passed passed, $failed failed"
+[ $failed -eq 0 ]
