@@ -32,7 +32,8 @@ CREATE ROLE booking_outsider;
 SELECT f AS function, has_function_privilege('booking_outsider', f, 'EXECUTE') AS outsider_may_execute
 FROM unnest(ARRAY['trigger_booking_event_webhook()', 'retry_failed_webhooks(int)',
                   'cleanup_webhook_logs(int)', 'manually_trigger_webhook(text,text)',
-                  'booking_events_wake_worker()']) AS f;
+                  'booking_events_wake_worker()', 'booking_events_worker_status()',
+                  'webhook_health()', 'validate_webhook_config()', 'test_webhook()']) AS f;
 SELECT t AS relation, has_table_privilege('booking_outsider', t, 'SELECT') AS outsider_may_read
 FROM unnest(ARRAY['webhook_outbox', 'webhook_logs', 'webhook_stats']) AS t;
 DROP ROLE booking_outsider;

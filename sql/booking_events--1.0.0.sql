@@ -155,9 +155,63 @@ $$;
 COMMENT ON FUNCTION cleanup_webhook_logs(int) IS
     'Deletes webhook_logs rows and delivered events older than retention_days; returns log rows deleted';
 
+CREATE FUNCTION booking_events_worker_status() RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'booking_events_worker_status'
+    LANGUAGE C STABLE;
+
+CREATE FUNCTION webhook_health() RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+    health jsonb := @extschema@.booking_events_worker_status();
+BEGIN
+    -- Each count reads one partial index, so this stays cheap with millions
+    -- of delivered events.
+    health := health || jsonb_build_object(
+        'pending', (SELECT count(*) FROM @extschema@.webhook_outbox WHERE status = 'pending'),
+        'failed', (SELECT count(*) FROM @extschema@.webhook_outbox WHERE status = 'failed'),
+        'oldest_pending_at', (SELECT min(created_at) FROM @extschema@.webhook_outbox WHERE status = 'pending'),
+        'oldest_pending_age_seconds', (SELECT round(extract(epoch FROM now() - min(created_at))::numeric, 3)
+                                       FROM @extschema@.webhook_outbox WHERE status = 'pending'),
+        'last_success_at', (SELECT created_at FROM @extschema@.webhook_logs WHERE status = 'success'
+                            ORDER BY created_at DESC LIMIT 1),
+        'last_error', (SELECT jsonb_build_object('at', created_at, 'event_id', event_id,
+                                                 'event_type', event_type, 'http_status', http_status,
+                                                 'error', error)
+                       FROM @extschema@.webhook_logs WHERE status = 'failed'
+                       ORDER BY created_at DESC LIMIT 1));
+    RETURN health;
+END;
+$$;
+COMMENT ON FUNCTION webhook_health() IS
+    'Is delivery working? Worker, configuration (host only), queue and last outcomes';
+
+CREATE FUNCTION validate_webhook_config(OUT is_valid boolean, OUT errors text[], OUT warnings text[])
+    AS 'MODULE_PATHNAME', 'validate_webhook_config'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION validate_webhook_config() IS
+    'Checks the booking_events settings without sending anything';
+
+CREATE FUNCTION test_webhook(OUT success boolean, OUT status_code int,
+                             OUT response_time_ms double precision, OUT error text)
+    AS 'MODULE_PATHNAME', 'test_webhook'
+    LANGUAGE C SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION test_webhook() IS
+    'Sends one webhook.test event now, from this session, and logs it in webhook_logs';
+
 -- Administration is for roles the DBA grants it to, not for everyone.
 REVOKE ALL ON webhook_outbox, webhook_logs, webhook_stats FROM PUBLIC;
 REVOKE ALL ON FUNCTION booking_events_wake_worker() FROM PUBLIC;
 REVOKE ALL ON FUNCTION manually_trigger_webhook(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION retry_failed_webhooks(int) FROM PUBLIC;
 REVOKE ALL ON FUNCTION cleanup_webhook_logs(int) FROM PUBLIC;
+REVOKE ALL ON FUNCTION booking_events_worker_status() FROM PUBLIC;
+REVOKE ALL ON FUNCTION webhook_health() FROM PUBLIC;
+REVOKE ALL ON FUNCTION validate_webhook_config() FROM PUBLIC;
+REVOKE ALL ON FUNCTION test_webhook() FROM PUBLIC;
+
+-- A worker already running in this database starts delivering at once
+-- instead of at its next periodic look.
+SELECT booking_events_wake_worker();

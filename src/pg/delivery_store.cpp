@@ -11,6 +11,7 @@ struct StorePlans {
     SPIPlanPtr claim = nullptr;
     SPIPlanPtr record = nullptr;
     SPIPlanPtr next_due = nullptr;
+    SPIPlanPtr expire = nullptr;
 };
 
 StorePlans plans;
@@ -81,6 +82,21 @@ void ensure_plans(const ExtensionInfo &extension) {
         "FROM %s WHERE status = 'pending' AND next_attempt_at > now()",
         outbox);
     plans.next_due = prepare_kept(next_due, 0, nullptr);
+
+    char *expire = psprintf(
+        "WITH logs AS ("
+        "  DELETE FROM %s WHERE id IN (SELECT id FROM %s "
+        "    WHERE created_at < now() - make_interval(days => $1) ORDER BY created_at LIMIT $2) "
+        "  RETURNING 1"
+        "), events AS ("
+        "  DELETE FROM %s WHERE id IN (SELECT id FROM %s "
+        "    WHERE status = 'delivered' AND delivered_at < now() - make_interval(days => $1) "
+        "    ORDER BY delivered_at LIMIT $2) "
+        "  RETURNING 1"
+        ") SELECT (SELECT count(*) FROM logs) + (SELECT count(*) FROM events)",
+        logs, logs, outbox, outbox);
+    Oid expire_types[2] = {INT4OID, INT4OID};
+    plans.expire = prepare_kept(expire, 2, expire_types);
     plans.schema_oid = extension.schema_oid;
 }
 
@@ -133,7 +149,7 @@ char *utf8_value(HeapTuple tuple, TupleDesc descriptor, int column) {
 }  // namespace
 
 void reset_delivery_store() {
-    for (SPIPlanPtr *plan : {&plans.claim, &plans.record, &plans.next_due}) {
+    for (SPIPlanPtr *plan : {&plans.claim, &plans.record, &plans.next_due, &plans.expire}) {
         if (*plan != nullptr) SPI_freeplan(*plan);
         *plan = nullptr;
     }
@@ -216,6 +232,16 @@ int64 ms_until_next_due(const ExtensionInfo &extension) {
     Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
     if (is_null) return -1;
     return Max(DatumGetInt64(value), 0);
+}
+
+int64 delete_expired_chunk(const ExtensionInfo &extension, int retention_days, int chunk) {
+    ensure_plans(extension);
+    Datum arguments[2] = {Int32GetDatum(retention_days), Int32GetDatum(chunk)};
+    if (SPI_execute_plan(plans.expire, arguments, nullptr, false, 1) != SPI_OK_SELECT)
+        elog(ERROR, "booking_events: deleting expired rows failed");
+    bool is_null = true;
+    Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    return is_null ? 0 : DatumGetInt64(value);
 }
 
 }  // namespace booking_events

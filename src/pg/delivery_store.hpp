@@ -51,6 +51,11 @@ void record_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int
 // Milliseconds until the next pending event becomes due; -1 when none waits.
 int64 ms_until_next_due(const ExtensionInfo &extension);
 
+// Deletes at most `chunk` webhook_logs rows and `chunk` delivered events
+// older than `retention_days`; returns how many rows went. Small chunks keep
+// locks short and leave room for delivery between them.
+int64 delete_expired_chunk(const ExtensionInfo &extension, int retention_days, int chunk);
+
 // Forgets the prepared statements (after an error, or when the extension moved).
 void reset_delivery_store();
 

@@ -32,6 +32,9 @@ namespace {
 // How long to wait before looking again when there is nothing to be woken
 // for: the extension is not created yet, or a query failed.
 constexpr long kRecheckMs = 5000;
+// Retention runs at most this often, in chunks of this many rows each.
+constexpr long kRetentionIntervalMs = 3600 * 1000;
+constexpr int kRetentionChunk = 5000;
 
 struct InFlightEvent {
     std::string event_id;
@@ -75,6 +78,7 @@ class DeliveryWorker {
                 const long wait_ms = run_transaction();
                 recheck_at_ms_ = wait_ms < 0 ? -1 : steady_ms() + wait_ms;
             }
+            if (steady_ms() >= retention_due_at_ms_) run_retention_chunk();
             wait_for_work();
         }
     }
@@ -184,6 +188,45 @@ class DeliveryWorker {
         return wait_ms;
     }
 
+    // One chunk per loop pass, between delivery transactions, so a large
+    // backlog of old rows never holds long locks or starves delivery.
+    void run_retention_chunk() {
+        const int days = setting_log_retention_days;
+        int64 deleted = 0;
+        try {
+            bool extension_found = false;
+            pg_call([&] {
+                SetCurrentStatementStartTimestamp();
+                StartTransactionCommand();
+                if (SPI_connect() != SPI_OK_CONNECT)
+                    elog(ERROR, "booking_events: SPI_connect failed");
+                PushActiveSnapshot(GetTransactionSnapshot());
+                pgstat_report_activity(STATE_RUNNING, "booking_events: deleting expired rows");
+                extension_found = lookup_extension(&extension_);
+                if (extension_found && days > 0)
+                    deleted = delete_expired_chunk(extension_, days, kRetentionChunk);
+                SPI_finish();
+                PopActiveSnapshot();
+                CommitTransactionCommand();
+                pgstat_report_activity(STATE_IDLE, nullptr);
+            });
+        } catch (const PgError &error) {
+            recover_from_error(error.data());
+        }
+        retention_deleted_ += deleted;
+        if (deleted >= kRetentionChunk) return;  // more to do on the next pass
+        if (retention_deleted_ > 0) {
+            const long long total = retention_deleted_;
+            pg_call([&] {
+                ereport(LOG, (errmsg("booking_events worker: retention deleted %lld rows older "
+                                     "than %d days",
+                                     total, days)));
+            });
+        }
+        retention_deleted_ = 0;
+        retention_due_at_ms_ = steady_ms() + kRetentionIntervalMs;
+    }
+
     void clear_wake_request_before_snapshot() {
         claim_wanted_ = false;
         pg_call([] { clear_wake_request(); });
@@ -278,6 +321,8 @@ class DeliveryWorker {
         if (claim_wanted_ && free_slots() > 0 && !target_.url.empty()) timeout = 0;
         if (!finished_.empty())
             timeout = std::min<long>(timeout < 0 ? kRecheckMs : timeout, kRecheckMs);
+        const long retention_in = std::max<long>(0, retention_due_at_ms_ - steady_ms());
+        if (timeout < 0 || retention_in < timeout) timeout = retention_in;
 
         const std::vector<HttpDriver::SocketWatch> watches = driver_.socket_watches();
         constexpr int kMaxEvents = 64;
@@ -332,7 +377,9 @@ class DeliveryWorker {
     std::unordered_set<std::string> busy_bookings_;
     std::vector<FinishedAttempt> finished_;
     bool claim_wanted_ = true;
-    long recheck_at_ms_ = -1;  // steady clock; when a pending event falls due
+    long recheck_at_ms_ = -1;       // steady clock; when a pending event falls due
+    long retention_due_at_ms_ = 0;  // steady clock; the first pass runs at start
+    int64 retention_deleted_ = 0;
     bool paused_logged_ = false;
     bool no_extension_logged_ = false;
     std::string url_logged_;

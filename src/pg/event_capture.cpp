@@ -190,6 +190,8 @@ Enrichment enrich(const RowEvent &event, const std::optional<std::string> &booki
     return enrichment;
 }
 
+}  // namespace
+
 std::int64_t unix_ms(TimestampTz timestamp) {
     return timestamp / 1000 +
            static_cast<std::int64_t>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000;
@@ -204,6 +206,8 @@ std::string new_event_id() {
                        "booking_events: could not generate a random event id");
     return format_uuid_v4(bytes);
 }
+
+namespace {
 
 // The payload is built in UTF-8; the outbox stores it in the database's own
 // encoding. PostgreSQL side.
@@ -246,7 +250,8 @@ void insert_into_outbox(const ExtensionInfo &extension, const std::string &event
     });
 }
 
-// Text from PostgreSQL memory the payload keeps, converted to UTF-8.
+}  // namespace
+
 std::string database_name_utf8() {
     char *name = nullptr;
     pg_call([&] {
@@ -256,8 +261,6 @@ std::string database_name_utf8() {
     });
     return name ? name : "";
 }
-
-}  // namespace
 
 std::string capture_row_event(const RowChangeSource &source) {
     RawRow *new_row = nullptr;

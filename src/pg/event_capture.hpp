@@ -17,6 +17,11 @@ struct RowChangeSource {
     bool manual = false;
 };
 
+// Helpers shared with test_webhook(); they throw PgError.
+std::int64_t unix_ms(TimestampTz timestamp);
+std::string new_event_id();
+std::string database_name_utf8();  // the current database's name, in UTF-8
+
 // Returns the new event's id. Throws PgError / SqlError; call it from inside
 // sql_boundary.
 std::string capture_row_event(const RowChangeSource &source);

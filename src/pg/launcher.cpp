@@ -15,7 +15,7 @@ namespace {
 // that keeps failing does not spin.
 constexpr long kRestartPauseMs = 5000;
 // How often a missing database is looked for again.
-constexpr long kDatabaseRecheckMs = 10000;
+constexpr long kDatabaseRecheckMs = 2000;
 
 BackgroundWorkerHandle *start_delivery_worker(Oid database_oid) {
     BackgroundWorker worker;

@@ -1,0 +1,43 @@
+-- webhook_health(), validate_webhook_config(), test_webhook(): their shape
+-- and their errors. (Against a real receiver: test/t/.)
+CREATE EXTENSION booking_events;
+
+-- The regression server preloads the library, serves this database and has
+-- no webhook URL: the worker runs, delivery is paused.
+SELECT is_valid, errors, warnings FROM validate_webhook_config();
+
+SELECT key, jsonb_typeof(value) AS type
+FROM jsonb_each(webhook_health()) ORDER BY key;
+SELECT h->'worker_loaded' AS loaded, h->'webhook_configured' AS configured,
+       h->'webhook_host' AS host, h->'pending' AS pending, h->'failed' AS failed,
+       h->'database_name' AS database_name
+FROM webhook_health() AS h;
+
+-- Queue counts follow the outbox.
+CREATE TABLE booking_events (id bigserial PRIMARY KEY, booking_id text, event_type text);
+CREATE TRIGGER booking_events_webhook_trigger AFTER INSERT ON booking_events
+    FOR EACH ROW EXECUTE FUNCTION trigger_booking_event_webhook();
+INSERT INTO booking_events (booking_id, event_type) VALUES ('b1', 'x'), ('b2', 'y'), ('b3', 'z');
+UPDATE webhook_outbox SET status = 'failed', last_error = 'HTTP 410 (not retried)' WHERE booking_id = 'b3';
+INSERT INTO webhook_logs (event_id, event_type, attempt, status, http_status, error)
+SELECT event_id, event_type, 1, 'failed', 410, last_error FROM webhook_outbox WHERE booking_id = 'b3';
+SELECT h->'pending' AS pending, h->'failed' AS failed,
+       (h->>'oldest_pending_age_seconds')::numeric >= 0 AS has_age,
+       h->'last_error'->>'error' AS last_error, h->'last_error'->'http_status' AS last_status
+FROM webhook_health() AS h;
+
+-- Nothing to send to: a clear error, and nothing logged.
+SELECT * FROM test_webhook();
+SELECT count(*) AS test_rows FROM webhook_logs WHERE event_type = 'webhook.test';
+
+-- None of these is for PUBLIC.
+CREATE ROLE booking_outsider;
+SET ROLE booking_outsider;
+SELECT webhook_health();
+SELECT * FROM validate_webhook_config();
+SELECT * FROM test_webhook();
+RESET ROLE;
+DROP ROLE booking_outsider;
+
+DROP TABLE booking_events;
+DROP EXTENSION booking_events;

@@ -1,0 +1,221 @@
+// What a DBA calls to see whether delivery works: the worker's status (for
+// webhook_health()), validate_webhook_config() and test_webhook().
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config_check.hpp"
+#include "core/delivery_policy.hpp"
+#include "core/event_payload.hpp"
+#include "core/http_driver.hpp"
+#include "core/webhook_request.hpp"
+#include "core/webhook_url.hpp"
+#include "pg/boundary.hpp"
+#include "pg/event_capture.hpp"
+#include "pg/extension_catalog.hpp"
+#include "pg/settings.hpp"
+#include "pg/shared_state.hpp"
+#include "pg/version.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(booking_events_worker_status);
+Datum booking_events_worker_status(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(validate_webhook_config);
+Datum validate_webhook_config(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(test_webhook);
+Datum test_webhook(PG_FUNCTION_ARGS);
+}
+
+namespace booking_events {
+
+namespace {
+
+std::string setting_text(const char *value) { return value ? value : ""; }
+
+// PostgreSQL side: a timestamptz as ISO 8601 text, or JSON null.
+nlohmann::json timestamp_json(TimestampTz value) {
+    if (value == 0) return nullptr;
+    return format_event_time(unix_ms(value));
+}
+
+Datum jsonb_from(const nlohmann::json &value) {
+    const std::string text = value.dump();
+    Datum result = (Datum)0;
+    pg_call([&] { result = DirectFunctionCall1(jsonb_in, CStringGetDatum(text.c_str())); });
+    return result;
+}
+
+Datum worker_status() {
+    WorkerStatus status;
+    bool available = false;
+    char *database = nullptr;
+    pg_call([&] {
+        available = shared_state_available();
+        status = read_worker_status();
+        if (status.running && OidIsValid(status.database_oid))
+            database = get_database_name(status.database_oid);
+    });
+    nlohmann::json result = {
+        {"worker_loaded", available},
+        {"worker_running", status.running},
+        {"worker_pid", status.running ? nlohmann::json(status.pid) : nlohmann::json(nullptr)},
+        {"worker_database", database ? nlohmann::json(database) : nlohmann::json(nullptr)},
+        {"worker_started_at", status.running ? timestamp_json(status.started_at) : nullptr},
+        {"worker_last_loop_at", status.running ? timestamp_json(status.last_loop_at) : nullptr},
+        {"database_name", setting_text(setting_database_name)},
+    };
+    const std::string url = setting_text(setting_webhook_url);
+    std::optional<UrlParts> parts = parse_webhook_url(url);
+    result["webhook_configured"] = !url.empty();
+    // Only the host: the path of a Make.com URL is itself a credential.
+    result["webhook_host"] = parts ? nlohmann::json(parts->host) : nlohmann::json(nullptr);
+    result["signing_enabled"] = !setting_text(setting_signing_secret).empty();
+    result["api_key_configured"] = !setting_text(setting_api_key).empty();
+    return jsonb_from(result);
+}
+
+Datum text_array_datum(const std::vector<std::string> &items) {
+    Datum result = (Datum)0;
+    pg_call([&] {
+        auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (items.size() + 1)));
+        for (std::size_t i = 0; i < items.size(); ++i)
+            datums[i] = CStringGetTextDatum(items[i].c_str());
+        result = PointerGetDatum(construct_array(datums, static_cast<int>(items.size()), TEXTOID,
+                                                 -1, false, TYPALIGN_INT));
+    });
+    return result;
+}
+
+Datum composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls) {
+    Datum result = (Datum)0;
+    pg_call([&] {
+        TupleDesc descriptor = nullptr;
+        if (get_call_result_type(fcinfo, nullptr, &descriptor) != TYPEFUNC_COMPOSITE)
+            elog(ERROR, "booking_events: function must return a composite type");
+        descriptor = BlessTupleDesc(descriptor);
+        result = HeapTupleGetDatum(heap_form_tuple(descriptor, values, nulls));
+    });
+    return result;
+}
+
+Datum validate_config(FunctionCallInfo fcinfo) {
+    DeliveryConfig config;
+    config.webhook_url = setting_text(setting_webhook_url);
+    config.api_key = setting_text(setting_api_key);
+    config.signing_secret = setting_text(setting_signing_secret);
+    config.database_name = setting_text(setting_database_name);
+    config.current_database = database_name_utf8();
+    pg_call([&] { config.worker_loaded = shared_state_available(); });
+    config.max_attempts = setting_max_attempts;
+    config.backoff_base_ms = setting_backoff_base_ms;
+    config.backoff_max_ms = setting_backoff_max_ms;
+    config.request_timeout_ms = setting_request_timeout_ms;
+    config.max_concurrency = setting_max_concurrency;
+    config.batch_size = setting_batch_size;
+    const ConfigReport report = check_delivery_config(config);
+    Datum values[3] = {BoolGetDatum(report.valid()), text_array_datum(report.errors),
+                       text_array_datum(report.warnings)};
+    bool nulls[3] = {false, false, false};
+    return composite_result(fcinfo, values, nulls);
+}
+
+// Sends one request from this session, waiting in short slices so that a
+// query cancel or a terminate request is honoured while it runs.
+HttpResult send_now(HttpRequest request) {
+    HttpDriverOptions options;
+    options.ca_file = setting_text(setting_ca_file);
+    HttpDriver driver(options);
+    driver.submit(std::move(request));
+    for (;;) {
+        std::vector<HttpResult> done = driver.take_completed();
+        if (!done.empty()) return done.front();
+        driver.run_once(50);
+        pg_call([] { CHECK_FOR_INTERRUPTS(); });
+    }
+}
+
+void log_test_attempt(const std::string &event_id, const HttpResult &result, bool success,
+                      const std::string &error) {
+    pg_call([&] {
+        ExtensionInfo extension;
+        if (!lookup_extension(&extension))
+            ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                            errmsg("extension \"booking_events\" is not installed")));
+        char *query = psprintf(
+            "INSERT INTO %s (event_id, event_type, attempt, status, http_status, "
+            "response_time_ms, error) VALUES ($1::uuid, 'webhook.test', 1, $2, $3, $4, $5)",
+            qualified_extension_object(extension, "webhook_logs"));
+        Oid types[5] = {TEXTOID, TEXTOID, INT4OID, FLOAT8OID, TEXTOID};
+        Datum values[5] = {CStringGetTextDatum(event_id.c_str()),
+                           CStringGetTextDatum(success ? "success" : "failed"),
+                           Int32GetDatum(static_cast<int32>(result.http_status)),
+                           Float8GetDatum(result.response_time_ms),
+                           error.empty() ? (Datum)0 : CStringGetTextDatum(error.c_str())};
+        const char nulls[5] = {' ', ' ', result.http_status == 0 ? 'n' : ' ', ' ',
+                               error.empty() ? 'n' : ' '};
+        if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "booking_events: SPI_connect failed");
+        if (SPI_execute_with_args(query, 5, types, values, nulls, false, 0) != SPI_OK_INSERT)
+            elog(ERROR, "booking_events: could not record the test attempt");
+        SPI_finish();
+    });
+}
+
+Datum send_test_webhook(FunctionCallInfo fcinfo) {
+    WebhookTarget target;
+    target.url = setting_text(setting_webhook_url);
+    if (target.url.empty())
+        throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                       "booking_events.webhook_url is not set", "",
+                       "Set it in postgresql.conf (or with ALTER SYSTEM) and reload.");
+    target.api_key = setting_text(setting_api_key);
+    target.signing_keys = signing_keys_from_setting(setting_text(setting_signing_secret));
+    target.user_agent = std::string("booking_events/") + kExtensionVersion;
+    target.timeout_ms = setting_request_timeout_ms;
+
+    TimestampTz now = 0;
+    pg_call([&] { now = GetCurrentTimestamp(); });
+    EventContext context;
+    context.event_id = new_event_id();
+    context.event_time_unix_ms = unix_ms(now);
+    context.source = setting_text(setting_source);
+    context.environment = setting_text(setting_environment);
+    context.database = database_name_utf8();
+    context.version = kExtensionVersion;
+    nlohmann::json section = {{"event_type", "webhook.test"},
+                              {"description", "Test event sent by test_webhook()"}};
+    const std::string body =
+        serialize_event(build_event(context, "webhook.test", std::move(section), Enrichment{}));
+
+    const HttpResult result = send_now(build_webhook_request(target, 1, context.event_id, body,
+                                                             context.event_time_unix_ms / 1000));
+    const bool success = classify_response(result.http_status) == ResponseClass::Success;
+    std::string error;
+    if (!success)
+        error = result.http_status == 0 ? result.error
+                                        : "HTTP " + std::to_string(result.http_status) +
+                                              (result.error.empty() ? "" : ": " + result.error);
+    log_test_attempt(context.event_id, result, success, error);
+
+    Datum values[4] = {BoolGetDatum(success), Int32GetDatum(static_cast<int32>(result.http_status)),
+                       Float8GetDatum(result.response_time_ms), (Datum)0};
+    bool nulls[4] = {false, result.http_status == 0, false, error.empty()};
+    if (!error.empty()) pg_call([&] { values[3] = CStringGetTextDatum(error.c_str()); });
+    return composite_result(fcinfo, values, nulls);
+}
+
+}  // namespace
+
+}  // namespace booking_events
+
+Datum booking_events_worker_status(PG_FUNCTION_ARGS) {
+    return booking_events::sql_boundary([&] { return booking_events::worker_status(); });
+}
+
+Datum validate_webhook_config(PG_FUNCTION_ARGS) {
+    return booking_events::sql_boundary([&] { return booking_events::validate_config(fcinfo); });
+}
+
+Datum test_webhook(PG_FUNCTION_ARGS) {
+    return booking_events::sql_boundary([&] { return booking_events::send_test_webhook(fcinfo); });
+}
