@@ -18,7 +18,10 @@ std::int64_t backoff_delay_ms(const BackoffPolicy &policy, int attempts_made, do
     full = std::min(full, cap);
     const double unit = std::clamp(unit_random, 0.0, 1.0);
     const double scaled = static_cast<double>(full) * (0.5 + 0.5 * unit);
-    return std::clamp<std::int64_t>(static_cast<std::int64_t>(scaled), (full + 1) / 2, full);
+    // Compared before converting: near INT64_MAX the double rounds past `full`
+    // and the cast would overflow. Half is rounded up without computing full + 1.
+    if (!(scaled < static_cast<double>(full))) return full;
+    return std::max<std::int64_t>(static_cast<std::int64_t>(scaled), full - full / 2);
 }
 
 std::int64_t unix_seconds_from_utc(int year, int month, int day, int hour, int minute, int second) {

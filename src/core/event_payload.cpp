@@ -46,9 +46,16 @@ nlohmann::json column_to_json(ColumnKind kind, const std::string &text) {
             if (end != text.c_str() && *end == '\0' && std::isfinite(value)) return value;
             return text;
         }
-        case ColumnKind::Numeric:
+        case ColumnKind::Numeric: {
+            // A whole amount ("240.00") is a JSON integer, as it reads.
+            const std::size_t point = text.find('.');
+            const bool whole = point == std::string::npos ||
+                               text.find_first_not_of('0', point + 1) == std::string::npos;
+            if (whole && fits_double_exactly(text))
+                return static_cast<std::int64_t>(std::strtoll(text.c_str(), nullptr, 10));
             if (fits_double_exactly(text)) return std::strtod(text.c_str(), nullptr);
             return text;
+        }
         case ColumnKind::Json: {
             nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
             if (parsed.is_discarded()) return text;

@@ -100,11 +100,13 @@ std::string redact_url(std::string_view url) {
 
 std::string redact_urls_in_text(std::string_view text) {
     std::string out;
+    // Schemes are case-insensitive ("Https://" is a valid webhook URL too).
+    const std::string lowered = lower(text);
     std::size_t pos = 0;
     while (pos < text.size()) {
         std::size_t found = std::string_view::npos;
-        for (std::string_view scheme : {"http://", "https://", "HTTP://", "HTTPS://"}) {
-            const std::size_t at = text.find(scheme, pos);
+        for (std::string_view scheme : {"http://", "https://"}) {
+            const std::size_t at = lowered.find(scheme, pos);
             if (at < found) found = at;
         }
         if (found == std::string_view::npos) break;

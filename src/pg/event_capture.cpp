@@ -4,6 +4,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/notification.hpp"
 #include "pg/boundary.hpp"
 #include "pg/extension_catalog.hpp"
 #include "pg/row_values.hpp"
@@ -216,9 +217,11 @@ const char *server_encoded(const char *utf8, std::size_t length) {
     return pg_any_to_server(utf8, static_cast<int>(length), PG_UTF8);
 }
 
-void insert_into_outbox(const ExtensionInfo &extension, const std::string &event_id,
-                        const std::string &event_type, const std::optional<std::string> &booking_id,
-                        const std::string &body) {
+// Writes the event and returns its outbox id.
+int64 insert_into_outbox(const ExtensionInfo &extension, const std::string &event_id,
+                         const std::string &event_type,
+                         const std::optional<std::string> &booking_id, const std::string &body) {
+    int64 outbox_id = 0;
     pg_call([&] {
         if (outbox_insert_plan.schema_oid != extension.schema_oid) {
             if (outbox_insert_plan.plan != nullptr) SPI_freeplan(outbox_insert_plan.plan);
@@ -227,7 +230,7 @@ void insert_into_outbox(const ExtensionInfo &extension, const std::string &event
             initStringInfo(&query);
             appendStringInfo(&query,
                              "INSERT INTO %s (event_id, event_type, booking_id, payload) "
-                             "VALUES ($1::uuid, $2, $3, $4::jsonb)",
+                             "VALUES ($1::uuid, $2, $3, $4::jsonb) RETURNING id",
                              qualified_extension_object(extension, "webhook_outbox"));
             Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
             SPIPlanPtr plan = SPI_prepare(query.data, 4, types);
@@ -236,18 +239,49 @@ void insert_into_outbox(const ExtensionInfo &extension, const std::string &event
             outbox_insert_plan.plan = plan;
             outbox_insert_plan.schema_oid = extension.schema_oid;
         }
-        Datum values[4] = {CStringGetTextDatum(event_id.c_str()),
-                           CStringGetTextDatum(event_type.c_str()),
-                           booking_id ? CStringGetTextDatum(booking_id->c_str()) : (Datum)0,
-                           CStringGetTextDatum(server_encoded(body.c_str(), body.size()))};
+        Datum values[4] = {
+            CStringGetTextDatum(event_id.c_str()),
+            CStringGetTextDatum(server_encoded(event_type.c_str(), event_type.size())),
+            booking_id
+                ? CStringGetTextDatum(server_encoded(booking_id->c_str(), booking_id->size()))
+                : (Datum)0,
+            CStringGetTextDatum(server_encoded(body.c_str(), body.size()))};
         const char nulls[4] = {' ', ' ', booking_id ? ' ' : 'n', ' '};
         const SavedIdentity saved = become_extension_owner(extension.owner_oid);
-        const int result = SPI_execute_plan(outbox_insert_plan.plan, values, nulls, false, 0);
+        const int result = SPI_execute_plan(outbox_insert_plan.plan, values, nulls, false, 1);
         restore_identity(saved);
-        if (result != SPI_OK_INSERT)
+        if (result != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
             elog(ERROR, "booking_events: outbox insert failed: %d", result);
+        bool is_null = false;
+        outbox_id =
+            DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null));
         wake_worker_on_commit();
     });
+    return outbox_id;
+}
+
+// Queues the event's notifications; PostgreSQL sends them on commit, and
+// drops them on rollback. Nothing here may fail the user's statement: the
+// limits NOTIFY enforces with an ERROR are checked first.
+void publish_notification(const NotificationFields &fields) {
+    const std::vector<std::string> channels = notification_channels(fields);
+    const std::string payload = notification_payload(fields);
+    pg_call([&] {
+        const char *server_payload = server_encoded(payload.c_str(), payload.size());
+        if (strlen(server_payload) > kNotifyPayloadMaxBytes) return;
+        for (const std::string &channel : channels) {
+            const char *server_channel = server_encoded(channel.c_str(), channel.size());
+            if (strlen(server_channel) >= NAMEDATALEN) continue;
+            Async_Notify(server_channel, server_payload);
+        }
+    });
+}
+
+std::optional<std::string> text_field(const std::optional<nlohmann::json> &row, const char *name) {
+    if (!row || !row->is_object()) return std::nullopt;
+    auto it = row->find(name);
+    if (it == row->end()) return std::nullopt;
+    return id_text(*it);
 }
 
 }  // namespace
@@ -268,6 +302,7 @@ std::string capture_row_event(const RowChangeSource &source) {
     const char *table_name = nullptr;
     bool is_bookings_table = false;
     TimestampTz now = 0;
+    TimestampTz transaction_start = 0;
     pg_call([&] {
         refresh_transaction_cache();
         if (!transaction_cache.extension_found) return;
@@ -281,6 +316,7 @@ std::string capture_row_event(const RowChangeSource &source) {
                 pg_server_to_any(table_name, static_cast<int>(strlen(table_name)), PG_UTF8);
         is_bookings_table = RelationGetRelid(source.relation) == transaction_cache.bookings_relid;
         now = GetCurrentTimestamp();
+        transaction_start = GetCurrentTransactionStartTimestamp();
     });
     if (!transaction_cache.extension_found)
         throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -309,8 +345,25 @@ std::string capture_row_event(const RowChangeSource &source) {
     const std::string body = serialize_event(
         build_event(context, event_type, booking_event_section(event, event_type), enrichment));
 
-    insert_into_outbox(extension, context.event_id, event_type, booking_id, body);
+    const int64 outbox_id =
+        insert_into_outbox(extension, context.event_id, event_type, booking_id, body);
     pg_call([] { SPI_finish(); });
+
+    if (setting_notify) {
+        NotificationFields fields;
+        fields.outbox_id = outbox_id;
+        fields.event_id = context.event_id;
+        fields.event_type = event_type;
+        fields.booking_id = booking_id;
+        fields.user_id = text_field(event.record, "user_id");
+        fields.client_id = text_field(enrichment.booking_details, "client_id");
+        fields.provider_id = text_field(enrichment.booking_details, "provider_id");
+        if (auto description = event.record.find("description");
+            description != event.record.end() && description->is_string())
+            fields.description = description->get<std::string>();
+        fields.created_at = format_event_time(unix_ms(transaction_start));
+        publish_notification(fields);
+    }
     return context.event_id;
 }
 

@@ -53,6 +53,19 @@ bool check_webhook_url(char **newval, void **, GucSource) {
     });
 }
 
+// A value that goes into an HTTP header line: no line breaks or other control
+// characters, which would let it add headers of its own.
+bool check_header_value(char **newval, void **, GucSource) {
+    if (*newval == nullptr) return true;
+    for (const char *c = *newval; *c != '\0'; ++c) {
+        if (static_cast<unsigned char>(*c) < 0x20 || *c == 0x7f) {
+            GUC_check_errdetail("The value must not contain control characters.");
+            return false;
+        }
+    }
+    return true;
+}
+
 bool check_signing_secret(char **newval, void **, GucSource) {
     return checked([&] {
         if (*newval == nullptr) return true;
@@ -90,10 +103,10 @@ void define_settings() {
                                "Webhook URL events are POSTed to; empty pauses delivery.", nullptr,
                                &setting_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY,
                                check_webhook_url, nullptr, nullptr);
-    DefineCustomStringVariable("booking_events.api_key",
-                               "Sent as the x-make-apikey header (Make.com webhook API key).",
-                               nullptr, &setting_api_key, "", PGC_SIGHUP,
-                               GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "booking_events.api_key", "Sent as the x-make-apikey header (Make.com webhook API key).",
+        nullptr, &setting_api_key, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
+        check_header_value, nullptr, nullptr);
     DefineCustomStringVariable(
         "booking_events.signing_secret",
         "Standard Webhooks signing secret(s): whsec_<base64> or raw; several separated by spaces "

@@ -1,0 +1,628 @@
+#include "core/event_payload.hpp"
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/backoff.hpp"
+
+namespace booking_events {
+namespace {
+
+using json = nlohmann::json;
+
+std::set<std::string> keys_of(const json &object) {
+    std::set<std::string> keys;
+    for (auto it = object.begin(); it != object.end(); ++it) keys.insert(it.key());
+    return keys;
+}
+
+// ---------------------------------------------------------------------------
+// column_to_json
+
+TEST(ColumnToJsonTest, NullIsNullWhateverTheText) {
+    EXPECT_TRUE(column_to_json(ColumnKind::Null, "").is_null());
+    EXPECT_TRUE(column_to_json(ColumnKind::Null, "t").is_null());
+}
+
+TEST(ColumnToJsonTest, BoolFromPostgresOutput) {
+    EXPECT_EQ(column_to_json(ColumnKind::Bool, "t"), json(true));
+    EXPECT_EQ(column_to_json(ColumnKind::Bool, "f"), json(false));
+    EXPECT_TRUE(column_to_json(ColumnKind::Bool, "t").is_boolean());
+    EXPECT_TRUE(column_to_json(ColumnKind::Bool, "f").is_boolean());
+}
+
+TEST(ColumnToJsonTest, IntegersIncludingInt64Limits) {
+    const json small = column_to_json(ColumnKind::Integer, "42");
+    EXPECT_TRUE(small.is_number_integer());
+    EXPECT_EQ(small.get<std::int64_t>(), 42);
+    EXPECT_EQ(column_to_json(ColumnKind::Integer, "-7").get<std::int64_t>(), -7);
+    EXPECT_EQ(column_to_json(ColumnKind::Integer, "0").get<std::int64_t>(), 0);
+
+    const json max = column_to_json(ColumnKind::Integer, "9223372036854775807");
+    EXPECT_TRUE(max.is_number_integer());
+    EXPECT_EQ(max.get<std::int64_t>(), INT64_MAX);
+    EXPECT_EQ(max.dump(), "9223372036854775807");
+
+    const json min = column_to_json(ColumnKind::Integer, "-9223372036854775808");
+    EXPECT_TRUE(min.is_number_integer());
+    EXPECT_EQ(min.get<std::int64_t>(), INT64_MIN);
+    EXPECT_EQ(min.dump(), "-9223372036854775808");
+}
+
+TEST(ColumnToJsonTest, IntegerThatDoesNotParseStaysText) {
+    EXPECT_EQ(column_to_json(ColumnKind::Integer, "9223372036854775808"),
+              json("9223372036854775808"));
+    EXPECT_EQ(column_to_json(ColumnKind::Integer, "12abc"), json("12abc"));
+    EXPECT_EQ(column_to_json(ColumnKind::Integer, ""), json(""));
+}
+
+TEST(ColumnToJsonTest, FloatsBecomeNumbers) {
+    const json value = column_to_json(ColumnKind::Float, "1.5");
+    EXPECT_TRUE(value.is_number_float());
+    EXPECT_EQ(value.get<double>(), 1.5);
+    EXPECT_EQ(column_to_json(ColumnKind::Float, "-0.25").get<double>(), -0.25);
+    EXPECT_EQ(column_to_json(ColumnKind::Float, "1e+300").get<double>(), 1e300);
+}
+
+TEST(ColumnToJsonTest, NonFiniteFloatsBecomeStrings) {
+    for (const char *text : {"NaN", "Infinity", "-Infinity"}) {
+        const json value = column_to_json(ColumnKind::Float, text);
+        EXPECT_TRUE(value.is_string()) << text;
+        EXPECT_EQ(value, json(text));
+        // The body must remain valid JSON (nlohmann would print null for NaN).
+        EXPECT_EQ(json::parse(json{{"v", value}}.dump()).at("v"), json(text));
+    }
+}
+
+TEST(ColumnToJsonTest, NumericWithinFifteenDigitsIsANumber) {
+    const json price = column_to_json(ColumnKind::Numeric, "123.45");
+    EXPECT_TRUE(price.is_number());
+    EXPECT_EQ(price.get<double>(), 123.45);
+    EXPECT_EQ(column_to_json(ColumnKind::Numeric, "-0.01").get<double>(), -0.01);
+    EXPECT_EQ(column_to_json(ColumnKind::Numeric, "0").get<double>(), 0.0);
+    const json fifteen = column_to_json(ColumnKind::Numeric, "123456789012345");
+    EXPECT_TRUE(fifteen.is_number());
+    EXPECT_EQ(fifteen.get<double>(), 123456789012345.0);
+    EXPECT_TRUE(column_to_json(ColumnKind::Numeric, "1234567890123.45").is_number());
+}
+
+TEST(ColumnToJsonTest, WholeNumericIsAnIntegerAsItReads) {
+    auto dumped = [](const char *text) { return column_to_json(ColumnKind::Numeric, text).dump(); };
+    EXPECT_EQ(dumped("240.00"), "240");
+    EXPECT_EQ(dumped("-7"), "-7");
+    EXPECT_EQ(dumped("240.50"), "240.5");
+    EXPECT_TRUE(column_to_json(ColumnKind::Numeric, "100.").is_number_integer());
+}
+
+TEST(ColumnToJsonTest, LongerNumericStaysTextSoNothingIsRounded) {
+    for (const char *text : {"1234567890123456", "12345678901234.56", "12345678901234567890",
+                             "0.1234567890123456789", "-99999999999999999"}) {
+        EXPECT_EQ(column_to_json(ColumnKind::Numeric, text), json(text)) << text;
+    }
+}
+
+TEST(ColumnToJsonTest, NonFiniteNumericStaysText) {
+    for (const char *text : {"NaN", "Infinity", "-Infinity"})
+        EXPECT_EQ(column_to_json(ColumnKind::Numeric, text), json(text)) << text;
+}
+
+TEST(ColumnToJsonTest, JsonTextBecomesNestedJson) {
+    const json object = column_to_json(ColumnKind::Json, R"({"a": [1, 2, {"b": null}], "c": "d"})");
+    ASSERT_TRUE(object.is_object());
+    EXPECT_EQ(object.at("a").at(2).at("b"), json(nullptr));
+    EXPECT_EQ(object.at("c"), json("d"));
+    EXPECT_EQ(column_to_json(ColumnKind::Json, "[1,2]"), json::array({1, 2}));
+    EXPECT_EQ(column_to_json(ColumnKind::Json, R"("text")"), json("text"));
+    EXPECT_EQ(column_to_json(ColumnKind::Json, "42"), json(42));
+    EXPECT_EQ(column_to_json(ColumnKind::Json, "null"), json(nullptr));
+}
+
+TEST(ColumnToJsonTest, InvalidJsonStaysText) {
+    EXPECT_EQ(column_to_json(ColumnKind::Json, "{bad"), json("{bad"));
+    EXPECT_EQ(column_to_json(ColumnKind::Json, ""), json(""));
+    EXPECT_EQ(column_to_json(ColumnKind::Json, "[1,2] trailing"), json("[1,2] trailing"));
+}
+
+TEST(ColumnToJsonTest, TextStaysText) {
+    EXPECT_EQ(column_to_json(ColumnKind::Text, "t"), json("t"));
+    EXPECT_EQ(column_to_json(ColumnKind::Text, "42"), json("42"));
+    EXPECT_EQ(column_to_json(ColumnKind::Text, "{\"a\":1}"), json("{\"a\":1}"));
+    EXPECT_EQ(column_to_json(ColumnKind::Text, ""), json(""));
+}
+
+TEST(RowToJsonTest, ColumnsByName) {
+    const json row = row_to_json({{"id", ColumnKind::Integer, "7"},
+                                  {"status", ColumnKind::Text, "pending"},
+                                  {"paid", ColumnKind::Bool, "f"},
+                                  {"note", ColumnKind::Null, ""},
+                                  {"meta", ColumnKind::Json, R"({"k":"v"})"}});
+    EXPECT_EQ(row, json({{"id", 7},
+                         {"status", "pending"},
+                         {"paid", false},
+                         {"note", nullptr},
+                         {"meta", {{"k", "v"}}}}));
+    EXPECT_EQ(row_to_json({}), json::object());
+}
+
+// ---------------------------------------------------------------------------
+// event_type_for
+
+RowEvent row_event(std::string table, RowOperation operation, json record,
+                   json old_record = nullptr, bool is_bookings = false) {
+    RowEvent event;
+    event.table = std::move(table);
+    event.operation = operation;
+    event.is_bookings_table = is_bookings;
+    event.record = std::move(record);
+    event.old_record = std::move(old_record);
+    return event;
+}
+
+RowEvent bookings_event(RowOperation operation, json record, json old_record = nullptr) {
+    return row_event("bookings", operation, std::move(record), std::move(old_record), true);
+}
+
+TEST(EventTypeTest, EventTypeColumnIsUsed) {
+    const RowEvent event =
+        row_event("booking_events", RowOperation::Insert,
+                  {{"id", 1}, {"booking_id", "b-1"}, {"event_type", "booking.confirmed"}});
+    EXPECT_EQ(event_type_for(event), "booking.confirmed");
+}
+
+TEST(EventTypeTest, NullEventTypeColumnGivesBookingEventCreated) {
+    const RowEvent event =
+        row_event("booking_events", RowOperation::Insert, {{"id", 1}, {"event_type", nullptr}});
+    EXPECT_EQ(event_type_for(event), "booking_event.created");
+}
+
+TEST(EventTypeTest, EventTypeColumnWinsOnAnyTable) {
+    EXPECT_EQ(event_type_for(row_event("audit", RowOperation::Update, {{"event_type", "x.y"}},
+                                       {{"event_type", "x.y"}})),
+              "x.y");
+    EXPECT_EQ(event_type_for(bookings_event(RowOperation::Insert, {{"event_type", "custom"}})),
+              "custom");
+}
+
+TEST(EventTypeTest, BookingsTableInsert) {
+    EXPECT_EQ(
+        event_type_for(bookings_event(RowOperation::Insert, {{"id", 1}, {"status", "pending"}})),
+        "booking.created");
+}
+
+TEST(EventTypeTest, BookingsTableStatusChange) {
+    EXPECT_EQ(
+        event_type_for(bookings_event(RowOperation::Update, {{"id", 1}, {"status", "confirmed"}},
+                                      {{"id", 1}, {"status", "pending"}})),
+        "booking.status_changed");
+}
+
+TEST(EventTypeTest, BookingsTableStatusFromNullIsAChange) {
+    // The trigger's WHEN (OLD.status IS DISTINCT FROM NEW.status) fires for this.
+    EXPECT_EQ(
+        event_type_for(bookings_event(RowOperation::Update, {{"id", 1}, {"status", "pending"}},
+                                      {{"id", 1}, {"status", nullptr}})),
+        "booking.status_changed");
+}
+
+TEST(EventTypeTest, BookingsTableOtherUpdate) {
+    EXPECT_EQ(event_type_for(bookings_event(
+                  RowOperation::Update, {{"id", 1}, {"status", "pending"}, {"total_price", 20}},
+                  {{"id", 1}, {"status", "pending"}, {"total_price", 10}})),
+              "booking.updated");
+    // No status column at all.
+    EXPECT_EQ(event_type_for(bookings_event(RowOperation::Update, {{"id", 1}, {"n", 2}},
+                                            {{"id", 1}, {"n", 1}})),
+              "booking.updated");
+}
+
+TEST(EventTypeTest, BookingsTableDelete) {
+    EXPECT_EQ(
+        event_type_for(bookings_event(RowOperation::Delete, {{"id", 1}, {"status", "cancelled"}},
+                                      {{"id", 1}, {"status", "cancelled"}})),
+        "booking.deleted");
+}
+
+TEST(EventTypeTest, OtherTablesUseTheirName) {
+    const json row = {{"id", 3}, {"status", "open"}};
+    const json changed = {{"id", 3}, {"status", "closed"}};
+    EXPECT_EQ(event_type_for(row_event("payments", RowOperation::Insert, row)),
+              "payments.inserted");
+    // A status change outside the bookings table is just an update.
+    EXPECT_EQ(event_type_for(row_event("payments", RowOperation::Update, changed, row)),
+              "payments.updated");
+    EXPECT_EQ(event_type_for(row_event("payments", RowOperation::Delete, row, row)),
+              "payments.deleted");
+}
+
+TEST(EventTypeTest, ManualTriggerUsesTheInsertRule) {
+    RowEvent booking = bookings_event(RowOperation::Insert, {{"id", 9}, {"status", "confirmed"}});
+    booking.manual = true;
+    EXPECT_EQ(event_type_for(booking), "booking.created");
+
+    RowEvent other = row_event("invoices", RowOperation::Insert, {{"id", 9}});
+    other.manual = true;
+    EXPECT_EQ(event_type_for(other), "invoices.inserted");
+
+    RowEvent with_column = row_event("booking_events", RowOperation::Insert,
+                                     {{"id", 9}, {"event_type", "booking.reminder"}});
+    with_column.manual = true;
+    EXPECT_EQ(event_type_for(with_column), "booking.reminder");
+}
+
+// ---------------------------------------------------------------------------
+// booking_id_for
+
+TEST(BookingIdTest, BookingIdColumn) {
+    EXPECT_EQ(booking_id_for(row_event("booking_events", RowOperation::Insert,
+                                       {{"id", 1}, {"booking_id", "7f1c0e4a"}})),
+              "7f1c0e4a");
+}
+
+TEST(BookingIdTest, NumbersBecomeText) {
+    EXPECT_EQ(booking_id_for(row_event("booking_events", RowOperation::Insert,
+                                       {{"id", 1}, {"booking_id", 42}})),
+              "42");
+    EXPECT_EQ(booking_id_for(bookings_event(RowOperation::Insert, {{"id", 9007199254740993LL}})),
+              "9007199254740993");
+}
+
+TEST(BookingIdTest, IdOfTheBookingsTable) {
+    EXPECT_EQ(booking_id_for(bookings_event(RowOperation::Update, {{"id", "b-77"}})), "b-77");
+}
+
+TEST(BookingIdTest, IdOfAnotherTableIsNotABookingId) {
+    EXPECT_EQ(booking_id_for(row_event("payments", RowOperation::Insert, {{"id", 5}})),
+              std::nullopt);
+}
+
+TEST(BookingIdTest, AbsentOrNull) {
+    EXPECT_EQ(booking_id_for(row_event("notes", RowOperation::Insert, {{"text", "x"}})),
+              std::nullopt);
+    EXPECT_EQ(booking_id_for(row_event("booking_events", RowOperation::Insert,
+                                       {{"id", 1}, {"booking_id", nullptr}})),
+              std::nullopt);
+    EXPECT_EQ(booking_id_for(bookings_event(RowOperation::Insert, json::object())), std::nullopt);
+}
+
+TEST(IdTextTest, Scalars) {
+    EXPECT_EQ(id_text(json("abc")), "abc");
+    EXPECT_EQ(id_text(json(12)), "12");
+    EXPECT_EQ(id_text(json(-3)), "-3");
+    EXPECT_EQ(id_text(json(nullptr)), std::nullopt);
+    EXPECT_EQ(id_text(json::object()), std::nullopt);
+    EXPECT_EQ(id_text(json::array()), std::nullopt);
+}
+
+// ---------------------------------------------------------------------------
+// booking_event_section
+
+TEST(BookingEventSectionTest, StatusChangeCarriesOldAndNewStatus) {
+    const json before = {{"id", 5}, {"status", "pending"}, {"total_price", 10}};
+    const json after = {{"id", 5}, {"status", "confirmed"}, {"total_price", 10}};
+    const RowEvent event = bookings_event(RowOperation::Update, after, before);
+    const json section = booking_event_section(event, "booking.status_changed");
+    EXPECT_EQ(section.at("id"), json(5));
+    EXPECT_EQ(section.at("booking_id"), json("5"));
+    EXPECT_EQ(section.at("event_type"), json("booking.status_changed"));
+    EXPECT_EQ(section.at("table"), json("bookings"));
+    EXPECT_EQ(section.at("operation"), json("UPDATE"));
+    EXPECT_EQ(section.at("old_status"), json("pending"));
+    EXPECT_EQ(section.at("new_status"), json("confirmed"));
+    EXPECT_EQ(section.at("record"), after);
+    EXPECT_EQ(section.at("old_record"), before);
+    EXPECT_FALSE(section.contains("manual"));
+}
+
+TEST(BookingEventSectionTest, OtherUpdateHasNoStatusKeysButOldRecord) {
+    const json before = {{"id", 5}, {"status", "pending"}, {"total_price", 10}};
+    const json after = {{"id", 5}, {"status", "pending"}, {"total_price", 12}};
+    const json section = booking_event_section(bookings_event(RowOperation::Update, after, before),
+                                               "booking.updated");
+    EXPECT_FALSE(section.contains("old_status"));
+    EXPECT_FALSE(section.contains("new_status"));
+    EXPECT_EQ(section.at("old_record"), before);
+    EXPECT_EQ(section.at("record"), after);
+}
+
+TEST(BookingEventSectionTest, InsertHasNoOldRecord) {
+    const json row = {{"id", 1},
+                      {"booking_id", 42},
+                      {"event_type", "booking.note"},
+                      {"description", "Note added"},
+                      {"user_id", "u-1"},
+                      {"created_at", "2026-01-17T10:15:30.123+00:00"},
+                      {"extra", true}};
+    const json section = booking_event_section(
+        row_event("booking_events", RowOperation::Insert, row), "booking.note");
+    EXPECT_EQ(keys_of(section),
+              (std::set<std::string>{"id", "booking_id", "event_type", "description", "user_id",
+                                     "created_at", "table", "operation", "record"}));
+    EXPECT_EQ(section.at("booking_id"), json("42"));
+    EXPECT_EQ(section.at("description"), json("Note added"));
+    EXPECT_EQ(section.at("user_id"), json("u-1"));
+    EXPECT_EQ(section.at("created_at"), json("2026-01-17T10:15:30.123+00:00"));
+    EXPECT_EQ(section.at("operation"), json("INSERT"));
+    EXPECT_EQ(section.at("table"), json("booking_events"));
+    EXPECT_EQ(section.at("record"), row);
+}
+
+TEST(BookingEventSectionTest, DeleteCarriesOldRecord) {
+    const json row = {{"id", 5}, {"status", "cancelled"}};
+    const json section =
+        booking_event_section(bookings_event(RowOperation::Delete, row, row), "booking.deleted");
+    EXPECT_EQ(section.at("operation"), json("DELETE"));
+    EXPECT_EQ(section.at("old_record"), row);
+    EXPECT_EQ(section.at("record"), row);
+    EXPECT_FALSE(section.contains("old_status"));
+}
+
+TEST(BookingEventSectionTest, ManualFlag) {
+    RowEvent event = bookings_event(RowOperation::Insert, {{"id", 5}, {"status", "confirmed"}});
+    event.manual = true;
+    const json section = booking_event_section(event, "booking.created");
+    EXPECT_EQ(section.at("manual"), json(true));
+    EXPECT_EQ(section.at("operation"), json("INSERT"));
+    EXPECT_FALSE(section.contains("old_record"));
+}
+
+TEST(BookingEventSectionTest, MissingColumnsAreAbsent) {
+    const json section = booking_event_section(
+        row_event("notes", RowOperation::Insert, {{"text", "hi"}}), "notes.inserted");
+    EXPECT_FALSE(section.contains("id"));
+    EXPECT_FALSE(section.contains("booking_id"));
+    EXPECT_FALSE(section.contains("description"));
+    EXPECT_EQ(section.at("event_type"), json("notes.inserted"));
+}
+
+TEST(OperationNameTest, Names) {
+    EXPECT_STREQ(operation_name(RowOperation::Insert), "INSERT");
+    EXPECT_STREQ(operation_name(RowOperation::Update), "UPDATE");
+    EXPECT_STREQ(operation_name(RowOperation::Delete), "DELETE");
+}
+
+// ---------------------------------------------------------------------------
+// client_info / provider_info
+
+TEST(ProfileInfoTest, FullNamePreferredOverName) {
+    const json profile = {{"id", "p-1"},
+                          {"full_name", "Ada Lovelace"},
+                          {"name", "ada"},
+                          {"email", "ada@example.com"},
+                          {"password_hash", "secret"}};
+    EXPECT_EQ(client_info_from_profile(profile),
+              json({{"id", "p-1"}, {"name", "Ada Lovelace"}, {"email", "ada@example.com"}}));
+}
+
+TEST(ProfileInfoTest, NameWhenNoFullName) {
+    EXPECT_EQ(client_info_from_profile({{"id", 1}, {"name", "Bob"}, {"email", "b@x"}}).at("name"),
+              json("Bob"));
+    EXPECT_EQ(client_info_from_profile(
+                  {{"id", 1}, {"full_name", nullptr}, {"name", "Bob"}, {"email", "b@x"}})
+                  .at("name"),
+              json("Bob"));
+}
+
+TEST(ProfileInfoTest, MissingFieldsAreNull) {
+    const json client = client_info_from_profile({{"id", 1}});
+    EXPECT_EQ(client, json({{"id", 1}, {"name", nullptr}, {"email", nullptr}}));
+    const json provider = provider_info_from_profile({{"id", 2}});
+    EXPECT_EQ(provider,
+              json({{"id", 2}, {"name", nullptr}, {"email", nullptr}, {"company_name", nullptr}}));
+}
+
+TEST(ProfileInfoTest, ProviderHasCompanyNameAndNothingElseLeaks) {
+    const json profile = {{"id", 2},        {"name", "Carol"},
+                          {"email", "c@x"}, {"company_name", "Acme"},
+                          {"phone", "555"}, {"api_token", "t"}};
+    EXPECT_EQ(provider_info_from_profile(profile),
+              json({{"id", 2}, {"name", "Carol"}, {"email", "c@x"}, {"company_name", "Acme"}}));
+    EXPECT_FALSE(client_info_from_profile(profile).contains("company_name"));
+}
+
+// ---------------------------------------------------------------------------
+// build_event / serialize_event
+
+EventContext example_context() {
+    EventContext context;
+    context.event_id = "0b7a5c1e-2f3d-4a4b-9c8d-0123456789ab";
+    // date -u -d '2026-01-17 10:15:30 UTC' +%s  -> 1768644930
+    context.event_time_unix_ms = 1768644930123LL;
+    context.source = "contract-management-system";
+    context.environment = "production";
+    context.database = "app";
+    context.version = "1.0.0";
+    return context;
+}
+
+TEST(BuildEventTest, HasExactlyTheContractKeys) {
+    Enrichment enrichment;
+    enrichment.booking_details = json{{"id", 5}, {"booking_number", "BK-5"}};
+    enrichment.client_info = json{{"id", 1}, {"name", "A"}, {"email", nullptr}};
+    enrichment.provider_info =
+        json{{"id", 2}, {"name", "B"}, {"email", nullptr}, {"company_name", nullptr}};
+    const json section = {{"table", "bookings"}};
+    const json event =
+        build_event(example_context(), "booking.status_changed", section, enrichment);
+    EXPECT_EQ(keys_of(event), (std::set<std::string>{"event_id", "event_type", "event_time",
+                                                     "source", "booking_event", "booking_details",
+                                                     "client_info", "provider_info", "system"}));
+    EXPECT_EQ(event.at("event_id"), json("0b7a5c1e-2f3d-4a4b-9c8d-0123456789ab"));
+    EXPECT_EQ(event.at("event_type"), json("booking.status_changed"));
+    EXPECT_EQ(event.at("event_time"), json("2026-01-17T10:15:30.123Z"));
+    EXPECT_EQ(event.at("source"), json("contract-management-system"));
+    EXPECT_EQ(event.at("booking_event"), section);
+    EXPECT_EQ(event.at("booking_details"), *enrichment.booking_details);
+    EXPECT_EQ(event.at("client_info"), *enrichment.client_info);
+    EXPECT_EQ(event.at("provider_info"), *enrichment.provider_info);
+    EXPECT_EQ(event.at("system"), json({{"environment", "production"},
+                                        {"timestamp", "2026-01-17T10:15:30.123Z"},
+                                        {"database", "app"},
+                                        {"version", "1.0.0"}}));
+}
+
+TEST(BuildEventTest, AbsentEnrichmentIsOmitted) {
+    const json event = build_event(example_context(), "x.inserted", json::object(), Enrichment{});
+    EXPECT_EQ(keys_of(event), (std::set<std::string>{"event_id", "event_type", "event_time",
+                                                     "source", "booking_event", "system"}));
+
+    Enrichment only_client;
+    only_client.client_info = json{{"id", 1}, {"name", nullptr}, {"email", nullptr}};
+    const json partial = build_event(example_context(), "x.inserted", json::object(), only_client);
+    EXPECT_TRUE(partial.contains("client_info"));
+    EXPECT_FALSE(partial.contains("booking_details"));
+    EXPECT_FALSE(partial.contains("provider_info"));
+}
+
+TEST(SerializeEventTest, CompactAndRoundTrips) {
+    const json event =
+        build_event(example_context(), "booking.created", {{"record", {{"a", 1}}}}, Enrichment{});
+    const std::string body = serialize_event(event);
+    EXPECT_EQ(body.find('\n'), std::string::npos);
+    EXPECT_EQ(body.find(": "), std::string::npos);
+    EXPECT_EQ(body.find(", "), std::string::npos);
+    EXPECT_EQ(json::parse(body), event);
+}
+
+TEST(SerializeEventTest, SameEventGivesTheSameBytes) {
+    const json first = {{"b", 1}, {"a", {{"y", 2}, {"x", 3}}}};
+    json second = json::object();
+    second["a"]["x"] = 3;
+    second["a"]["y"] = 2;
+    second["b"] = 1;
+    EXPECT_EQ(serialize_event(first), serialize_event(second));
+}
+
+TEST(SerializeEventTest, Utf8IsKeptAsIs) {
+    const std::string body = serialize_event({{"city", "Z\xC3\xBCrich \xE2\x82\xAC"}});
+    EXPECT_EQ(body, "{\"city\":\"Z\xC3\xBCrich \xE2\x82\xAC\"}");
+}
+
+TEST(SerializeEventTest, InvalidUtf8IsReplacedNotThrown) {
+    const json event = {{"description", std::string("bad \xFF\xFE byte and cut \xC3")}};
+    std::string body;
+    ASSERT_NO_THROW(body = serialize_event(event));
+    EXPECT_EQ(body.find('\xFF'), std::string::npos);
+    EXPECT_NE(body.find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD
+    EXPECT_NE(body.find("bad "), std::string::npos);
+    EXPECT_NE(body.find(" byte and cut "), std::string::npos);
+    // The result is valid UTF-8 JSON.
+    json parsed;
+    ASSERT_NO_THROW(parsed = json::parse(body));
+    EXPECT_TRUE(parsed.at("description").is_string());
+}
+
+TEST(SerializeEventTest, InvalidUtf8InAKeyIsReplacedToo) {
+    const json event = {{std::string("k\x80"), 1}};
+    std::string body;
+    ASSERT_NO_THROW(body = serialize_event(event));
+    EXPECT_NO_THROW(json::parse(body));
+}
+
+// ---------------------------------------------------------------------------
+// format_event_time
+
+TEST(FormatEventTimeTest, Epoch) { EXPECT_EQ(format_event_time(0), "1970-01-01T00:00:00.000Z"); }
+
+TEST(FormatEventTimeTest, ContractExample) {
+    // date -u -d '2026-01-17 10:15:30 UTC' +%s  -> 1768644930
+    EXPECT_EQ(format_event_time(1768644930123LL), "2026-01-17T10:15:30.123Z");
+}
+
+TEST(FormatEventTimeTest, Milliseconds) {
+    EXPECT_EQ(format_event_time(1), "1970-01-01T00:00:00.001Z");
+    EXPECT_EQ(format_event_time(999), "1970-01-01T00:00:00.999Z");
+    EXPECT_EQ(format_event_time(1000), "1970-01-01T00:00:01.000Z");
+    EXPECT_EQ(format_event_time(59999), "1970-01-01T00:00:59.999Z");
+    EXPECT_EQ(format_event_time(86399999), "1970-01-01T23:59:59.999Z");
+}
+
+TEST(FormatEventTimeTest, BeforeNineteenSeventy) {
+    EXPECT_EQ(format_event_time(-1), "1969-12-31T23:59:59.999Z");
+    EXPECT_EQ(format_event_time(-999), "1969-12-31T23:59:59.001Z");
+    EXPECT_EQ(format_event_time(-1000), "1969-12-31T23:59:59.000Z");
+    EXPECT_EQ(format_event_time(-1001), "1969-12-31T23:59:58.999Z");
+    // date -u -d '1969-07-20 20:17:40 UTC' +%s  -> -14182940
+    EXPECT_EQ(format_event_time(-14182940000LL), "1969-07-20T20:17:40.000Z");
+    EXPECT_EQ(format_event_time(-14182940000LL + 250), "1969-07-20T20:17:40.250Z");
+    // date -u -d '1900-01-01 00:00:00 UTC' +%s  -> -2208988800
+    EXPECT_EQ(format_event_time(-2208988800000LL), "1900-01-01T00:00:00.000Z");
+}
+
+TEST(FormatEventTimeTest, LeapDays) {
+    // date -u -d '2024-02-29 12:34:56 UTC' +%s  -> 1709210096
+    EXPECT_EQ(format_event_time(1709210096789LL), "2024-02-29T12:34:56.789Z");
+    // date -u -d '2024-02-29 23:59:59 UTC' +%s  -> 1709251199
+    EXPECT_EQ(format_event_time(1709251199999LL), "2024-02-29T23:59:59.999Z");
+    // date -u -d '2024-03-01 00:00:00 UTC' +%s  -> 1709251200
+    EXPECT_EQ(format_event_time(1709251200000LL), "2024-03-01T00:00:00.000Z");
+    // date -u -d '2000-02-29 00:00:00 UTC' +%s  -> 951782400
+    EXPECT_EQ(format_event_time(951782400000LL), "2000-02-29T00:00:00.000Z");
+    // date -u -d '2100-03-01 00:00:00 UTC' +%s  -> 4107542400 (no 2100-02-29)
+    EXPECT_EQ(format_event_time(4107542400000LL - 1), "2100-02-28T23:59:59.999Z");
+}
+
+TEST(FormatEventTimeTest, FarFuture) {
+    // date -u -d '9999-12-31 23:59:59 UTC' +%s  -> 253402300799
+    EXPECT_EQ(format_event_time(253402300799999LL), "9999-12-31T23:59:59.999Z");
+}
+
+TEST(FormatEventTimeTest, InverseOfUnixSecondsFromUtcForEveryDay) {
+    // Every day from 1899-12-31 to 2101-12-31, at a time that exercises all fields.
+    for (std::int64_t day = -25568; day < 48212; ++day) {
+        const std::int64_t ms = (day * 86400 + 13 * 3600 + 7 * 60 + 9) * 1000 + 456;
+        const std::string text = format_event_time(ms);
+        int year = 0, month = 0, mday = 0, hour = 0, minute = 0, second = 0, millis = 0;
+        ASSERT_EQ(std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &year, &month, &mday,
+                              &hour, &minute, &second, &millis),
+                  7)
+            << text;
+        ASSERT_EQ(unix_seconds_from_utc(year, month, mday, hour, minute, second) * 1000 + millis,
+                  ms)
+            << text;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// format_uuid_v4
+
+TEST(FormatUuidTest, KnownBytes) {
+    std::array<std::uint8_t, 16> zeros{};
+    EXPECT_EQ(format_uuid_v4(zeros), "00000000-0000-4000-8000-000000000000");
+    std::array<std::uint8_t, 16> ones;
+    ones.fill(0xff);
+    EXPECT_EQ(format_uuid_v4(ones), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+    std::array<std::uint8_t, 16> counting{};
+    for (std::size_t i = 0; i < counting.size(); ++i) counting[i] = static_cast<std::uint8_t>(i);
+    EXPECT_EQ(format_uuid_v4(counting), "00010203-0405-4607-8809-0a0b0c0d0e0f");
+}
+
+TEST(FormatUuidTest, VersionAndVariantBitsForEveryByteValue) {
+    for (int value = 0; value < 256; ++value) {
+        std::array<std::uint8_t, 16> bytes;
+        bytes.fill(static_cast<std::uint8_t>(value));
+        const std::string uuid = format_uuid_v4(bytes);
+        ASSERT_EQ(uuid.size(), 36u);
+        EXPECT_EQ(uuid[8], '-');
+        EXPECT_EQ(uuid[13], '-');
+        EXPECT_EQ(uuid[18], '-');
+        EXPECT_EQ(uuid[23], '-');
+        EXPECT_EQ(uuid[14], '4') << uuid;
+        EXPECT_NE(std::string("89ab").find(uuid[19]), std::string::npos) << uuid;
+        EXPECT_EQ(uuid.find_first_not_of("0123456789abcdef-"), std::string::npos) << uuid;
+        // Bits outside the version and variant fields are kept.
+        static constexpr char kHex[] = "0123456789abcdef";
+        EXPECT_EQ(uuid[0], kHex[value >> 4]);
+        EXPECT_EQ(uuid[15], kHex[value & 0x0f]);
+        EXPECT_EQ(uuid[20], kHex[value & 0x0f]);
+    }
+}
+
+}  // namespace
+}  // namespace booking_events
