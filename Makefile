@@ -33,6 +33,12 @@ include $(PGXS)
 # prove_installcheck finds our Perl helpers too.
 PROVE_FLAGS += -I test/perl --timer
 
+# The TAP suite alone (it starts its own servers; run it as a non-root user).
+# `make installcheck` runs pg_regress against the running server, then this.
+.PHONY: tapcheck
+tapcheck:
+	$(prove_installcheck)
+
 .PHONY: version-check
 # The C++ code reports the same version as the control file.
 version-check:

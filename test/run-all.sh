@@ -95,7 +95,7 @@ CONF
     runuser -u postgres -- pg_ctl -D "$data" -l "$workdir/regress/server.log" -w start >/dev/null ||
         return 1
     local status=0
-    runuser -u postgres -- make -C "$workdir/tree" -s installcheck PG_CONFIG="$pg_config" \
+    runuser -u postgres -- make -C "$workdir/tree" -s installcheck TAP_TESTS= PG_CONFIG="$pg_config" \
         PGHOST="$workdir/regress" PGPORT=$port || status=1
     if [ $status -ne 0 ] && [ -f "$workdir/tree/regression.diffs" ]; then
         cat "$workdir/tree/regression.diffs"
@@ -108,7 +108,7 @@ CONF
 }
 
 tap_tests() {
-    runuser -u postgres -- env PATH="$PATH" make -C "$workdir/tree" -s prove_installcheck \
+    runuser -u postgres -- env PATH="$PATH" make -C "$workdir/tree" -s tapcheck \
         PG_CONFIG="$pg_config"
     local status=$?
     [ $status -ne 0 ] && for log in "$workdir"/tree/tmp_check/log/*.log; do

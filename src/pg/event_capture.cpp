@@ -158,8 +158,12 @@ std::optional<nlohmann::json> lookup_row(Oid relid, const std::string &id, Oid r
         Datum value =
             OidInputFunctionCall(input_function, const_cast<char *>(id.c_str()), io_param, -1);
         Datum values[1] = {value};
-        if (SPI_execute_plan(plan.plan, values, nullptr, true, 1) != SPI_OK_SELECT)
-            elog(ERROR, "booking_events: enrichment lookup failed");
+        // As the extension's owner, like the outbox insert: an application
+        // role that may only write its own rows still gets its events enriched.
+        const SavedIdentity saved = become_extension_owner(reader);
+        const int result = SPI_execute_plan(plan.plan, values, nullptr, true, 1);
+        restore_identity(saved);
+        if (result != SPI_OK_SELECT) elog(ERROR, "booking_events: enrichment lookup failed");
         if (SPI_processed == 1) row = collect_row(SPI_tuptable->tupdesc, SPI_tuptable->vals[0]);
     });
     if (row == nullptr) return std::nullopt;
