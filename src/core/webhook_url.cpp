@@ -98,6 +98,15 @@ std::string redact_url(std::string_view url) {
     return out;
 }
 
+std::string url_origin(std::string_view url) {
+    const std::optional<UrlParts> parts = parse_webhook_url(url);
+    if (!parts) return "<invalid URL>";
+    std::string out = parts->scheme + "://";
+    out += parts->host.find(':') != std::string::npos ? "[" + parts->host + "]" : parts->host;
+    if (!parts->port.empty()) out += ":" + parts->port;
+    return out;
+}
+
 std::string redact_urls_in_text(std::string_view text) {
     std::string out;
     // Schemes are case-insensitive ("Https://" is a valid webhook URL too).

@@ -28,6 +28,10 @@ std::optional<std::string> webhook_url_problem(std::string_view url);
 // error messages and webhook_health(). Unparsable input gives "<invalid URL>".
 std::string redact_url(std::string_view url);
 
+// "scheme://host[:port]" only: what the server log shows of the target. The
+// path of a Make.com webhook URL is itself the credential, so it stays out.
+std::string url_origin(std::string_view url);
+
 // Replaces every URL-looking substring of `text` with its redacted form, for
 // error texts that come from libraries and may echo the URL.
 std::string redact_urls_in_text(std::string_view text);

@@ -108,7 +108,7 @@ class DeliveryWorker {
         } else if (paused_logged_ || url_logged_ != target_.url) {
             paused_logged_ = false;
             url_logged_ = target_.url;
-            const std::string shown = redact_url(target_.url);
+            const std::string shown = url_origin(target_.url);
             pg_call([&] {
                 ereport(LOG, (errmsg("booking_events worker delivering to %s", shown.c_str())));
             });
@@ -402,6 +402,9 @@ void booking_events_worker_main(Datum database_oid_datum) {
     BackgroundWorkerUnblockSignals();
     BackgroundWorkerInitializeConnectionByOid(database_oid, InvalidOid, 0);
     pgstat_report_appname("booking_events worker");
+    // The worker runs as a superuser: its queries must resolve names in
+    // pg_catalog only, never in a schema some other role can write to.
+    SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
     if (!register_delivery_worker(database_oid)) {
         ereport(LOG,
                 (errmsg("booking_events worker: another delivery worker is running; exiting")));

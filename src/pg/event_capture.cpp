@@ -112,7 +112,9 @@ void prepare_lookup(Oid relid, LookupPlan *out) {
     Oid id_type = get_atttype(relid, id_attribute);
     StringInfoData query;
     initStringInfo(&query);
-    appendStringInfo(&query, "SELECT * FROM %s WHERE id = $1",
+    // Runs as the extension's owner with the caller's search_path: the
+    // operator is qualified so that no object of the caller's can stand in.
+    appendStringInfo(&query, "SELECT * FROM %s WHERE id OPERATOR(pg_catalog.=) $1",
                      quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
                                                 get_rel_name(relid)));
     SPIPlanPtr plan = SPI_prepare(query.data, 1, &id_type);
@@ -232,10 +234,11 @@ int64 insert_into_outbox(const ExtensionInfo &extension, const std::string &even
             outbox_insert_plan.plan = nullptr;
             StringInfoData query;
             initStringInfo(&query);
-            appendStringInfo(&query,
-                             "INSERT INTO %s (event_id, event_type, booking_id, payload) "
-                             "VALUES ($1::uuid, $2, $3, $4::jsonb) RETURNING id",
-                             qualified_extension_object(extension, "webhook_outbox"));
+            appendStringInfo(
+                &query,
+                "INSERT INTO %s (event_id, event_type, booking_id, payload) "
+                "VALUES ($1::pg_catalog.uuid, $2, $3, $4::pg_catalog.jsonb) RETURNING id",
+                qualified_extension_object(extension, "webhook_outbox"));
             Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
             SPIPlanPtr plan = SPI_prepare(query.data, 4, types);
             if (plan == nullptr) elog(ERROR, "booking_events: could not prepare the outbox insert");

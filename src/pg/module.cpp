@@ -2,6 +2,7 @@
 // loaded through shared_preload_libraries. Without preloading the extension
 // still installs and queues events; nothing delivers them.
 #include "pg/boundary.hpp"
+#include "pg/log_redaction.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/worker_entry.hpp"
@@ -16,6 +17,7 @@ Datum booking_events_wake_worker(PG_FUNCTION_ARGS);
 }
 
 void _PG_init(void) {
+    booking_events::install_log_redaction();
     booking_events::define_settings();
     if (!process_shared_preload_libraries_in_progress) return;
     booking_events::install_shared_state_hooks();

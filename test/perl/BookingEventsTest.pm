@@ -171,7 +171,7 @@ CREATE TRIGGER bookings_webhook_trigger
     WHEN (OLD.status IS DISTINCT FROM NEW.status)
     EXECUTE FUNCTION trigger_booking_event_webhook();
 SQL
-	$node->safe_psql('postgres', $sql);
+	$node->safe_psql($DB, $sql);
 	return;
 }
 
@@ -203,11 +203,11 @@ sub create_booking
 		provider_email => "provider$booking_counter\@example.com",
 		company_name => "Provider Co $booking_counter",
 		%opts);
-	my $ids = $node->safe_psql('postgres',
+	my $ids = $node->safe_psql($DB,
 		'SELECT gen_random_uuid(), gen_random_uuid(), gen_random_uuid()');
 	@b{qw(id client_id provider_id)} = split /\|/, $ids;
 	my $q = \&pg_quote;
-	$node->safe_psql('postgres', sprintf(<<'SQL',
+	$node->safe_psql($DB, sprintf(<<'SQL',
 INSERT INTO profiles (id, full_name, email, company_name) VALUES
     (%s, %s, %s, NULL),
     (%s, %s, %s, %s);
@@ -247,14 +247,14 @@ sub insert_event
 		defined $description ? pg_quote($description) : 'NULL',
 		defined $opts{user_id} ? pg_quote($opts{user_id}) : 'NULL');
 	my @extra = $opts{user} ? (extra_params => [ '-U', $opts{user} ]) : ();
-	$node->safe_psql('postgres', $sql, @extra);
+	$node->safe_psql($DB, $sql, @extra);
 	return last_event_id($node);
 }
 
 sub last_event_id
 {
 	my ($node) = @_;
-	return $node->safe_psql('postgres',
+	return $node->safe_psql($DB,
 		'SELECT event_id FROM webhook_outbox ORDER BY id DESC LIMIT 1');
 }
 
@@ -281,7 +281,7 @@ sub wait_for_status
 		diag('no event id: ' . ($event_id // 'undef'));
 		return 0;
 	}
-	my $ok = $node->poll_query_until('postgres',
+	my $ok = $node->poll_query_until($DB,
 		sprintf('SELECT status = %s FROM webhook_outbox WHERE event_id = %s',
 			pg_quote($status), pg_quote($event_id)));
 	ok($ok, $name) or diag(explain(outbox_row($node, $event_id)));
@@ -292,7 +292,7 @@ sub wait_for_outbox_count
 {
 	my ($node, $where, $n, $name) = @_;
 	$name //= "$n outbox rows where $where";
-	my $ok = $node->poll_query_until('postgres',
+	my $ok = $node->poll_query_until($DB,
 		"SELECT count(*) FROM webhook_outbox WHERE $where", $n);
 	ok($ok, $name);
 	return $ok;
@@ -309,7 +309,7 @@ Polls until the delivery worker shows in pg_stat_activity; returns its pid.
 sub wait_for_worker
 {
 	my ($node) = @_;
-	$node->poll_query_until('postgres',
+	$node->poll_query_until($DB,
 		"SELECT count(*) = 1 FROM pg_stat_activity "
 		  . "WHERE backend_type = 'booking_events worker'")
 	  or return undef;
@@ -319,7 +319,7 @@ sub wait_for_worker
 sub worker_pid
 {
 	my ($node) = @_;
-	return $node->safe_psql('postgres',
+	return $node->safe_psql($DB,
 		"SELECT pid FROM pg_stat_activity WHERE backend_type = 'booking_events worker'"
 	);
 }
@@ -343,7 +343,7 @@ The webhook_logs rows of the event as an arrayref of hashrefs, by attempt.
 sub _json_query
 {
 	my ($node, $sql) = @_;
-	my $text = $node->safe_psql('postgres', $sql);
+	my $text = $node->safe_psql($DB, $sql);
 	return undef if $text eq '';
 	return $JSON->decode($text);
 }

@@ -88,7 +88,9 @@ $node->safe_psql('postgres',
 	"ALTER SYSTEM SET booking_events.webhook_url = " . pg_quote($url_b));
 $node->reload;
 # The worker says where it delivers once it has read the new value.
-$node->wait_for_log(qr/delivering to \Q$url_b\E/, $offset);
+# The log names only scheme, host and port: a webhook URL's path is a secret.
+(my $origin_b = $url_b) =~ s{^(\w+://[^/]+).*}{$1};
+$node->wait_for_log(qr/delivering to \Q$origin_b\E$/m, $offset);
 is(worker_pid($node), $pid, 'same worker after the reload');
 
 my @to_b;

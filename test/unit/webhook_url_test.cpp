@@ -222,3 +222,16 @@ TEST(RedactUrlsInTextTest, UnparsableUrlWithSecretsIsHidden) {
 
 }  // namespace
 }  // namespace booking_events
+
+namespace booking_events {
+namespace {
+
+TEST(UrlOriginTest, OnlySchemeHostAndPort) {
+    EXPECT_EQ(url_origin("https://hook.eu1.make.com/abcdef123456"), "https://hook.eu1.make.com");
+    EXPECT_EQ(url_origin("http://user:pw@127.0.0.1:8080/hook?token=x"), "http://127.0.0.1:8080");
+    EXPECT_EQ(url_origin("https://[::1]:8443/x"), "https://[::1]:8443");
+    EXPECT_EQ(url_origin("ftp://example.com/"), "<invalid URL>");
+}
+
+}  // namespace
+}  // namespace booking_events
