@@ -26,7 +26,9 @@ BookingEventsTest - shared setup for the booking_events TAP tests
 =head1 DESCRIPTION
 
 Everything runs in the database C<postgres>, which is the database the
-delivery worker is told to serve (C<booking_events.database_name>).
+delivery worker is told to serve (C<booking_events.database_name>). A test
+that serves another database sets C<$BookingEventsTest::DB> (C<local> it
+around the calls).
 
 =cut
 
@@ -49,7 +51,12 @@ our @EXPORT = qw(
   wait_for_status wait_for_outbox_count outbox_row outbox_rows log_rows
   requests_for request_body request_json body_ids last_event_id
   pg_quote conf_line wait_for_worker worker_pid
+  recorded_requests delivery_report check_nothing_lost wait_for_drain
+  insert_many kill_worker free_port log_since
 );
+
+# The database the helpers run their SQL in.
+our $DB = 'postgres';
 
 my $JSON = JSON::PP->new->utf8->canonical;
 
@@ -91,6 +98,8 @@ A new cluster with C<shared_preload_libraries = 'booking_events'> and
 C<booking_events.database_name = 'postgres'>, plus one line per setting
 (C<webhook_url =E<gt> ...> becomes C<booking_events.webhook_url = '...'>;
 a name containing a dot, such as C<log_min_messages>, is used as it is).
+C<extra_conf =E<gt> "name = value\n..."> is appended as it is (for core
+settings without a dot, such as C<restart_after_crash>).
 Started unless C<no_start =E<gt> 1> is given.
 
 =cut
@@ -99,11 +108,13 @@ sub new_node
 {
 	my ($name, %settings) = @_;
 	my $no_start = delete $settings{no_start};
+	my $extra_conf = delete $settings{extra_conf} // '';
 	my $node = PostgreSQL::Test::Cluster->new($name);
 	$node->init;
 	my $conf = "shared_preload_libraries = 'booking_events'\n"
 	  . "booking_events.database_name = 'postgres'\n";
 	$conf .= conf_line($_, $settings{$_}) for sort keys %settings;
+	$conf .= $extra_conf;
 	$node->append_conf('postgresql.conf', $conf);
 	$node->start unless $no_start;
 	return $node;

@@ -127,6 +127,11 @@ my ($ret, $stdout, $stderr) = $node->psql('postgres',
 	"ALTER SYSTEM SET booking_events.signing_secret = 'whsec_not*base64*$url_password'");
 isnt($ret, 0, 'an invalid secret is rejected');
 unlike($stderr, qr/\Q$url_password\E/, 'and the rejection does not echo it');
+# Even a logged statement that sets a secret loses the value.
+my $statement_secret = 'statement-secret-91b2';
+$node->safe_psql('postgres', "SET log_statement = 'all';\n"
+	  . "ALTER SYSTEM SET booking_events.api_key = '$statement_secret';\n"
+	  . "ALTER SYSTEM RESET booking_events.api_key;");
 $recv->config({});
 $event_id = insert_event($node, $b->{id}, 'booking.after', 'after the reload');
 wait_for_status($node, $event_id, 'delivered');
@@ -134,7 +139,9 @@ wait_for_status($node, $event_id, 'delivered');
 my $log = slurp_file($node->logfile);
 like($log, qr/parameter "booking_events\.api_key" changed to "\*\*\*"/,
 	'the reload is logged, without the value');
-for my $secret ($api_key, $rotated_key, $url_password, $url_token, $key_old,
+like($log, qr/ALTER SYSTEM SET booking_events\.api_key = '\*\*\*'/,
+	'a logged ALTER SYSTEM shows *** for the value');
+for my $secret ($api_key, $rotated_key, $statement_secret, $url_password, $url_token, $key_old,
 	encode_base64($key_new, ''), 'cm90YXRlZCBzaWduaW5nIHNlY3JldCB2YWx1ZQ')
 {
 	ok(index($log, $secret) < 0, "server log does not contain '$secret'");
