@@ -26,6 +26,20 @@ SELECT h->'pending' AS pending, h->'failed' AS failed,
        h->'last_error'->>'error' AS last_error, h->'last_error'->'http_status' AS last_status
 FROM webhook_health() AS h;
 
+-- Statistics: the queue exactly, attempts of the last 24 hours.
+INSERT INTO webhook_logs (event_id, event_type, attempt, status, http_status, response_time_ms, created_at)
+VALUES (gen_random_uuid(), 'x', 1, 'success', 200, 10, now()),
+       (gen_random_uuid(), 'x', 1, 'success', 200, 30, now()),
+       (gen_random_uuid(), 'x', 1, 'success', 200, 999, now() - interval '2 days');
+SELECT total_events, pending, delivered, failed, total_attempts, successful_attempts,
+       failed_attempts, success_rate, avg_response_ms, p95_response_ms,
+       oldest_pending_at IS NOT NULL AS has_oldest, last_success_at IS NOT NULL AS has_success,
+       last_failure_at IS NOT NULL AS has_failure
+FROM webhook_stats;
+SELECT event_type, pending, delivered, failed, total_attempts, failed_attempts, success_rate,
+       avg_response_ms, p95_response_ms, oldest_pending_at IS NOT NULL AS has_oldest
+FROM webhook_stats_by_event_type ORDER BY event_type;
+
 -- Nothing to send to: a clear error, and nothing logged.
 SELECT * FROM test_webhook();
 SELECT count(*) AS test_rows FROM webhook_logs WHERE event_type = 'webhook.test';

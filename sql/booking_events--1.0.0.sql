@@ -58,8 +58,11 @@ SELECT pg_catalog.pg_extension_config_dump('webhook_logs', '');
 SELECT pg_catalog.pg_extension_config_dump('webhook_outbox_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('webhook_logs_id_seq', '');
 
+-- Statistics a DBA can query at any time. Queue figures are exact and read
+-- the partial indexes; attempt figures cover the last 24 hours, read through
+-- the created_at index, so the view stays cheap with millions of log rows.
 CREATE VIEW webhook_stats AS
-SELECT o.total_events,
+SELECT o.pending + o.delivered + o.failed AS total_events,
        o.pending,
        o.delivered,
        o.failed,
@@ -70,22 +73,55 @@ SELECT o.total_events,
        l.avg_response_ms,
        l.p95_response_ms,
        o.oldest_pending_at,
-       l.last_success_at,
-       l.last_failure_at
-FROM (SELECT count(*) AS total_events,
+       (SELECT max(created_at) FROM webhook_logs WHERE status = 'success') AS last_success_at,
+       (SELECT max(created_at) FROM webhook_logs WHERE status = 'failed') AS last_failure_at
+FROM (SELECT (SELECT count(*) FROM webhook_outbox WHERE status = 'pending') AS pending,
+             (SELECT count(*) FROM webhook_outbox WHERE status = 'delivered') AS delivered,
+             (SELECT count(*) FROM webhook_outbox WHERE status = 'failed') AS failed,
+             (SELECT min(created_at) FROM webhook_outbox WHERE status = 'pending') AS oldest_pending_at
+     ) AS o,
+     (SELECT count(*) AS total_attempts,
+             count(*) FILTER (WHERE status = 'success') AS successful_attempts,
+             count(*) FILTER (WHERE status = 'failed') AS failed_attempts,
+             round(avg(response_time_ms)::numeric, 3)::double precision AS avg_response_ms,
+             round((percentile_cont(0.95) WITHIN GROUP (ORDER BY response_time_ms))::numeric,
+                   3)::double precision AS p95_response_ms
+      FROM webhook_logs
+      WHERE created_at >= now() - interval '24 hours') AS l;
+COMMENT ON VIEW webhook_stats IS
+    'booking_events: queue counts (exact) and delivery attempts of the last 24 hours';
+
+-- The same per event type: which kinds of event fail or wait.
+CREATE VIEW webhook_stats_by_event_type AS
+SELECT coalesce(o.event_type, l.event_type) AS event_type,
+       coalesce(o.pending, 0) AS pending,
+       coalesce(o.delivered, 0) AS delivered,
+       coalesce(o.failed, 0) AS failed,
+       coalesce(l.total_attempts, 0) AS total_attempts,
+       coalesce(l.failed_attempts, 0) AS failed_attempts,
+       round(100.0 * (l.total_attempts - l.failed_attempts) / nullif(l.total_attempts, 0), 2)
+           AS success_rate,
+       l.avg_response_ms,
+       l.p95_response_ms,
+       o.oldest_pending_at
+FROM (SELECT event_type,
              count(*) FILTER (WHERE status = 'pending') AS pending,
              count(*) FILTER (WHERE status = 'delivered') AS delivered,
              count(*) FILTER (WHERE status = 'failed') AS failed,
              min(created_at) FILTER (WHERE status = 'pending') AS oldest_pending_at
-      FROM webhook_outbox) AS o,
-     (SELECT count(*) AS total_attempts,
-             count(*) FILTER (WHERE status = 'success') AS successful_attempts,
+      FROM webhook_outbox GROUP BY event_type) AS o
+FULL JOIN
+     (SELECT event_type,
+             count(*) AS total_attempts,
              count(*) FILTER (WHERE status = 'failed') AS failed_attempts,
-             avg(response_time_ms) AS avg_response_ms,
-             percentile_cont(0.95) WITHIN GROUP (ORDER BY response_time_ms) AS p95_response_ms,
-             max(created_at) FILTER (WHERE status = 'success') AS last_success_at,
-             max(created_at) FILTER (WHERE status = 'failed') AS last_failure_at
-      FROM webhook_logs) AS l;
+             round(avg(response_time_ms)::numeric, 3)::double precision AS avg_response_ms,
+             round((percentile_cont(0.95) WITHIN GROUP (ORDER BY response_time_ms))::numeric,
+                   3)::double precision AS p95_response_ms
+      FROM webhook_logs
+      WHERE created_at >= now() - interval '24 hours'
+      GROUP BY event_type) AS l USING (event_type);
+COMMENT ON VIEW webhook_stats_by_event_type IS
+    'booking_events: webhook_stats per event type';
 
 CREATE FUNCTION trigger_booking_event_webhook() RETURNS trigger
     AS 'MODULE_PATHNAME', 'trigger_booking_event_webhook'
@@ -249,7 +285,7 @@ FROM pg_catalog.pg_stat_activity
 WHERE application_name LIKE 'booking-events-listen%';
 
 -- Administration is for roles the DBA grants it to, not for everyone.
-REVOKE ALL ON webhook_outbox, webhook_logs, webhook_stats FROM PUBLIC;
+REVOKE ALL ON webhook_outbox, webhook_logs, webhook_stats, webhook_stats_by_event_type FROM PUBLIC;
 REVOKE ALL ON FUNCTION booking_events_wake_worker() FROM PUBLIC;
 REVOKE ALL ON FUNCTION manually_trigger_webhook(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION retry_failed_webhooks(int) FROM PUBLIC;

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Drain throughput: queue N events while delivery is paused, then set the
+# webhook URL, reload, and time until every event is delivered to a local
+# nginx answering 200. Reports events/s, CPU per delivered event (worker,
+# other PostgreSQL processes, nginx) and, in the same run, the baseline:
+# wrk against the same nginx at booking_events.max_concurrency connections.
+#
+#   bench/drain.sh [N] [--bookings K] [--seconds-baseline S]
+#
+#   N            events to deliver (default 100000)
+#   --bookings K events are spread over K bookings (default N: one booking
+#                per event, so per-booking ordering never serializes)
+#   BENCH_PERF=1 also profile the worker with perf (needs linux-perf)
+#   BENCH_PGSS=1 also report the worker's statements from pg_stat_statements
+source "$(dirname "$0")/lib/common.sh"
+
+events=100000
+bookings=""
+baseline_seconds=5
+while [ $# -gt 0 ]; do
+    case $1 in
+        --bookings) bookings=$2; shift 2 ;;
+        --seconds-baseline) baseline_seconds=$2; shift 2 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        *) events=$1; shift ;;
+    esac
+done
+bookings=${bookings:-$events}
+[ "$events" -gt 0 ] && [ "$bookings" -gt 0 ] || die "N and K must be positive"
+
+require_tools nginx wrk
+[ "${BENCH_PERF:-0}" = 1 ] && require_tools perf
+bench_init
+echo "== bench/drain.sh $events --bookings $bookings"
+machine_summary
+pg_start
+nginx_start
+concurrency=$(psql_bench -c 'SHOW booking_events.max_concurrency')
+batch=$(psql_bench -c 'SHOW booking_events.batch_size')
+
+note "queueing $events events over $bookings bookings (delivery paused)"
+create_app_schema "$bookings"
+t=$(now_s)
+queue_events "$events" "$bookings"
+queue_s=$(echo "$(now_s) - $t" | bc)
+psql_bench -c 'VACUUM ANALYZE webhook_outbox' -c 'CHECKPOINT'
+psql_bench -c 'SELECT payload::text FROM webhook_outbox ORDER BY id LIMIT 1' >"$BENCH_TMP/body.json"
+body_bytes=$(psql_bench -c 'SELECT round(avg(octet_length(payload::text))) FROM webhook_outbox')
+echo "queued $events events through the trigger in ${queue_s} s; body ${body_bytes} bytes on average"
+
+echo
+echo "-- baseline: wrk -t1 -c$concurrency -d${baseline_seconds}s POST (same body) to the same nginx"
+wrk_baseline "$concurrency" "$baseline_seconds" "$BENCH_TMP/body.json"
+
+echo
+echo "-- drain: max_concurrency $concurrency, batch_size $batch"
+[ "${BENCH_PGSS:-0}" = 1 ] && psql_bench -c 'SELECT pg_stat_statements_reset()' >/dev/null
+pm=$(postmaster_pid)
+wp=$(worker_pid)
+ng=$(nginx_pid)
+poll_start
+if [ "${BENCH_PERF:-0}" = 1 ]; then
+    perf record -F 999 -g -p "$wp" -o "$BENCH_TMP/worker.perf" >"$BENCH_TMP/perf.log" 2>&1 &
+    perf_pid=$!
+    sleep 1
+fi
+"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/before.json"
+poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$(webhook_url)'" >/dev/null
+start_epoch=$(poll_query "SELECT extract(epoch FROM clock_timestamp()) FROM pg_reload_conf()")
+start=$(now_s)
+deadline=$(echo "$start + 300 + $events / 100" | bc)
+last_report=$start
+while :; do
+    sleep 0.1
+    attempts=$(poll_query "SELECT last_value FROM webhook_logs_id_seq")
+    if [ "$attempts" -ge "$events" ]; then
+        pending=$(poll_query "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'")
+        [ "$pending" -eq 0 ] && break
+    fi
+    now=$(now_s)
+    if [ "$(echo "$now > $deadline" | bc)" = 1 ]; then
+        die "timed out: $attempts attempts after $(echo "$now - $start" | bc) s"
+    fi
+    if [ "$(echo "$now - $last_report >= 5" | bc)" = 1 ]; then
+        note "$attempts attempts after $(printf '%.0f' "$(echo "$now - $start" | bc)") s"
+        last_report=$now
+    fi
+done
+elapsed=$(echo "$(now_s) - $start" | bc)
+"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/after.json"
+if [ "${BENCH_PERF:-0}" = 1 ]; then
+    kill -INT "$perf_pid"
+    wait "$perf_pid" || true
+fi
+poll_stop
+
+psql_bench -F ' ' -c "
+SELECT count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = 'failed'),
+       extract(epoch FROM max(delivered_at)) - $start_epoch,
+       count(DISTINCT delivered_at),
+       extract(epoch FROM percentile_disc(0.9) WITHIN GROUP (ORDER BY delivered_at)
+                        - percentile_disc(0.1) WITHIN GROUP (ORDER BY delivered_at))
+FROM webhook_outbox" >"$BENCH_TMP/result.txt"
+read -r delivered failed drain_s transactions middle_s <"$BENCH_TMP/result.txt"
+psql_bench -F ' ' -c "
+SELECT count(*), count(*) FILTER (WHERE status = 'success'),
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY response_time_ms)::numeric, 2),
+       round(percentile_cont(0.99) WITHIN GROUP (ORDER BY response_time_ms)::numeric, 2)
+FROM webhook_logs" >"$BENCH_TMP/logs.txt"
+read -r logged logged_ok rt50 rt99 <"$BENCH_TMP/logs.txt"
+
+rate=$(echo "scale=0; $delivered / $drain_s" | bc)
+middle_rate=$(echo "scale=0; 0.8 * $delivered / $middle_s" | bc)
+ratio=$(echo "scale=3; $rate / $WRK_RPS" | bc)
+printf 'delivered %s, failed %s; webhook_logs rows %s (%s success)\n' \
+    "$delivered" "$failed" "$logged" "$logged_ok"
+printf 'drain time %.2f s (reload -> last delivered_at; poll saw it after %.2f s)\n' "$drain_s" "$elapsed"
+printf 'recording transactions %s (%.1f events each); response time p50 %s ms, p99 %s ms\n' \
+    "$transactions" "$(echo "$delivered / $transactions" | bc -l)" "$rt50" "$rt99"
+"$PY" "$CPU_TOOL" diff "$BENCH_TMP/before.json" "$BENCH_TMP/after.json" --events "$delivered" \
+    --label "CPU during the drain"
+
+echo
+echo "== summary (bench/drain.sh $events --bookings $bookings)"
+printf '  drain rate          %8s events/s  (10%%-90%% of events: %s events/s)\n' "$rate" "$middle_rate"
+printf '  wrk baseline        %8.0f requests/s (-t1 -c%s, same nginx, same body)\n' "$WRK_RPS" "$concurrency"
+printf '  ratio drain/wrk     %8s\n' "$ratio"
+"$PY" - "$BENCH_TMP/before.json" "$BENCH_TMP/after.json" "$delivered" <<'PYX'
+import json, sys
+b, a = (json.load(open(p)) for p in sys.argv[1:3])
+n = int(sys.argv[3])
+us = {g: (a[g] - b[g]) * 1e6 / n for g in ("worker", "pg_other", "nginx")}
+print(f"  CPU per event       {sum(us.values()):8.1f} us = worker {us['worker']:.1f} "
+      f"+ other PostgreSQL {us['pg_other']:.1f} + nginx {us['nginx']:.1f}")
+PYX
+[ "$failed" -eq 0 ] && [ "$logged" -eq "$delivered" ] || echo "  WARNING: not every event was delivered exactly once"
+
+if [ "${BENCH_PGSS:-0}" = 1 ]; then
+    echo
+    echo "-- pg_stat_statements (worker and other statements, by total time)"
+    psql_bench -P footer=off -F ' | ' -c "
+SELECT calls, round(total_exec_time::numeric, 0) AS total_ms,
+       round(mean_exec_time::numeric, 3) AS mean_ms, rows,
+       round((total_exec_time * 1000 / $delivered)::numeric, 1) AS us_per_event,
+       left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
+FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 8" -A
+fi
+if [ "${BENCH_PERF:-0}" = 1 ]; then
+    echo
+    echo "-- perf: the worker, by shared object (self time)"
+    perf report -i "$BENCH_TMP/worker.perf" --stdio --no-children --sort dso 2>/dev/null |
+        grep -v '^#' | grep -v '^$' | head -12
+    echo "-- perf: the worker, top symbols (self time)"
+    perf report -i "$BENCH_TMP/worker.perf" --stdio --no-children --sort dso,symbol -g none \
+        2>/dev/null | grep -v '^#' | grep -v '^$' | head -30
+fi
