@@ -139,10 +139,28 @@ class DeliveryWorker {
             attempt.decision =
                 decide_after_attempt(outcome, attempts_in_budget, setting_max_attempts, policy_,
                                      unit(rng_), now_unix_ms());
+            note_delivery_state(attempt.decision);
             finished_.push_back(std::move(attempt));
             // The booking's next event may be due now.
             claim_wanted_ = true;
         }
+    }
+
+    // One log line when deliveries start failing and one when they recover,
+    // however many requests fail in between.
+    void note_delivery_state(const AttemptDecision &decision) {
+        const bool failing = decision.step != NextStep::Delivered;
+        if (failing == receiver_failing_) return;
+        receiver_failing_ = failing;
+        const std::string error = decision.error;
+        pg_call([&] {
+            if (failing)
+                ereport(LOG, (errmsg("booking_events worker: deliveries are failing (%s); "
+                                     "retrying with backoff",
+                                     error.c_str())));
+            else
+                ereport(LOG, (errmsg("booking_events worker: deliveries succeed again")));
+        });
     }
 
     // Records finished attempts and claims new events; returns how long the
@@ -377,6 +395,7 @@ class DeliveryWorker {
     std::unordered_set<std::string> busy_bookings_;
     std::vector<FinishedAttempt> finished_;
     bool claim_wanted_ = true;
+    bool receiver_failing_ = false;
     long recheck_at_ms_ = -1;       // steady clock; when a pending event falls due
     long retention_due_at_ms_ = 0;  // steady clock; the first pass runs at start
     int64 retention_deleted_ = 0;

@@ -96,9 +96,15 @@ bool check_table_name(char **newval, void **, GucSource) {
 }  // namespace
 
 void define_settings() {
+    // Read at server start by the launcher. PostgreSQL refuses to create a
+    // PGC_POSTMASTER setting after start, which is when a backend loads the
+    // library without shared_preload_libraries: there no worker runs and the
+    // value is only shown, so it is then an ordinary reloadable setting.
     DefineCustomStringVariable(
         "booking_events.database_name", "Database the delivery worker serves.", nullptr,
-        &setting_database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+        &setting_database_name, "postgres",
+        process_shared_preload_libraries_in_progress ? PGC_POSTMASTER : PGC_SIGHUP, 0, nullptr,
+        nullptr, nullptr);
     DefineCustomStringVariable("booking_events.webhook_url",
                                "Webhook URL events are POSTed to; empty pauses delivery.", nullptr,
                                &setting_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY,

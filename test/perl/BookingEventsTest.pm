@@ -52,7 +52,7 @@ our @EXPORT = qw(
   requests_for request_body request_json body_ids last_event_id
   pg_quote conf_line wait_for_worker worker_pid
   recorded_requests delivery_report check_nothing_lost wait_for_drain
-  insert_many kill_worker free_port log_since
+  insert_many kill_worker free_port log_since in_flight_at reload_settings
 );
 
 # The database the helpers run their SQL in.
@@ -637,6 +637,23 @@ A TCP port on 127.0.0.1 that nothing listens on (bound, then closed).
 
 The server log from byte C<$offset> on.
 
+=item in_flight_at(\@windows)
+
+For check_nothing_lost's C<allow_duplicate>: a duplicate is fine when, for
+each two successive requests of the event, some fault window C<[$t0, $t1]>
+(epoch seconds taken just before and just after the fault; the array may
+grow after the call) lies between them: the earlier request arrived before
+the fault ended (0.5 s of slack: the receiver stamps a request when it
+parses it), the later one after it began.
+
+=item reload_settings($node, name =E<gt> value, ...)
+
+C<ALTER SYSTEM SET booking_events.NAME> for each pair, then a reload. When
+C<webhook_url> is among them, waits until the worker logs that it has read
+it (C<delivering to> or C<delivery is paused>; the worker logs only a change
+of URL, so give a different one, e.g. another path, to be sure the rest has
+been read too).
+
 =back
 
 =cut
@@ -693,6 +710,40 @@ sub log_since
 {
 	my ($node, $offset) = @_;
 	return PostgreSQL::Test::Utils::slurp_file($node->logfile, $offset // 0);
+}
+
+sub in_flight_at
+{
+	my ($windows) = @_;
+	return sub {
+		my ($event_id, $requests) = @_;
+		my @reqs = sort { $a->{seq} <=> $b->{seq} } @$requests;
+		for my $i (0 .. $#reqs - 1)
+		{
+			my ($earlier, $later) = @reqs[ $i, $i + 1 ];
+			return 0
+			  unless grep { $earlier->{time} <= $_->[1] + 0.5 && $later->{time} >= $_->[0] }
+			  @$windows;
+		}
+		return 1;
+	};
+}
+
+sub reload_settings
+{
+	my ($node, @pairs) = @_;
+	my %settings = @pairs;
+	my $offset = -s $node->logfile;
+	while (my ($name, $value) = splice(@pairs, 0, 2))
+	{
+		$name = "booking_events.$name" unless $name =~ /\./;
+		$node->safe_psql($DB, "ALTER SYSTEM SET $name = " . pg_quote($value));
+	}
+	$node->reload;
+	$node->wait_for_log(
+		qr/booking_events worker(?: delivering to|: webhook_url is empty)/, $offset)
+	  if exists $settings{webhook_url};
+	return;
 }
 
 1;

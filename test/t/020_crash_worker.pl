@@ -39,21 +39,8 @@ is($node->safe_psql('postgres', "SELECT count(*) FROM webhook_outbox WHERE statu
 
 # Duplicates are fine only for a request in flight at a crash: its first
 # copy arrived before the kill, the next one after it.
-my @kill_times;
-sub in_flight_at_a_kill
-{
-	my ($event_id, $requests) = @_;
-	my @reqs = sort { $a->{seq} <=> $b->{seq} } @$requests;
-	for my $i (0 .. $#reqs - 1)
-	{
-		# The receiver stamps a request when it parses it, which may be a
-		# moment after the worker sent it and died.
-		return 0
-		  unless grep { $reqs[$i]{time} <= $_ + 0.5 && $reqs[ $i + 1 ]{time} >= $_ }
-		  @kill_times;
-	}
-	return 1;
-}
+my @kill_windows;
+my $in_flight_at_a_kill = in_flight_at(\@kill_windows);
 
 sub wait_for_received
 {
@@ -72,8 +59,9 @@ $node->reload;
 # --- kill -9 in the middle of the drain ----------------------------------------
 wait_for_received(2000);
 my $pid1 = worker_pid($node);
-push @kill_times, Time::HiRes::time();
+my $t0 = Time::HiRes::time();
 kill_worker($node, 'KILL');
+push @kill_windows, [ $t0, Time::HiRes::time() ];
 my $at_kill = $recv->count;
 note("first kill -9 of worker $pid1 after $at_kill requests");
 cmp_ok($at_kill, '<', $total, 'the kill landed mid-drain');
@@ -85,8 +73,9 @@ ok($pid2 && $pid2 ne $pid1, "a new worker ($pid2) runs after crash recovery");
 
 # --- and again, once the new worker is busy --------------------------------------
 wait_for_received($at_kill + 1500);
-push @kill_times, Time::HiRes::time();
+$t0 = Time::HiRes::time();
 kill_worker($node, 'KILL');
+push @kill_windows, [ $t0, Time::HiRes::time() ];
 my $at_kill2 = $recv->count;
 note("second kill -9 of worker $pid2 after $at_kill2 requests");
 cmp_ok($at_kill2, '<', $total, 'the second kill landed mid-drain too');
@@ -97,7 +86,7 @@ wait_for_drain($node, 'backlog drained after two crashes');
 note(sprintf('drain with two crashes took %.1f s', Time::HiRes::time() - $started));
 my $report = check_nothing_lost($node, [$recv], 'kill -9',
 	max_duplicates => 2 * $max_concurrency,
-	allow_duplicate => \&in_flight_at_a_kill,
+	allow_duplicate => $in_flight_at_a_kill,
 	check_payload => 1);
 
 is( $node->safe_psql('postgres',
@@ -136,23 +125,19 @@ is(() = $log =~ /booking_events worker started/g, 2,
 # --- SIGTERM: the worker exits cleanly and the launcher starts another one ------
 $recv->reset;
 $recv->config({ random_delay_ms => [ 0, 20 ] });
-@kill_times = ();
+@kill_windows = ();
 $offset = -s $node->logfile;
-$node->safe_psql('postgres', "ALTER SYSTEM SET booking_events.webhook_url = ''");
-$node->reload;
-$node->wait_for_log(qr/delivery is paused/, $offset);
+reload_settings($node, webhook_url => '');
 insert_many($node, 2000, bookings => 50, tag => 'sigterm');
-$node->safe_psql('postgres',
-	'ALTER SYSTEM SET booking_events.webhook_url = ' . pg_quote($recv->url('/hook')));
-$node->reload;
+reload_settings($node, webhook_url => $recv->url('/hook'));
 wait_for_received(300);
 my $pid4 = worker_pid($node);
-push @kill_times, Time::HiRes::time();
+$t0 = Time::HiRes::time();
 ok( $node->safe_psql('postgres', "SELECT pg_terminate_backend($pid4)") eq 't',
 	"pg_terminate_backend($pid4) mid-drain");
+push @kill_windows, [ $t0, Time::HiRes::time() ];
 $node->wait_for_log(qr/booking_events worker shutting down/, $offset);
 pass('worker shut down on SIGTERM');
-my $pid5;
 ok( $node->poll_query_until('postgres',
 		"SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'booking_events worker' "
 		  . "AND pid <> $pid4"),
@@ -161,7 +146,7 @@ wait_for_drain($node, 'drained after SIGTERM');
 check_nothing_lost($node, [$recv], 'SIGTERM',
 	where => "payload->'booking_event'->>'description' LIKE 'sigterm%'",
 	max_duplicates => $max_concurrency,
-	allow_duplicate => \&in_flight_at_a_kill);
+	allow_duplicate => $in_flight_at_a_kill);
 unlike(log_since($node, $offset), qr/terminated by signal|server process .* was terminated/,
 	'SIGTERM is not a crash');
 

@@ -1,0 +1,29 @@
+// One booking event as the listener prints it. A live notification and a
+// replayed row of the same event carry the same fields in different JSON
+// (key order, spacing, a description shortened only in the notification);
+// both become the same line, so a consumer can compare lines.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/notification.hpp"
+
+namespace booking_events::listen {
+
+struct ParsedEvent {
+    std::optional<NotificationFields> fields;  // set exactly when `error` is empty
+    std::string error;
+};
+
+// Reads the JSON of a NOTIFY payload or of booking_events_replay()'s
+// `notification` column: an object with an integer `id`, strings
+// `event_id`, `event_type`, `created_at`, and `booking_id`, `user_id`,
+// `client_id`, `provider_id`, `description` as strings or null.
+ParsedEvent parse_event(const std::string &json);
+
+// Compact JSON, keys sorted, exactly as the trigger renders the payload
+// (including its size limit), without a newline.
+std::string event_line(const NotificationFields &event);
+
+}  // namespace booking_events::listen

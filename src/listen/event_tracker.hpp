@@ -1,0 +1,54 @@
+// Which events the listener has printed, so that none is printed twice
+// although an event arrives once per matching channel and again in the
+// replay after a reconnect, and where that replay has to start so that none
+// is skipped.
+//
+// Outbox ids are taken when a row is inserted, not when its transaction
+// commits, so events can become visible out of id order: a transaction that
+// commits late carries a lower id than events already printed. The replay
+// after a reconnect therefore starts `lookback` ids below the newest id
+// seen, and the ids seen in that window are remembered to skip them. Ids
+// below the window are forgotten, which keeps memory bounded. Pure logic.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+
+namespace booking_events::listen {
+
+class EventTracker {
+  public:
+    // The last ids offered stay remembered even below the window: the copies
+    // of one late event on several channels arrive one after the other.
+    static constexpr std::size_t kRecentIdsKept = 1024;
+
+    explicit EventTracker(std::int64_t lookback);
+
+    // --since: no replay ever starts below this id. Also the newest id so far.
+    void start_after(std::int64_t outbox_id);
+    // The outbox already holds events up to this id when the listener
+    // starts without --since: the window follows it.
+    void advance_to(std::int64_t outbox_id);
+    // An event that existed before the listener started: never printed.
+    void mark_existing(std::int64_t outbox_id);
+    // True the first time an outbox id is offered: print the event. Later
+    // offers of the same id (another channel, a replay) give false.
+    bool first_time(std::int64_t outbox_id);
+
+    // The replay after a (re)connect asks for the events after this id.
+    std::int64_t replay_after() const;
+    std::int64_t newest() const { return newest_; }
+    std::size_t remembered() const { return seen_.size(); }
+
+  private:
+    void forget_below_window();
+
+    std::int64_t lookback_;
+    std::int64_t floor_ = 0;
+    std::int64_t newest_ = 0;
+    std::uint64_t offers_ = 0;
+    std::map<std::int64_t, std::uint64_t> seen_;  // outbox id -> when it was offered (offers_)
+};
+
+}  // namespace booking_events::listen
