@@ -1,7 +1,6 @@
 #include "listen/event_tracker.hpp"
 
 #include <algorithm>
-#include <limits>
 
 namespace booking_events::listen {
 
