@@ -18,7 +18,7 @@ TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
 PG_CONFIG ?= pg_config
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -fno-omit-frame-pointer -Isrc
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -fno-omit-frame-pointer -Isrc -MMD -MP
 # The server headers are system headers to us: their warnings are not ours.
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server) -Isrc
 SHLIB_LINK = -lcurl -lstdc++
@@ -45,3 +45,40 @@ version-check:
 	@grep -q '"$(EXTVERSION)"' src/pg/version.hpp || \
 	  { echo "src/pg/version.hpp does not say $(EXTVERSION)"; exit 1; }
 all: version-check
+
+# --- booking-events-listen: the real-time subscription client ---------------
+# A libpq program installed next to psql. PGXS builds either a module or a
+# program from OBJS, so the program has its own rules: its sources are
+# src/listen/*.cpp, plus the notification format and the backoff schedule
+# from src/core. The same warning flags apply (PG_CXXFLAGS).
+LISTEN_PROGRAM = booking-events-listen
+LISTEN_OWN_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/listen/*.cpp)))
+LISTEN_OBJS = $(LISTEN_OWN_OBJS) src/core/notification.o src/core/backoff.o
+LISTEN_LIBPQ_INCLUDEDIR := $(shell $(PG_CONFIG) --includedir)
+LISTEN_LIBPQ_LIBDIR := $(shell $(PG_CONFIG) --libdir)
+
+$(LISTEN_OWN_OBJS): override CPPFLAGS += -I$(LISTEN_LIBPQ_INCLUDEDIR)
+
+$(LISTEN_PROGRAM): $(LISTEN_OBJS)
+	$(CXX) $(CXXFLAGS) $(LISTEN_OBJS) $(LDFLAGS) -L$(LISTEN_LIBPQ_LIBDIR) -lpq -o $@
+
+all: $(LISTEN_PROGRAM)
+
+.PHONY: install-listen uninstall-listen clean-listen
+install: install-listen
+install-listen: $(LISTEN_PROGRAM)
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) $(LISTEN_PROGRAM) '$(DESTDIR)$(bindir)/$(LISTEN_PROGRAM)'
+
+uninstall: uninstall-listen
+uninstall-listen:
+	rm -f '$(DESTDIR)$(bindir)/$(LISTEN_PROGRAM)'
+
+clean: clean-listen
+clean-listen:
+	rm -f $(LISTEN_PROGRAM) $(LISTEN_OWN_OBJS)
+
+# Objects are rebuilt when a header they include changes (-MMD writes the
+# dependencies next to each object).
+-include $(patsubst %.o,%.d,$(OBJS) $(LISTEN_OWN_OBJS))
+EXTRA_CLEAN = $(patsubst %.o,%.d,$(OBJS) $(LISTEN_OWN_OBJS))

@@ -65,6 +65,7 @@ if [ "${BENCH_PERF:-0}" = 1 ]; then
     sleep 1
 fi
 "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/before.json"
+wal_before=$(poll_query "SELECT pg_current_wal_insert_lsn()")
 poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$(webhook_url)'" >/dev/null
 start_epoch=$(poll_query "SELECT extract(epoch FROM clock_timestamp()) FROM pg_reload_conf()")
 start=$(now_s)
@@ -88,6 +89,7 @@ while :; do
 done
 elapsed=$(echo "$(now_s) - $start" | bc)
 "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/after.json"
+wal_per_event=$(poll_query "SELECT round(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal_before') / $events)")
 if [ "${BENCH_PERF:-0}" = 1 ]; then
     kill -INT "$perf_pid"
     wait "$perf_pid" || true
@@ -117,6 +119,11 @@ printf 'delivered %s, failed %s; webhook_logs rows %s (%s success)\n' \
 printf 'drain time %.2f s (reload -> last delivered_at; poll saw it after %.2f s)\n' "$drain_s" "$elapsed"
 printf 'recording transactions %s (%.1f events each); response time p50 %s ms, p99 %s ms\n' \
     "$transactions" "$(echo "$delivered / $transactions" | bc -l)" "$rt50" "$rt99"
+psql_bench -F ' ' -c "SELECT pg_stat_force_next_flush()" >/dev/null
+hot=$(psql_bench -F ' ' -c "
+SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'webhook_outbox'")
+printf 'WAL written %s bytes per event; pg_stat_user_tables sees %s updates of webhook_outbox (%s HOT)\n' \
+    "$wal_per_event" "${hot% *}" "${hot#* }"
 "$PY" "$CPU_TOOL" diff "$BENCH_TMP/before.json" "$BENCH_TMP/after.json" --events "$delivered" \
     --label "CPU during the drain"
 
@@ -147,10 +154,15 @@ FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 8" -A
 fi
 if [ "${BENCH_PERF:-0}" = 1 ]; then
     echo
-    echo "-- perf: the worker, by shared object (self time)"
-    perf report -i "$BENCH_TMP/worker.perf" --stdio --no-children --sort dso 2>/dev/null |
-        grep -v '^#' | grep -v '^$' | head -12
-    echo "-- perf: the worker, top symbols (self time)"
+    echo "-- perf: the worker's CPU by shared object (self time)"
+    perf report -i "$BENCH_TMP/worker.perf" --stdio --no-children --sort dso -g none \
+        >"$BENCH_TMP/perf_dso.txt" 2>/dev/null || true
+    grep -v '^#' "$BENCH_TMP/perf_dso.txt" | grep -v '^$' | sed 's/ *$//' | head -8 || true
+    echo "-- perf: the worker's CPU by phase of its loop"
+    perf script -i "$BENCH_TMP/worker.perf" 2>/dev/null | "$PY" "$BENCH_ROOT/lib/perf_phases.py"
+    echo "-- perf: top symbols (self time)"
     perf report -i "$BENCH_TMP/worker.perf" --stdio --no-children --sort dso,symbol -g none \
-        2>/dev/null | grep -v '^#' | grep -v '^$' | head -30
+        >"$BENCH_TMP/perf_symbols.txt" 2>/dev/null || true
+    grep -v '^#' "$BENCH_TMP/perf_symbols.txt" | grep -v '^$' | sed 's/ *- *- *$//; s/ *$//' |
+        head -15 || true
 fi

@@ -10,6 +10,9 @@
 #   BENCH_PERF=1          profile the delivery worker with perf (drain.sh)
 #   BENCH_NGINX_WORKERS   nginx worker_processes (default 1)
 #   BENCH_KEEP=1          leave the temp directory (logs, perf data) behind
+#   BENCH_WAIT_QUIET=1    first wait (up to 30 min) until the machine has
+#                         been less than 10% busy for 5 s: on a shared
+#                         machine, other jobs distort every figure
 
 set -euo pipefail
 
@@ -51,7 +54,32 @@ PGPORT=""
 NGINX_PORT=""
 POLL_PID=""
 
+# Busy share of the whole machine over $1 seconds, in percent (/proc/stat).
+machine_busy_percent() {
+    "$PY" - "$1" <<'PYX'
+import sys, time
+def read():
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return sum(f[:8]), f[3] + f[4]
+t0, i0 = read()
+time.sleep(float(sys.argv[1]))
+t1, i1 = read()
+print(round(100 * (1 - (i1 - i0) / max(1, t1 - t0))))
+PYX
+}
+
+wait_quiet() {
+    local deadline=$((SECONDS + 1800)) busy
+    while :; do
+        busy=$(machine_busy_percent 5)
+        [ "$busy" -lt 10 ] && return 0
+        [ "$SECONDS" -ge "$deadline" ] && { note "machine still ${busy}% busy; going ahead"; return 0; }
+        note "machine ${busy}% busy; waiting for quiet"
+    done
+}
+
 bench_init() {
+    [ "${BENCH_WAIT_QUIET:-0}" = 1 ] && wait_quiet
     BENCH_TMP=$(mktemp -d /tmp/booking_events_bench.XXXXXX)
     chmod 755 "$BENCH_TMP"
     [ "$(id -u)" -ne 0 ] || chown postgres: "$BENCH_TMP"
@@ -62,6 +90,7 @@ bench_init() {
 bench_cleanup() {
     local status=$?
     set +e
+    trap '' PIPE INT TERM
     [ -n "$POLL_PID" ] && kill "$POLL_PID" 2>/dev/null
     if [ -n "$BENCH_TMP" ] && [ -f "$BENCH_TMP/nginx/nginx.pid" ]; then
         kill -QUIT "$(cat "$BENCH_TMP/nginx/nginx.pid")" 2>/dev/null
@@ -84,13 +113,19 @@ machine_summary() {
     model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
     mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
     echo "machine: $(nproc) CPUs ($model), $mem RAM, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    local so
+    so="$($PGBIN/pg_config --pkglibdir)/booking_events.so"
+    echo "extension: $so ($(sha256sum "$so" | cut -c1-12), installed $(date -u -r "$so" '+%F %T') UTC); source tree $(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
 }
 
 # Starts the cluster with the extension preloaded and delivery paused
 # (webhook_url empty); creates database bench with the extension.
+# PG_EXTRA_LIBS (",lib,...") and PG_EXTRA_CONF (lines) add to the settings.
+PG_EXTRA_LIBS=""
+PG_EXTRA_CONF=""
 pg_start() {
-    local libs="booking_events"
-    [ "${BENCH_PGSS:-0}" = 1 ] && libs="booking_events,pg_stat_statements"
+    local libs="booking_events$PG_EXTRA_LIBS"
+    [ "${BENCH_PGSS:-0}" = 1 ] && libs="$libs,pg_stat_statements"
     PGPORT=$(free_port)
     as_pg "$PGBIN/initdb" -D "$BENCH_TMP/data" -A trust -E UTF8 --locale=C -N >/dev/null
     cat >>"$BENCH_TMP/data/postgresql.conf" <<CONF
@@ -105,6 +140,7 @@ max_wal_size = 4GB
 checkpoint_timeout = 30min
 log_line_prefix = '%m [%p] %b '
 pg_stat_statements.track = all
+$PG_EXTRA_CONF
 CONF
     as_pg "$PGBIN/pg_ctl" -D "$BENCH_TMP/data" -l "$BENCH_TMP/server.log" -w start >/dev/null
     as_pg "$PGBIN/createdb" -h "$BENCH_TMP" -p "$PGPORT" bench
@@ -119,6 +155,17 @@ psql_bench() {
 
 pgbench_bench() {
     as_pg "$PGBIN/pgbench" -h "$BENCH_TMP" -p "$PGPORT" "$@" bench
+}
+
+# pgbench whose own CPU time goes to $BENCH_TMP/pgbench_cpu.json, so that it
+# can be told apart from interference. $1: output file; the rest: options.
+pgbench_measured() {
+    local out=$1
+    shift
+    local as=()
+    [ "$(id -un)" = postgres ] || as=(runuser -u postgres --)
+    "$PY" "$CPU_TOOL" run --out "$BENCH_TMP/pgbench_cpu.json" -- "${as[@]}" \
+        "$PGBIN/pgbench" -h "$BENCH_TMP" -p "$PGPORT" "$@" bench >"$out" 2>&1
 }
 
 postmaster_pid() { head -1 "$BENCH_TMP/data/postmaster.pid"; }
@@ -152,7 +199,7 @@ nginx_start() {
 worker_processes ${BENCH_NGINX_WORKERS:-1};
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
-events { worker_connections 4096; }
+events { worker_connections 1024; }
 http {
     $extra
     client_body_temp_path $dir/temp/body;
@@ -239,12 +286,16 @@ poll_start() {
     POLL_PID=$POLL_PID
 }
 
-# Prints the single-line, single-column answer of one query.
+# Runs one statement; prints the last line of its answer (unaligned, no
+# header): the value of a one-row, one-column query.
 poll_query() {
-    local line
-    echo "$1;" >&"${POLL[1]}"
-    IFS= read -r line <&"${POLL[0]}"
-    echo "$line"
+    local line answer=""
+    printf '%s;\n\\echo __bench_end__\n' "$1" >&"${POLL[1]}"
+    while IFS= read -r line <&"${POLL[0]}"; do
+        [ "$line" = __bench_end__ ] && break
+        answer=$line
+    done
+    echo "$answer"
 }
 
 poll_stop() {

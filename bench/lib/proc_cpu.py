@@ -14,8 +14,10 @@ Groups (utime + stime, in seconds):
              exited between the two snapshots is still counted
   nginx      the nginx master, its workers and its reaped children
 
+  machine    every process of the machine (/proc/stat), to see interference
+
   proc_cpu.py run --out FILE -- CMD ...   runs CMD and writes its own CPU time
-  proc_cpu.py status PID                  VmRSS / VmHWM of one process (kB)
+  proc_cpu.py status PID                  VmRSS VmHWM RssAnon RssShmem of one process (kB)
 """
 import argparse
 import json
@@ -74,9 +76,18 @@ def tree_ticks(root, exclude=()):
     return total
 
 
+def machine_busy():
+    """CPU seconds all processes of the machine used (every core), from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    # guest time is already counted in user
+    return (sum(fields[:8]) - idle) / TICK
+
+
 def snapshot(args):
     worker = args.worker
-    snap = {"time": time.monotonic(), "worker_pid": worker}
+    snap = {"time": time.monotonic(), "worker_pid": worker, "machine": machine_busy()}
     snap["worker"] = own(worker) / TICK if worker else 0.0
     snap["pg_other"] = tree_ticks(args.postmaster, exclude={worker}) / TICK
     snap["nginx"] = tree_ticks(args.nginx) / TICK if args.nginx else 0.0
@@ -108,6 +119,22 @@ def diff(args):
         per = value * 1e6 / args.events if args.events else float("nan")
         pct = 100 * value / wall if wall > 0 else float("nan")
         print(f"  {names.get(g, 'all of the above'):<34}{value:>9.2f}{pct:>12.0f}%{per:>11.1f}")
+    if "machine" in before and "machine" in after:
+        machine = after["machine"] - before["machine"]
+        cores = os.cpu_count() or 1
+        load = 0.0
+        if args.load_cpu:
+            with open(args.load_cpu) as f:
+                run_cpu = json.load(f)
+            load = run_cpu["user"] + run_cpu["sys"]
+            per = load * 1e6 / args.events if args.events else float("nan")
+            print(f"  {'load generator (pgbench)':<34}{load:>9.2f}{100 * load / wall:>12.0f}%{per:>11.1f}")
+        outside = max(0.0, machine - total - load)
+        print(f"  machine: {machine:.2f} CPU s busy of {wall * cores:.2f} available "
+              f"({100 * machine / (wall * cores):.0f}%); everything else (other users, "
+              f"kernel threads, the poller) {outside:.2f} s = {100 * outside / (wall * cores):.0f}%")
+        if outside > 0.1 * wall * cores:
+            print("  WARNING: other processes used more than 10% of the machine: figures disturbed")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"wall": wall, "events": args.events, **used, "total": total}, f)
@@ -132,9 +159,10 @@ def status(args):
     with open(f"/proc/{args.pid}/status") as f:
         for line in f:
             key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssShmem"):
                 values[key] = int(value.split()[0])
-    print(values.get("VmRSS", 0), values.get("VmHWM", 0))
+    print(values.get("VmRSS", 0), values.get("VmHWM", 0), values.get("RssAnon", 0),
+          values.get("RssShmem", 0))
 
 
 def main():
@@ -152,6 +180,7 @@ def main():
     p.add_argument("--events", type=int, default=0)
     p.add_argument("--label")
     p.add_argument("--json")
+    p.add_argument("--load-cpu", help="JSON from `run`: CPU of the load generator")
     p.set_defaults(func=diff)
     p = sub.add_parser("run")
     p.add_argument("--out", required=True)

@@ -11,7 +11,8 @@ ParsedEvent invalid(std::string reason) { return ParsedEvent{std::nullopt, std::
 // Empty when `value` has the right type, otherwise why not.
 std::string read_string(const nlohmann::json &object, const char *key, std::string &out) {
     const auto it = object.find(key);
-    if (it == object.end() || !it->is_string()) return std::string("\"") + key + "\" is not a string";
+    if (it == object.end() || !it->is_string())
+        return std::string("\"") + key + "\" is not a string";
     out = it->get<std::string>();
     return "";
 }

@@ -4,7 +4,8 @@
 
 namespace booking_events::listen {
 
-EventTracker::EventTracker(std::int64_t lookback) : lookback_(std::max<std::int64_t>(lookback, 0)) {}
+EventTracker::EventTracker(std::int64_t lookback)
+    : lookback_(std::max<std::int64_t>(lookback, 0)) {}
 
 void EventTracker::start_after(std::int64_t outbox_id) {
     floor_ = std::max<std::int64_t>(outbox_id, 0);
@@ -14,16 +15,24 @@ void EventTracker::start_after(std::int64_t outbox_id) {
 void EventTracker::advance_to(std::int64_t outbox_id) {
     if (outbox_id <= newest_) return;
     newest_ = outbox_id;
-    forget_below_window();
+    // A replay only returns ids above replay_after(): below it, an id can
+    // only come again as a copy of a live notification, which `recent_`
+    // catches.
+    in_window_.erase(in_window_.begin(), in_window_.upper_bound(replay_after()));
 }
 
 void EventTracker::mark_existing(std::int64_t outbox_id) { first_time(outbox_id); }
 
 bool EventTracker::first_time(std::int64_t outbox_id) {
-    if (seen_.count(outbox_id) != 0) return false;
-    seen_.emplace(outbox_id, ++offers_);
-    if (outbox_id > newest_) newest_ = outbox_id;
-    forget_below_window();
+    if (in_window_.count(outbox_id) != 0 || recent_set_.count(outbox_id) != 0) return false;
+    recent_.push_back(outbox_id);
+    recent_set_.insert(outbox_id);
+    if (recent_.size() > kRecentIdsKept) {
+        recent_set_.erase(recent_.front());
+        recent_.pop_front();
+    }
+    if (outbox_id > replay_after()) in_window_.insert(outbox_id);
+    advance_to(outbox_id);
     return true;
 }
 
@@ -32,18 +41,11 @@ std::int64_t EventTracker::replay_after() const {
     return std::max(floor_, newest_ - lookback_);
 }
 
-void EventTracker::forget_below_window() {
-    // A replay only returns ids above replay_after(), so below it a
-    // remembered id can only stop a late copy of a live notification.
+std::size_t EventTracker::remembered() const {
     const std::int64_t window_start = replay_after();
-    const std::uint64_t recent_from =
-        offers_ > kRecentIdsKept ? offers_ - kRecentIdsKept + 1 : std::uint64_t{0};
-    for (auto it = seen_.begin(); it != seen_.end() && it->first <= window_start;) {
-        if (it->second >= recent_from)
-            ++it;
-        else
-            it = seen_.erase(it);
-    }
+    return in_window_.size() + static_cast<std::size_t>(std::count_if(
+                                   recent_.begin(), recent_.end(),
+                                   [&](std::int64_t id) { return id <= window_start; }));
 }
 
 }  // namespace booking_events::listen

@@ -13,7 +13,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <deque>
+#include <set>
+#include <unordered_set>
 
 namespace booking_events::listen {
 
@@ -39,16 +41,16 @@ class EventTracker {
     // The replay after a (re)connect asks for the events after this id.
     std::int64_t replay_after() const;
     std::int64_t newest() const { return newest_; }
-    std::size_t remembered() const { return seen_.size(); }
+    // How many distinct ids are remembered: at most lookback + kRecentIdsKept.
+    std::size_t remembered() const;
 
   private:
-    void forget_below_window();
-
     std::int64_t lookback_;
     std::int64_t floor_ = 0;
     std::int64_t newest_ = 0;
-    std::uint64_t offers_ = 0;
-    std::map<std::int64_t, std::uint64_t> seen_;  // outbox id -> when it was offered (offers_)
+    std::set<std::int64_t> in_window_;  // ids seen above replay_after()
+    std::deque<std::int64_t> recent_;   // the last kRecentIdsKept ids seen, oldest first
+    std::unordered_set<std::int64_t> recent_set_;
 };
 
 }  // namespace booking_events::listen

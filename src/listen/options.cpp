@@ -24,7 +24,9 @@ std::vector<std::string> *filter_list(EventFilters &filters, std::string_view na
     return nullptr;
 }
 
-ParsedOptions failure(std::string message) { return ParsedOptions{std::nullopt, std::move(message)}; }
+ParsedOptions failure(std::string message) {
+    return ParsedOptions{std::nullopt, std::move(message)};
+}
 
 }  // namespace
 
@@ -48,6 +50,8 @@ ParsedOptions parse_listen_options(const std::vector<std::string> &arguments) {
         const std::string name = argument.substr(0, equals);
         const bool takes_value = name == "--dsn" || name == "--since" || name == "--lookback" ||
                                  filter_list(options.filters, name) != nullptr;
+        if (name == "--help" || name == "--version")
+            return failure("option '" + name + "' takes no value");
         if (!takes_value) return failure("unknown option '" + name + "'");
         std::string value;
         if (equals != std::string::npos) {

@@ -24,11 +24,13 @@ struct ClaimBatch {
     ClaimedEvent *events;
 };
 
-// Due pending events, oldest first, at most one per booking, none that is in
-// flight, none whose booking has an earlier pending event or one in flight.
+// Due pending events, at most one per booking, none that is in flight, none
+// whose booking has an earlier pending event or one in flight: `newest` of
+// them the newest (so fresh events are not stuck behind a backlog), the
+// rest of `limit` the oldest; returned in outbox order.
 ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flight_ids,
                             int in_flight_count, const char *const *busy_bookings, int busy_count,
-                            int limit);
+                            int limit, int newest);
 
 enum class RecordedStep : int { Delivered = 0, Retry = 1, Failed = 2 };
 

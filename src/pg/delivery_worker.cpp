@@ -285,10 +285,17 @@ class DeliveryWorker {
         bookings.reserve(busy_bookings_.size());
         for (const std::string &booking : busy_bookings_) bookings.push_back(booking.c_str());
 
+        // A quarter of all claimed slots go to the newest due events. Slots
+        // free one or two at a time while a backlog drains, so the quarter is
+        // kept as a running credit rather than rounded per claim.
+        newest_lane_credit_ += limit / 4.0;
+        const int newest = static_cast<int>(newest_lane_credit_);
+        newest_lane_credit_ -= newest;
         ClaimBatch batch{0, nullptr};
         pg_call([&] {
-            batch = claim_due_events(extension_, ids.data(), static_cast<int>(ids.size()),
-                                     bookings.data(), static_cast<int>(bookings.size()), limit);
+            batch =
+                claim_due_events(extension_, ids.data(), static_cast<int>(ids.size()),
+                                 bookings.data(), static_cast<int>(bookings.size()), limit, newest);
         });
         const std::int64_t unix_seconds = now_unix_ms() / 1000;
         for (int i = 0; i < batch.count; ++i) {
@@ -396,6 +403,7 @@ class DeliveryWorker {
     std::vector<FinishedAttempt> finished_;
     bool claim_wanted_ = true;
     bool receiver_failing_ = false;
+    double newest_lane_credit_ = 0;
     long recheck_at_ms_ = -1;       // steady clock; when a pending event falls due
     long retention_due_at_ms_ = 0;  // steady clock; the first pass runs at start
     int64 retention_deleted_ = 0;

@@ -53,6 +53,7 @@ our @EXPORT = qw(
   pg_quote conf_line wait_for_worker worker_pid
   recorded_requests delivery_report check_nothing_lost wait_for_drain
   insert_many kill_worker free_port log_since in_flight_at reload_settings
+  poll_within
 );
 
 # The database the helpers run their SQL in.
@@ -443,8 +444,9 @@ sub body_ids
 
 Every request the receiver recorded since its last reset, oldest first, as
 light hashrefs: C<seq>, C<time>, C<id> (the C<webhook-id> header, C<''>
-without one), C<status> (C<undef> when no answer was given), C<mode>,
-C<path>, C<body_b64>. Read straight from the receiver's JSONL record with
+without one), C<status> (C<undef> when no answer was given; a stalled
+request shows the status it would have had), C<mode>, C<delay_ms> (the
+receiver's stall), C<path>, C<body_b64>. Read straight from the receiver's JSONL record with
 regular expressions instead of the control API: decoding tens of megabytes
 of JSON with JSON::PP takes far longer than the tests themselves.
 
@@ -474,6 +476,7 @@ sub recorded_requests
 		my ($b64) = $line =~ /(?<!\\)"body_b64": "([A-Za-z0-9+\/=]*)"/;
 		my ($status) = $line =~ /(?<!\\)"status": (null|\d+)/;
 		my ($mode) = $line =~ /(?<!\\)"mode": "(\w+)"/;
+		my ($delay) = $line =~ /(?<!\\)"delay_ms": ([0-9.eE+-]+)/;
 		push @requests,
 		  {
 			seq => $seq,
@@ -483,6 +486,7 @@ sub recorded_requests
 			body_b64 => $b64 // '',
 			status => (defined $status && $status ne 'null') ? $status : undef,
 			mode => $mode,
+			delay_ms => $delay // 0,
 		  };
 	}
 	close $fh;
@@ -654,6 +658,12 @@ it (C<delivering to> or C<delivery is paused>; the worker logs only a change
 of URL, so give a different one, e.g. another path, to be sure the rest has
 been read too).
 
+=item poll_within($node, $seconds, $sql, $expected)
+
+C<poll_query_until> with its timeout cut to C<$seconds>, for a wait that
+must end soon: a failure then costs seconds, not the suite's three-minute
+default. C<$expected> defaults to C<t>.
+
 =back
 
 =cut
@@ -744,6 +754,14 @@ sub reload_settings
 		qr/booking_events worker(?: delivering to|: webhook_url is empty)/, $offset)
 	  if exists $settings{webhook_url};
 	return;
+}
+
+sub poll_within
+{
+	my ($node, $seconds, $sql, $expected) = @_;
+	no warnings 'once';
+	local $PostgreSQL::Test::Utils::timeout_default = $seconds;
+	return $node->poll_query_until($DB, $sql, $expected // 't');
 }
 
 1;

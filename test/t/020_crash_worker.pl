@@ -42,6 +42,19 @@ is($node->safe_psql('postgres', "SELECT count(*) FROM webhook_outbox WHERE statu
 my @kill_windows;
 my $in_flight_at_a_kill = in_flight_at(\@kill_windows);
 
+# The pid of a delivery worker other than $old, once there is one. (Right
+# after a kill -9 the dead worker may still be listed, and a moment later
+# the server refuses connections during crash recovery.)
+sub worker_other_than
+{
+	my ($old) = @_;
+	$node->poll_query_until('postgres',
+		"SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'booking_events worker' "
+		  . "AND pid <> $old")
+	  or return undef;
+	return worker_pid($node);
+}
+
 sub wait_for_received
 {
 	my ($n) = @_;
@@ -68,8 +81,8 @@ cmp_ok($at_kill, '<', $total, 'the kill landed mid-drain');
 
 $node->wait_for_log(qr/all server processes terminated; reinitializing/, $offset);
 pass('postmaster restarted the processes after the crash');
-my $pid2 = wait_for_worker($node);
-ok($pid2 && $pid2 ne $pid1, "a new worker ($pid2) runs after crash recovery");
+my $pid2 = worker_other_than($pid1);
+ok($pid2, "a new worker ($pid2) runs after crash recovery");
 
 # --- and again, once the new worker is busy --------------------------------------
 wait_for_received($at_kill + 1500);
@@ -79,8 +92,8 @@ push @kill_windows, [ $t0, Time::HiRes::time() ];
 my $at_kill2 = $recv->count;
 note("second kill -9 of worker $pid2 after $at_kill2 requests");
 cmp_ok($at_kill2, '<', $total, 'the second kill landed mid-drain too');
-my $pid3 = wait_for_worker($node);
-ok($pid3 && $pid3 ne $pid2, "a third worker ($pid3) runs");
+my $pid3 = worker_other_than($pid2);
+ok($pid3, "a third worker ($pid3) runs");
 
 wait_for_drain($node, 'backlog drained after two crashes');
 note(sprintf('drain with two crashes took %.1f s', Time::HiRes::time() - $started));
@@ -149,6 +162,32 @@ check_nothing_lost($node, [$recv], 'SIGTERM',
 	allow_duplicate => $in_flight_at_a_kill);
 unlike(log_since($node, $offset), qr/terminated by signal|server process .* was terminated/,
 	'SIGTERM is not a crash');
+
+# --- SIGTERM to the launcher (pg_terminate_backend, as an ops script might) ------
+# The launcher must come back (bgw_restart_time), and with it the guarantee
+# that a stopped worker is started again.
+my $launcher_sql =
+  "SELECT pid FROM pg_stat_activity WHERE backend_type = 'booking_events launcher'";
+my $launcher = $node->safe_psql('postgres', $launcher_sql);
+$offset = -s $node->logfile;
+is($node->safe_psql('postgres', "SELECT pg_terminate_backend($launcher)"), 't',
+	"pg_terminate_backend(launcher $launcher)");
+ok( poll_within($node, 12,
+		"SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'booking_events launcher' "
+		  . "AND pid <> $launcher"),
+	'a new launcher runs within 12 s');
+my $worker = worker_pid($node);
+$node->safe_psql('postgres', "SELECT pg_terminate_backend($worker)") if $worker;
+my $b = create_booking($node);
+my $after = insert_event($node, $b->{id}, 'booking.after_launcher', 'after the launcher was terminated');
+ok( poll_within($node, 15,
+		"SELECT status = 'delivered' FROM webhook_outbox WHERE event_id = '$after'"),
+	'then a terminated worker is started again and delivers')
+  or diag(explain(outbox_row($node, $after)));
+$log = log_since($node, $offset);
+cmp_ok(scalar(() = $log =~ /another delivery worker is running/g), '<=', 1,
+	'no start-and-exit loop of duplicate workers');
+note(join "\n", $log =~ /^.*LOG:  (?:booking_events (?:launcher|worker)|background worker "booking_events).*$/mg);
 
 $node->stop;
 $recv->stop;

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# A large backlog: N events are written straight into webhook_outbox (a real
+# trigger-built payload as the template, a fresh event id and booking per
+# row) while delivery is paused, then the webhook URL is set and the worker
+# drains them to a local nginx. Reports the drain rate per window, the
+# worker's RSS and peak RSS (VmHWM), and samples of the worker's own query
+# plans (auto_explain, 0.5% of its statements) early and late in the drain.
+#
+#   bench/backlog.sh [N] [--window S]
+#
+#   N            events (default 1000000: about 5-6 minutes on 2 cores;
+#                bench/backlog.sh 200000 is a quick run of about a minute)
+#   --window S   seconds per reported window (default 10)
+source "$(dirname "$0")/lib/common.sh"
+
+events=1000000
+window=10
+while [ $# -gt 0 ]; do
+    case $1 in
+        --window) window=$2; shift 2 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        *) events=$1; shift ;;
+    esac
+done
+[ "$events" -gt 0 ] || die "N must be positive"
+
+require_tools nginx
+bench_init
+echo "== bench/backlog.sh $events --window $window"
+machine_summary
+PG_EXTRA_LIBS=",auto_explain"
+PG_EXTRA_CONF="
+auto_explain.log_min_duration = 0
+auto_explain.sample_rate = 0.005
+auto_explain.log_analyze = on
+auto_explain.log_buffers = on
+auto_explain.log_nested_statements = on"
+pg_start
+nginx_start
+create_app_schema 1000
+
+# The template: a real event written by the trigger.
+psql_bench <<'SQL'
+SET booking_events.notify = off;
+INSERT INTO booking_events (booking_id, event_type, description, user_id)
+VALUES (bench_uuid(1), 'booking.updated', 'Backlog event', bench_uuid(2));
+CREATE TABLE bench_template AS SELECT payload FROM webhook_outbox;
+DELETE FROM webhook_outbox;
+SQL
+note "writing $events events into webhook_outbox (delivery paused)"
+t=$(now_s)
+chunk=100000
+from=1
+while [ "$from" -le "$events" ]; do
+    to=$((from + chunk - 1))
+    [ "$to" -gt "$events" ] && to=$events
+    psql_bench -c "
+INSERT INTO webhook_outbox (event_id, event_type, booking_id, payload)
+SELECT g.u, 'booking.updated', g.b::text,
+       t.payload || jsonb_build_object('event_id', g.u,
+           'booking_event', (t.payload -> 'booking_event') || jsonb_build_object('booking_id', g.b))
+FROM bench_template t,
+     LATERAL (SELECT gen_random_uuid() AS u, bench_uuid(i) AS b
+              FROM generate_series($from, $to) i) g"
+    from=$((to + 1))
+done
+psql_bench -c 'VACUUM ANALYZE webhook_outbox' -c 'CHECKPOINT'
+queue_s=$(echo "$(now_s) - $t" | bc)
+size=$(psql_bench -c "SELECT pg_size_pretty(pg_total_relation_size('webhook_outbox'))")
+echo "queued $events events in $(printf '%.0f' "$queue_s") s; webhook_outbox with indexes: $size"
+
+pm=$(postmaster_pid)
+wp=$(worker_pid)
+ng=$(nginx_pid)
+read -r rss0 hwm0 anon0 shmem0 < <("$PY" "$CPU_TOOL" status "$wp")
+echo "worker pid $wp before the drain: RSS $((rss0 / 1024)) MB (private $((anon0 / 1024)) MB, shared memory $((shmem0 / 1024)) MB), peak $((hwm0 / 1024)) MB"
+# The worker's private memory, sampled at every poll without forking.
+anon_peak=$anon0
+sample_anon() {
+    local key value rest
+    while read -r key value rest; do
+        if [ "$key" = RssAnon: ]; then
+            [ "$value" -gt "$anon_peak" ] && anon_peak=$value
+            return 0
+        fi
+    done <"/proc/$wp/status"
+}
+echo "RSS = private (RssAnon) + shared memory pages the worker touched (RssShmem, mostly"
+echo "shared_buffers) + mapped files; VmHWM is the peak of RSS, private peak is sampled every 0.5 s"
+echo
+printf '  %7s %9s %9s %7s %8s %8s %8s %8s %8s %6s\n' \
+    't (s)' delivered 'events/s' 'worker' 'RSS MB' 'VmHWM' 'private' 'priv max' 'dead tup' 'autovac'
+printf '  %7s %9s %9s %7s %8s %8s %8s %8s %8s %6s\n' '' '' '' 'CPU' '' 'MB' 'MB' 'MB' '' 
+poll_start
+"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/before.json"
+cp "$BENCH_TMP/before.json" "$BENCH_TMP/window.json"
+poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$(webhook_url)'" >/dev/null
+poll_query "SELECT pg_reload_conf()" >/dev/null
+start=$(now_s)
+last_t=0
+last_n=0
+rates="$BENCH_TMP/rates.txt"
+: >"$rates"
+deadline=$((600 + events / 500))
+while :; do
+    # Wake often enough to notice the end; report every $window seconds.
+    next=$(echo "$last_t + $window" | bc)
+    done_now=0
+    while [ "$(echo "$(now_s) - $start < $next" | bc)" = 1 ]; do
+        sleep 0.5
+        sample_anon
+        n=$(poll_query "SELECT last_value FROM webhook_logs_id_seq")
+        if [ "$n" -ge "$events" ] &&
+            [ "$(poll_query "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'")" -eq 0 ]; then
+            done_now=1
+            break
+        fi
+    done
+    now=$(echo "$(now_s) - $start" | bc)
+    n=$(poll_query "SELECT last_value FROM webhook_logs_id_seq")
+    "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/now.json"
+    read -r rss hwm anon shmem < <("$PY" "$CPU_TOOL" status "$wp")
+    [ "$anon" -gt "$anon_peak" ] && anon_peak=$anon
+    stats=$(poll_query "SELECT n_dead_tup || ' ' || autovacuum_count FROM pg_stat_user_tables WHERE relname = 'webhook_outbox'")
+    cpu=$("$PY" -c "
+import json, sys
+b, a = (json.load(open(p)) for p in sys.argv[1:3])
+print(f\"{100 * (a['worker'] - b['worker']) / (a['time'] - b['time']):.0f}%\")" \
+        "$BENCH_TMP/window.json" "$BENCH_TMP/now.json")
+    cp "$BENCH_TMP/now.json" "$BENCH_TMP/window.json"
+    rate=$(echo "($n - $last_n) / ($now - $last_t)" | bc)
+    printf '  %7.1f %9s %9s %7s %8s %8s %8s %8s %8s %6s\n' "$now" "$n" "$rate" "$cpu" \
+        "$((rss / 1024))" "$((hwm / 1024))" "$((anon / 1024))" "$((anon_peak / 1024))" \
+        "${stats% *}" "${stats#* }"
+    echo "$now $rate $((n - last_n))" >>"$rates"
+    last_t=$now
+    last_n=$n
+    [ "$done_now" = 1 ] && break
+    [ "$(echo "$now > $deadline" | bc)" = 1 ] && die "timed out with $n of $events delivered"
+done
+"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/after.json"
+poll_stop
+
+read -r delivered failed drain_s <<<"$(psql_bench -F ' ' -c "
+SELECT count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = 'failed'),
+       extract(epoch FROM max(delivered_at) - min(delivered_at)) FROM webhook_outbox")"
+read -r rss hwm anon shmem < <("$PY" "$CPU_TOOL" status "$wp")
+echo
+"$PY" "$CPU_TOOL" diff "$BENCH_TMP/before.json" "$BENCH_TMP/after.json" --events "$delivered" \
+    --label "CPU during the drain"
+
+# auto_explain samples of the worker's claim and record statements.
+"$PY" - "$BENCH_TMP/server.log" "$wp" >"$BENCH_TMP/plans.txt" <<'PYX'
+import re, sys
+pid = sys.argv[2]
+entries, current = [], None
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"\S+ \S+ \S+ \[(\d+)\] .*?LOG:  duration: ([\d.]+) ms  plan:", line)
+    if m:
+        current = {"pid": m.group(1), "ms": float(m.group(2)), "lines": []}
+        entries.append(current)
+        continue
+    if current is not None and (line.startswith("\t") or line.startswith(" ")):
+        current["lines"].append(line.rstrip())
+    elif current is not None:
+        current = None
+claims = [e for e in entries if e["pid"] == pid and any("SELECT o.id" in l for l in e["lines"])]
+records = [e for e in entries if e["pid"] == pid and any("WITH r AS" in l for l in e["lines"])]
+def avg(xs):
+    return sum(xs) / len(xs) if xs else float("nan")
+for name, items in (("claim", claims), ("record", records)):
+    k = max(1, len(items) // 5)
+    print(f"{name}: {len(items)} sampled; mean {avg([e['ms'] for e in items[:k]]):.2f} ms in the first "
+          f"fifth of the drain, {avg([e['ms'] for e in items[-k:]]):.2f} ms in the last fifth")
+for label, items in (("first", claims[:1]), ("last", claims[-1:])):
+    for e in items:
+        print(f"-- {label} sampled claim plan ({e['ms']:.2f} ms):")
+        plan = [l for l in e["lines"] if re.match(r"\t *(->|[A-Z][a-z]+ |Sort|Buffers|Rows|Index|Filter|Heap|SubPlan|Group|Batches)", l)]
+        print("\n".join(l if len(l) <= 160 else l[:157] + "..." for l in plan))
+PYX
+
+echo
+echo "== summary (bench/backlog.sh $events --window $window)"
+printf '  delivered %s, failed %s, in %.0f s: %.0f events/s overall\n' \
+    "$delivered" "$failed" "$drain_s" "$(echo "$delivered / $drain_s" | bc -l)"
+"$PY" - "$rates" <<'PYX'
+import sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+full = [r for r in rows[:-1]] or rows
+first, last = full[0][1], full[-1][1]
+print(f"  drain rate: first window {first:.0f} events/s, last full window {last:.0f} events/s "
+      f"({100 * last / first:.0f}% of the first); min {min(r[1] for r in full):.0f}, "
+      f"max {max(r[1] for r in full):.0f}")
+PYX
+printf '  worker peak RSS (VmHWM) %s MB; at the end RSS %s MB = private %s MB + shared memory %s MB + files\n' \
+    "$((hwm / 1024))" "$((rss / 1024))" "$((anon / 1024))" "$((shmem / 1024))"
+printf '  worker private memory (RssAnon): %s MB before the drain, peak %s MB (sampled every 0.5 s)\n' \
+    "$((anon0 / 1024))" "$((anon_peak / 1024))"
+head -2 "$BENCH_TMP/plans.txt" | sed 's/^/  auto_explain /'
+echo
+sed -n '3,$p' "$BENCH_TMP/plans.txt"
