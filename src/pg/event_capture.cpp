@@ -267,6 +267,10 @@ int64 insert_into_outbox(const ExtensionInfo &extension, const std::string &even
     return outbox_id;
 }
 
+// Share of the notification queue above which events are no longer
+// published in real time (see publish_notification).
+constexpr double kNotifyQueueHighWater = 0.5;
+
 // Queues the event's notifications; PostgreSQL sends them on commit, and
 // drops them on rollback. Nothing here may fail the user's statement: the
 // limits NOTIFY enforces with an ERROR are checked first.
@@ -274,6 +278,21 @@ void publish_notification(const NotificationFields &fields) {
     const std::vector<std::string> channels = notification_channels(fields);
     const std::string payload = notification_payload(fields);
     pg_call([&] {
+        // A listener that stopped reading lets PostgreSQL's notification
+        // queue fill up, and a full queue fails every notifying COMMIT.
+        // Well before that, real-time publishing stands aside: the event is
+        // in the outbox anyway, and listeners replay it from there.
+        const double queue_usage =
+            DatumGetFloat8(DirectFunctionCall1(pg_notification_queue_usage, (Datum)0));
+        if (queue_usage > kNotifyQueueHighWater) {
+            ereport(WARNING,
+                    (errmsg("booking_events: notification queue is %.0f%% full; event not "
+                            "published in real time",
+                            queue_usage * 100),
+                     errhint("A session that LISTENs is not consuming its notifications; "
+                             "booking-events-listen replays what it missed from the outbox.")));
+            return;
+        }
         const char *server_payload = server_encoded(payload.c_str(), payload.size());
         if (strlen(server_payload) > kNotifyPayloadMaxBytes) return;
         for (const std::string &channel : channels) {
