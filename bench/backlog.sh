@@ -65,7 +65,7 @@ FROM bench_template t,
     from=$((to + 1))
 done
 psql_bench -c 'VACUUM ANALYZE webhook_outbox' -c 'CHECKPOINT'
-queue_s=$(echo "$(now_s) - $t" | bc)
+queue_s=$(calc "$(now_s) - $t" %.0f)
 size=$(psql_bench -c "SELECT pg_size_pretty(pg_total_relation_size('webhook_outbox'))")
 echo "queued $events events in $(printf '%.0f' "$queue_s") s; webhook_outbox with indexes: $size"
 
@@ -96,17 +96,18 @@ poll_start
 cp "$BENCH_TMP/before.json" "$BENCH_TMP/window.json"
 poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$(webhook_url)'" >/dev/null
 poll_query "SELECT pg_reload_conf()" >/dev/null
-start=$(now_s)
-last_t=0
+start_us=${EPOCHREALTIME/./}
+last_us=$start_us
 last_n=0
 rates="$BENCH_TMP/rates.txt"
 : >"$rates"
-deadline=$((600 + events / 500))
+deadline_us=$((start_us + (600 + events / 500) * 1000000))
 while :; do
-    # Wake often enough to notice the end; report every $window seconds.
-    next=$(echo "$last_t + $window" | bc)
+    # Wake often enough to notice the end and sample memory; report every
+    # $window seconds. No forks of bc or date in here.
+    next_us=$((last_us + window * 1000000))
     done_now=0
-    while [ "$(echo "$(now_s) - $start < $next" | bc)" = 1 ]; do
+    while [ "${EPOCHREALTIME/./}" -lt "$next_us" ]; do
         sleep 0.5
         sample_anon
         n=$(poll_query "SELECT last_value FROM webhook_logs_id_seq")
@@ -116,7 +117,7 @@ while :; do
             break
         fi
     done
-    now=$(echo "$(now_s) - $start" | bc)
+    now_us=${EPOCHREALTIME/./}
     n=$(poll_query "SELECT last_value FROM webhook_logs_id_seq")
     "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/now.json"
     read -r rss hwm anon shmem < <("$PY" "$CPU_TOOL" status "$wp")
@@ -128,15 +129,16 @@ b, a = (json.load(open(p)) for p in sys.argv[1:3])
 print(f\"{100 * (a['worker'] - b['worker']) / (a['time'] - b['time']):.0f}%\")" \
         "$BENCH_TMP/window.json" "$BENCH_TMP/now.json")
     cp "$BENCH_TMP/now.json" "$BENCH_TMP/window.json"
-    rate=$(echo "($n - $last_n) / ($now - $last_t)" | bc)
-    printf '  %7.1f %9s %9s %7s %8s %8s %8s %8s %8s %6s\n' "$now" "$n" "$rate" "$cpu" \
+    rate=$(((n - last_n) * 1000000 / (now_us - last_us)))
+    t=$(((now_us - start_us) / 100000))
+    printf '  %5s.%s %9s %9s %7s %8s %8s %8s %8s %8s %6s\n' "$((t / 10))" "$((t % 10))" "$n" "$rate" "$cpu" \
         "$((rss / 1024))" "$((hwm / 1024))" "$((anon / 1024))" "$((anon_peak / 1024))" \
         "${stats% *}" "${stats#* }"
-    echo "$now $rate $((n - last_n))" >>"$rates"
-    last_t=$now
+    echo "$(((now_us - start_us) / 1000000)) $rate $((n - last_n))" >>"$rates"
+    last_us=$now_us
     last_n=$n
     [ "$done_now" = 1 ] && break
-    [ "$(echo "$now > $deadline" | bc)" = 1 ] && die "timed out with $n of $events delivered"
+    [ "$now_us" -gt "$deadline_us" ] && die "timed out with $n of $events delivered"
 done
 "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/after.json"
 poll_stop
@@ -182,7 +184,7 @@ PYX
 echo
 echo "== summary (bench/backlog.sh $events --window $window)"
 printf '  delivered %s, failed %s, in %.0f s: %.0f events/s overall\n' \
-    "$delivered" "$failed" "$drain_s" "$(echo "$delivered / $drain_s" | bc -l)"
+    "$delivered" "$failed" "$drain_s" "$(calc "$delivered / $drain_s")"
 "$PY" - "$rates" <<'PYX'
 import sys
 rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]

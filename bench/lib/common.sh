@@ -305,7 +305,10 @@ poll_stop() {
     POLL_PID=""
 }
 
-now_s() { date +%s.%N; }
+now_s() { echo "${EPOCHREALTIME}"; }
+
+# Arithmetic on decimals (awk is always there, bc not): calc EXPR [FORMAT]
+calc() { awk -v fmt="${2:-%.2f}" "BEGIN { printf fmt, ($1) }"; }
 
 # The baseline: wrk POSTing the same body to the same nginx, one thread,
 # $1 connections for $2 seconds. Prints wrk's summary and nginx's CPU per

@@ -4,7 +4,8 @@
 # Every committed event is delivered; an event reaches the receiver twice
 # only when its request was in flight at the moment of a crash, and then
 # with the same webhook-id and the same bytes; events of one booking still
-# arrive in the order they were written.
+# arrive in the order they were written. Last, SIGTERM to the launcher: it
+# comes back, and a worker stopped after that is started again.
 use strict;
 use warnings;
 
