@@ -140,6 +140,7 @@ max_wal_size = 4GB
 checkpoint_timeout = 30min
 log_line_prefix = '%m [%p] %b '
 pg_stat_statements.track = all
+pg_stat_statements.track_planning = on
 $PG_EXTRA_CONF
 CONF
     as_pg "$PGBIN/pg_ctl" -D "$BENCH_TMP/data" -l "$BENCH_TMP/server.log" -w start >/dev/null

@@ -73,15 +73,18 @@ void ensure_plans(const ExtensionInfo &extension) {
         "        ELSE o.next_attempt_at END, "
         "    last_http_status = r.http_status, "
         "    last_error = r.error "
-        "  FROM r WHERE o.id = r.outbox_id AND o.status = 'pending' "
+        "  FROM r WHERE o.id = r.outbox_id AND o.event_id = r.event_id::uuid "
+        "    AND o.status = 'pending' "
         "  RETURNING o.id"
         ") "
         "INSERT INTO %s (event_id, event_type, attempt, status, http_status, response_time_ms, "
         "                error) "
         "SELECT r.event_id::uuid, r.event_type, r.attempt, "
         "       CASE WHEN r.step = 0 THEN 'success' ELSE 'failed' END, "
-        "       r.http_status, r.response_time_ms, r.error FROM r",
-        outbox, logs);
+        "       r.http_status, r.response_time_ms, r.error "
+        "FROM r WHERE EXISTS (SELECT 1 FROM %s o "
+        "                     WHERE o.id = r.outbox_id AND o.event_id = r.event_id::uuid)",
+        outbox, logs, outbox);
     Oid record_types[9] = {INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,   INT4ARRAYOID, INT4ARRAYOID,
                            INT4ARRAYOID, TEXTARRAYOID, FLOAT8ARRAYOID, INT8ARRAYOID};
     plans.record = prepare_kept(record, 9, record_types);

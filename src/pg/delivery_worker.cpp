@@ -35,8 +35,11 @@ constexpr long kRecheckMs = 5000;
 // Retention runs at most this often, in chunks of this many rows each.
 constexpr long kRetentionIntervalMs = 3600 * 1000;
 constexpr int kRetentionChunk = 5000;
+// Longest wait for requests in flight when the worker is asked to stop.
+constexpr long kShutdownGraceMs = 3000;
 
 struct InFlightEvent {
+    std::int64_t outbox_id = 0;
     std::string event_id;
     std::string event_type;
     std::string booking_id;  // empty when the event has none
@@ -51,6 +54,8 @@ struct FinishedAttempt {
     AttemptDecision decision;
     long http_status;
     double response_time_ms;
+    // Kept even for a 2xx whose body was cut off: the audit trail says so.
+    std::string transport_error;
 };
 
 std::int64_t now_unix_ms() {
@@ -81,9 +86,24 @@ class DeliveryWorker {
             if (steady_ms() >= retention_due_at_ms_) run_retention_chunk();
             wait_for_work();
         }
+        finish_in_flight_before_exit();
     }
 
   private:
+    // On SIGTERM (server shutdown, pg_terminate_backend) the requests in
+    // flight get a moment to finish and be recorded, so that a routine stop
+    // does not send them all again after the restart.
+    void finish_in_flight_before_exit() {
+        stopping_ = true;
+        const long deadline =
+            steady_ms() + std::min<long>(setting_request_timeout_ms, kShutdownGraceMs);
+        while (!in_flight_.empty() && steady_ms() < deadline) {
+            wait_for_work(deadline - steady_ms());
+            collect_results();
+        }
+        if (!finished_.empty()) run_transaction();
+    }
+
     std::size_t free_slots() const {
         const std::size_t limit = static_cast<std::size_t>(setting_max_concurrency);
         return in_flight_.size() >= limit ? 0 : limit - in_flight_.size();
@@ -123,16 +143,18 @@ class DeliveryWorker {
 
     void collect_results() {
         for (HttpResult &result : driver_.take_completed()) {
-            auto found = in_flight_.find(static_cast<std::int64_t>(result.tag));
+            // Requests are tagged with a number of their own, never the
+            // outbox id: ids start again at 1 when the extension is created
+            // anew, and an answer for an event of the dropped outbox must not
+            // be taken for one of the new.
+            auto found = in_flight_.find(result.tag);
             if (found == in_flight_.end()) continue;
-            FinishedAttempt attempt{found->first,
-                                    std::move(found->second),
-                                    {},
-                                    result.http_status,
-                                    result.response_time_ms};
+            FinishedAttempt attempt{found->second.outbox_id, std::move(found->second), {},
+                                    result.http_status,      result.response_time_ms,  {}};
             in_flight_.erase(found);
             if (attempt.event.has_booking) busy_bookings_.erase(attempt.event.booking_id);
             AttemptOutcome outcome{result.http_status, result.error, result.retry_after};
+            attempt.transport_error = result.error;
             const int attempts_in_budget =
                 attempt.event.attempts_before + 1 - attempt.event.attempts_before_retry;
             std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -189,11 +211,15 @@ class DeliveryWorker {
         if (!extension_found) {
             // Results of requests sent before a DROP EXTENSION have nowhere to go.
             finished_.clear();
+            in_flight_.clear();
+            busy_bookings_.clear();
+            known_extension_oid_ = InvalidOid;
             log_once(no_extension_logged_,
                      "extension \"booking_events\" is not created in this database; waiting");
             wait_ms = kRecheckMs;
         } else {
             no_extension_logged_ = false;
+            forget_dropped_extension();
             record_finished();
             wait_ms = claim_and_send();
         }
@@ -245,6 +271,19 @@ class DeliveryWorker {
         retention_due_at_ms_ = steady_ms() + kRetentionIntervalMs;
     }
 
+    // After DROP EXTENSION and CREATE EXTENSION the outbox is another table:
+    // nothing known about the old one applies. Requests still in flight
+    // finish unrecorded (their tags are no longer known).
+    void forget_dropped_extension() {
+        if (extension_.extension_oid == known_extension_oid_) return;
+        if (known_extension_oid_ != InvalidOid) {
+            finished_.clear();
+            in_flight_.clear();
+            busy_bookings_.clear();
+        }
+        known_extension_oid_ = extension_.extension_oid;
+    }
+
     void clear_wake_request_before_snapshot() {
         claim_wanted_ = false;
         pg_call([] { clear_wake_request(); });
@@ -264,7 +303,9 @@ class DeliveryWorker {
                        : attempt.decision.step == NextStep::Retry   ? RecordedStep::Retry
                                                                     : RecordedStep::Failed;
             row.http_status = static_cast<int>(attempt.http_status);
-            row.error = attempt.decision.error.empty() ? nullptr : attempt.decision.error.c_str();
+            const std::string &error =
+                attempt.decision.error.empty() ? attempt.transport_error : attempt.decision.error;
+            row.error = error.empty() ? nullptr : error.c_str();
             row.response_time_ms = attempt.response_time_ms;
             row.retry_delay_ms = attempt.decision.retry_delay_ms;
             rows.push_back(row);
@@ -274,13 +315,13 @@ class DeliveryWorker {
     }
 
     long claim_and_send() {
-        if (target_.url.empty()) return -1;
+        if (target_.url.empty() || stopping_) return -1;
         const std::size_t slots = free_slots();
         if (slots == 0) return -1;
         const int limit = static_cast<int>(std::min<std::size_t>(slots, setting_batch_size));
         std::vector<int64> ids;
         ids.reserve(in_flight_.size());
-        for (const auto &entry : in_flight_) ids.push_back(entry.first);
+        for (const auto &entry : in_flight_) ids.push_back(entry.second.outbox_id);
         std::vector<const char *> bookings;
         bookings.reserve(busy_bookings_.size());
         for (const std::string &booking : busy_bookings_) bookings.push_back(booking.c_str());
@@ -301,6 +342,7 @@ class DeliveryWorker {
         for (int i = 0; i < batch.count; ++i) {
             const ClaimedEvent &claimed = batch.events[i];
             InFlightEvent event;
+            event.outbox_id = claimed.outbox_id;
             event.event_id = claimed.event_id;
             event.event_type = claimed.event_type;
             event.has_booking = claimed.booking_id != nullptr;
@@ -308,11 +350,11 @@ class DeliveryWorker {
             event.attempts_before = claimed.attempts;
             event.attempts_before_retry = claimed.attempts_before_retry;
             driver_.submit(build_webhook_request(
-                target_, static_cast<std::uint64_t>(claimed.outbox_id), event.event_id,
+                target_, ++last_tag_, event.event_id,
                 std::string(claimed.body, static_cast<std::size_t>(claimed.body_length)),
                 unix_seconds));
             if (event.has_booking) busy_bookings_.insert(event.booking_id);
-            in_flight_.emplace(claimed.outbox_id, std::move(event));
+            in_flight_.emplace(last_tag_, std::move(event));
         }
         // A full batch means more may be due right away.
         if (batch.count == limit) {
@@ -339,15 +381,16 @@ class DeliveryWorker {
 
     // Waits for the latch, libcurl's sockets or a timeout, then lets the
     // driver act on what became ready.
-    void wait_for_work() {
+    void wait_for_work(long max_wait_ms = -1) {
         long timeout = recheck_at_ms_ < 0 ? -1 : std::max<long>(0, recheck_at_ms_ - steady_ms());
         const long curl_timeout = driver_.timeout_ms();
         if (curl_timeout >= 0 && (timeout < 0 || curl_timeout < timeout)) timeout = curl_timeout;
-        if (claim_wanted_ && free_slots() > 0 && !target_.url.empty()) timeout = 0;
+        if (claim_wanted_ && free_slots() > 0 && !target_.url.empty() && !stopping_) timeout = 0;
         if (!finished_.empty())
             timeout = std::min<long>(timeout < 0 ? kRecheckMs : timeout, kRecheckMs);
         const long retention_in = std::max<long>(0, retention_due_at_ms_ - steady_ms());
-        if (timeout < 0 || retention_in < timeout) timeout = retention_in;
+        if (!stopping_ && (timeout < 0 || retention_in < timeout)) timeout = retention_in;
+        if (max_wait_ms >= 0 && (timeout < 0 || max_wait_ms < timeout)) timeout = max_wait_ms;
 
         const std::vector<HttpDriver::SocketWatch> watches = driver_.socket_watches();
         constexpr int kMaxEvents = 64;
@@ -398,11 +441,14 @@ class DeliveryWorker {
     BackoffPolicy policy_;
     ExtensionInfo extension_;
     std::mt19937_64 rng_;
-    std::unordered_map<std::int64_t, InFlightEvent> in_flight_;
+    std::unordered_map<std::uint64_t, InFlightEvent> in_flight_;  // by request tag
+    std::uint64_t last_tag_ = 0;
+    Oid known_extension_oid_ = InvalidOid;
     std::unordered_set<std::string> busy_bookings_;
     std::vector<FinishedAttempt> finished_;
     bool claim_wanted_ = true;
     bool receiver_failing_ = false;
+    bool stopping_ = false;
     double newest_lane_credit_ = 0;
     long recheck_at_ms_ = -1;       // steady clock; when a pending event falls due
     long retention_due_at_ms_ = 0;  // steady clock; the first pass runs at start

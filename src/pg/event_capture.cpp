@@ -7,6 +7,7 @@
 #include "core/notification.hpp"
 #include "pg/boundary.hpp"
 #include "pg/extension_catalog.hpp"
+#include "pg/pending_notifications.hpp"
 #include "pg/row_values.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
@@ -267,40 +268,24 @@ int64 insert_into_outbox(const ExtensionInfo &extension, const std::string &even
     return outbox_id;
 }
 
-// Share of the notification queue above which events are no longer
-// published in real time (see publish_notification).
-constexpr double kNotifyQueueHighWater = 0.5;
-
-// Queues the event's notifications; PostgreSQL sends them on commit, and
-// drops them on rollback. Nothing here may fail the user's statement: the
-// limits NOTIFY enforces with an ERROR are checked first.
+// The event's notifications, in the database encoding, queued for commit.
+// Nothing here may fail the user's statement: the limits NOTIFY enforces
+// with an ERROR are checked first, and what would break them is left out.
 void publish_notification(const NotificationFields &fields) {
     const std::vector<std::string> channels = notification_channels(fields);
     const std::string payload = notification_payload(fields);
+    const char *server_payload = nullptr;
+    std::vector<const char *> server_channels(channels.size(), nullptr);
     pg_call([&] {
-        // A listener that stopped reading lets PostgreSQL's notification
-        // queue fill up, and a full queue fails every notifying COMMIT.
-        // Well before that, real-time publishing stands aside: the event is
-        // in the outbox anyway, and listeners replay it from there.
-        const double queue_usage =
-            DatumGetFloat8(DirectFunctionCall1(pg_notification_queue_usage, (Datum)0));
-        if (queue_usage > kNotifyQueueHighWater) {
-            ereport(WARNING,
-                    (errmsg("booking_events: notification queue is %.0f%% full; event not "
-                            "published in real time",
-                            queue_usage * 100),
-                     errhint("A session that LISTENs is not consuming its notifications; "
-                             "booking-events-listen replays what it missed from the outbox.")));
-            return;
-        }
-        const char *server_payload = server_encoded(payload.c_str(), payload.size());
-        if (strlen(server_payload) > kNotifyPayloadMaxBytes) return;
-        for (const std::string &channel : channels) {
-            const char *server_channel = server_encoded(channel.c_str(), channel.size());
-            if (strlen(server_channel) >= NAMEDATALEN) continue;
-            Async_Notify(server_channel, server_payload);
-        }
+        server_payload = server_encoded(payload.c_str(), payload.size());
+        for (std::size_t i = 0; i < channels.size(); ++i)
+            server_channels[i] = server_encoded(channels[i].c_str(), channels[i].size());
     });
+    if (strlen(server_payload) > kNotifyPayloadMaxBytes) return;
+    std::vector<std::string> accepted;
+    for (const char *channel : server_channels)
+        if (strlen(channel) < NAMEDATALEN) accepted.emplace_back(channel);
+    queue_notifications(std::move(accepted), server_payload);
 }
 
 std::optional<std::string> text_field(const std::optional<nlohmann::json> &row, const char *name) {

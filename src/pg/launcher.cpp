@@ -5,6 +5,7 @@
 //
 // Plain PostgreSQL code with no C++ objects, so errors may longjmp freely.
 #include "pg/settings.hpp"
+#include "pg/shared_state.hpp"
 #include "pg/worker_entry.hpp"
 
 namespace booking_events {
@@ -82,6 +83,7 @@ void booking_events_launcher_main(Datum) {
     pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
     BackgroundWorkerUnblockSignals();
     BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
+    register_launcher_latch();
 
     BackgroundWorkerHandle *worker = nullptr;
     TimestampTz last_start = 0;
@@ -105,7 +107,12 @@ void booking_events_launcher_main(Datum) {
             const long since_start_ms =
                 last_start == 0 ? kRestartPauseMs
                                 : static_cast<long>((GetCurrentTimestamp() - last_start) / 1000);
-            if (!OidIsValid(database)) {
+            if (read_worker_status().running) {
+                // A worker started by an earlier launcher (this one was
+                // restarted) is still delivering: it sets our latch when it
+                // stops.
+                timeout = kDatabaseRecheckMs * 5;
+            } else if (!OidIsValid(database)) {
                 if (!waiting_logged)
                     ereport(LOG, (errmsg("booking_events launcher: database \"%s\" does not exist; "
                                          "waiting for it to be created",
@@ -129,5 +136,8 @@ void booking_events_launcher_main(Datum) {
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
     }
-    proc_exit(0);
+    // Exit code 1 lets the postmaster start the launcher again after
+    // bgw_restart_time: a launcher stopped by pg_terminate_backend comes back.
+    // At server shutdown nothing is restarted whatever the code.
+    proc_exit(1);
 }

@@ -3,6 +3,7 @@
 // still installs and queues events; nothing delivers them.
 #include "pg/boundary.hpp"
 #include "pg/log_redaction.hpp"
+#include "pg/pending_notifications.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/worker_entry.hpp"
@@ -19,7 +20,9 @@ Datum booking_events_wake_worker(PG_FUNCTION_ARGS);
 void _PG_init(void) {
     booking_events::install_log_redaction();
     booking_events::define_settings();
+    booking_events::install_notification_callbacks();
     if (!process_shared_preload_libraries_in_progress) return;
+    booking_events::install_commit_prepared_hook();
     booking_events::install_shared_state_hooks();
     booking_events::register_launcher();
 }

@@ -8,6 +8,7 @@ struct SharedState {
     slock_t mutex;
     int worker_pid;
     Latch *worker_latch;
+    Latch *launcher_latch;
     Oid worker_database;
     TimestampTz started_at;
     pg_atomic_uint64 last_loop_at;
@@ -36,6 +37,7 @@ void start_shared_memory() {
         SpinLockInit(&shared_state->mutex);
         shared_state->worker_pid = 0;
         shared_state->worker_latch = nullptr;
+        shared_state->launcher_latch = nullptr;
         shared_state->worker_database = InvalidOid;
         shared_state->started_at = 0;
         pg_atomic_init_u64(&shared_state->last_loop_at, 0);
@@ -63,6 +65,9 @@ void on_transaction_event(XactEvent event, void *) {
             break;
         case XACT_EVENT_ABORT:
         case XACT_EVENT_PARALLEL_ABORT:
+        case XACT_EVENT_PREPARE:
+            // A prepared transaction wakes the worker when COMMIT PREPARED
+            // runs, in whichever session that is (see below).
             enqueued_in_transaction = false;
             break;
         default:
@@ -70,7 +75,32 @@ void on_transaction_event(XactEvent event, void *) {
     }
 }
 
+ProcessUtility_hook_type previous_process_utility = nullptr;
+
+// COMMIT PREPARED makes the events of a prepared transaction visible, from a
+// session that may never have run the trigger: it wakes the worker itself.
+void wake_after_commit_prepared(PlannedStmt *statement, const char *query_string,
+                                bool read_only_tree, ProcessUtilityContext context,
+                                ParamListInfo params, QueryEnvironment *environment,
+                                DestReceiver *destination, QueryCompletion *completion) {
+    if (previous_process_utility)
+        previous_process_utility(statement, query_string, read_only_tree, context, params,
+                                 environment, destination, completion);
+    else
+        standard_ProcessUtility(statement, query_string, read_only_tree, context, params,
+                                environment, destination, completion);
+    Node *tree = statement->utilityStmt;
+    if (tree != nullptr && IsA(tree, TransactionStmt) &&
+        reinterpret_cast<TransactionStmt *>(tree)->kind == TRANS_STMT_COMMIT_PREPARED)
+        wake_worker_now();
+}
+
 }  // namespace
+
+void install_commit_prepared_hook() {
+    previous_process_utility = ProcessUtility_hook;
+    ProcessUtility_hook = wake_after_commit_prepared;
+}
 
 void install_shared_state_hooks() {
     previous_shmem_request_hook = shmem_request_hook;
@@ -104,6 +134,17 @@ void unregister_delivery_worker() {
         shared_state->worker_pid = 0;
         shared_state->worker_latch = nullptr;
     }
+    Latch *launcher = shared_state->launcher_latch;
+    SpinLockRelease(&shared_state->mutex);
+    // A launcher that did not start this worker (it was restarted since) gets
+    // no notice from the postmaster when the worker stops: tell it.
+    if (launcher != nullptr) SetLatch(launcher);
+}
+
+void register_launcher_latch() {
+    if (shared_state == nullptr) return;
+    SpinLockAcquire(&shared_state->mutex);
+    shared_state->launcher_latch = MyLatch;
     SpinLockRelease(&shared_state->mutex);
 }
 

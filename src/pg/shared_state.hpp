@@ -18,6 +18,9 @@ struct WorkerStatus {
 // Called from _PG_init while shared_preload_libraries is processed.
 void install_shared_state_hooks();
 
+// Wakes the worker after COMMIT PREPARED; called from _PG_init.
+void install_commit_prepared_hook();
+
 // True when the shared state exists in this server.
 bool shared_state_available();
 
@@ -25,6 +28,7 @@ bool shared_state_available();
 // the same server already did.
 bool register_delivery_worker(Oid database_oid);
 void unregister_delivery_worker();
+void register_launcher_latch();
 void note_worker_loop();
 WorkerStatus read_worker_status();
 

@@ -127,6 +127,10 @@ SQL
 is($ret, 0, 'PREPARE TRANSACTION of a transaction that queued an event succeeds (notify = on)')
   or diag("psql: $err");
 $node->safe_psql('postgres', "COMMIT PREPARED 'tx_notify'") if $ret == 0;
+my $notify_event = $node->safe_psql('postgres',
+	"SELECT event_id FROM webhook_outbox WHERE event_type = 'twophase.notify'");
+ok(delivered_within($notify_event, 10), 'and its event is delivered after COMMIT PREPARED');
+$recv->reset;
 
 # The rest with notifications off, to test the delivery side of 2PC.
 $node->safe_psql('postgres', <<"SQL");
@@ -169,8 +173,9 @@ ok(delivered_within($restarted, 10), 'COMMIT PREPARED after a restart: delivered
 wait_for_status($node, insert_event($node, $b->{id}, 'twophase.after', 'a plain commit'),
 	'delivered');
 wait_for_drain($node, 'two-phase events drained');
+# (twophase.notify was checked on its own, before the receiver was reset.)
 check_nothing_lost($node, [$recv], 'two-phase commit',
-	where => "event_type LIKE 'twophase.%'");
+	where => "event_type LIKE 'twophase.%' AND event_type <> 'twophase.notify'");
 is( $node->safe_psql('postgres',
 		"SELECT count(*) FROM webhook_outbox WHERE event_type = 'twophase.rolled_back'"),
 	'0', 'ROLLBACK PREPARED left nothing in the outbox');
