@@ -351,7 +351,9 @@ std::string capture_row_event(const RowChangeSource &source) {
     context.event_time_unix_ms = unix_ms(now);
     context.source = setting_source ? setting_source : "";
     context.environment = setting_environment ? setting_environment : "";
-    context.database = database_name_utf8();
+    // A database cannot be renamed while sessions are connected to it.
+    static const std::string database = database_name_utf8();
+    context.database = database;
     context.version = kExtensionVersion;
     const std::string body = serialize_event(
         build_event(context, event_type, booking_event_section(event, event_type), enrichment));
