@@ -48,7 +48,10 @@ my ($gap1, $gap2) = ($t[1] - $t[0], $t[2] - $t[1]);
 note(sprintf('gaps: %.3f s, %.3f s', $gap1, $gap2));
 cmp_ok($gap1, '>=', 0.1, 'first retry waits at least base/2 (100 ms)');
 cmp_ok($gap2, '>=', 0.2, 'second retry waits at least base (200 ms)');
-cmp_ok($gap2, '>', $gap1, 'backoff grows');
+# With jitter the two ranges touch at 200 ms, so "second > first" is only
+# almost always true; the schedule's growth shows in the lower bounds above
+# and in the upper bound of the first delay.
+cmp_ok($gap1, '<', 0.2 + 0.15, 'first retry waits at most base (200 ms, plus scheduling slack)');
 
 my $payload_text = $node->safe_psql('postgres',
 	"SELECT payload::text FROM webhook_outbox WHERE event_id = '$event_id'");
