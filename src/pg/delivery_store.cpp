@@ -43,6 +43,11 @@ void ensure_plans(const ExtensionInfo &extension) {
     // Two lanes: most of a batch is the oldest due events, a quarter the
     // newest, so that a backlog of a million events drains oldest first
     // without making a fresh event of another booking wait behind all of it.
+    // The newest lane looks back two seconds only: from that end, events of
+    // bookings with earlier pending events fail the NOT EXISTS probe, and an
+    // unbounded backward scan would walk the whole queue (BENCHMARKS.md,
+    // bottleneck 3). A fresh event is claimed within that window, or by the
+    // oldest lane in its turn.
     // UNION ALL of two index-ordered scans: the plan is the same for every
     // parameter value (the worker uses generic plans), and an event both
     // lanes return is skipped the second time when the rows are read.
@@ -52,7 +57,9 @@ void ensure_plans(const ExtensionInfo &extension) {
     char *claim = psprintf(
         "(SELECT %s FROM %s o WHERE %s ORDER BY o.next_attempt_at, o.id LIMIT $3) "
         "UNION ALL "
-        "(SELECT %s FROM %s o WHERE %s ORDER BY o.next_attempt_at DESC, o.id DESC LIMIT $4)",
+        "(SELECT %s FROM %s o WHERE %s "
+        "   AND o.next_attempt_at > now() - interval '2 seconds' "
+        " ORDER BY o.next_attempt_at DESC, o.id DESC LIMIT $4)",
         columns, outbox, filter, columns, outbox, filter);
     Oid claim_types[4] = {INT8ARRAYOID, TEXTARRAYOID, INT4OID, INT4OID};
     plans.claim = prepare_kept(claim, 4, claim_types);

@@ -79,7 +79,11 @@ class DeliveryWorker {
             pg_call([] { note_worker_loop(); });
             collect_results();
             if (recheck_at_ms_ >= 0 && steady_ms() >= recheck_at_ms_) claim_wanted_ = true;
-            if (!finished_.empty() || (claim_wanted_ && free_slots() > 0)) {
+            // While delivery is paused a commit only needs noting: no
+            // transaction is opened until there is somewhere to send to.
+            const bool can_claim = claim_wanted_ && free_slots() > 0 && !target_.url.empty();
+            if (!finished_.empty() || can_claim || (claim_wanted_ && !extension_checked_)) {
+                extension_checked_ = true;
                 const long wait_ms = run_transaction();
                 recheck_at_ms_ = wait_ms < 0 ? -1 : steady_ms() + wait_ms;
             }
@@ -227,6 +231,10 @@ class DeliveryWorker {
             SPI_finish();
             PopActiveSnapshot();
             CommitTransactionCommand();
+            // Without this the worker's updates reach the statistics only
+            // when it exits, and autovacuum never sees the outbox's dead
+            // rows (PostgreSQL rate-limits the actual flush).
+            pgstat_report_stat(false);
             pgstat_report_activity(STATE_IDLE, nullptr);
         });
         return wait_ms;
@@ -449,6 +457,8 @@ class DeliveryWorker {
     bool claim_wanted_ = true;
     bool receiver_failing_ = false;
     bool stopping_ = false;
+    // The extension's presence is logged once at start even while paused.
+    bool extension_checked_ = false;
     double newest_lane_credit_ = 0;
     long recheck_at_ms_ = -1;       // steady clock; when a pending event falls due
     long retention_due_at_ms_ = 0;  // steady clock; the first pass runs at start
@@ -483,6 +493,10 @@ void booking_events_worker_main(Datum database_oid_datum) {
     // again on every run (PostgreSQL's choice for array parameters) cost
     // the worker 15% of its CPU (bench/drain.sh with BENCH_PERF=1).
     SetConfigOption("plan_cache_mode", "force_generic_plan", PGC_SUSET, PGC_S_OVERRIDE);
+    // A generic plan's cost grows with the outbox and passes jit_above_cost;
+    // JIT code is not kept between executions, so every claim would compile
+    // again (10 ms for a 0.3 ms query: BENCHMARKS.md, bottleneck 1).
+    SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
     if (!register_delivery_worker(database_oid)) {
         ereport(LOG,
                 (errmsg("booking_events worker: another delivery worker is running; exiting")));
