@@ -11,13 +11,19 @@
 #   N            events (default 1000000: about 5-6 minutes on 2 cores;
 #                bench/backlog.sh 200000 is a quick run of about a minute)
 #   --window S   seconds per reported window (default 10)
+#   --vacuum-every S  an experiment, not the default: also run VACUUM
+#                webhook_outbox every S seconds during the drain (what
+#                autovacuum would do if it saw the worker's dead rows)
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 events=1000000
 window=10
+vacuum_every=0
 while [ $# -gt 0 ]; do
     case $1 in
         --window) window=$2; shift 2 ;;
+        --vacuum-every) vacuum_every=$2; shift 2 ;;
         -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) events=$1; shift ;;
     esac
@@ -26,7 +32,9 @@ done
 
 require_tools nginx
 bench_init
-echo "== bench/backlog.sh $events --window $window"
+args="$events --window $window"
+[ "$vacuum_every" -gt 0 ] && args="$args --vacuum-every $vacuum_every"
+echo "== bench/backlog.sh $args"
 machine_summary
 PG_EXTRA_LIBS=",auto_explain"
 PG_EXTRA_CONF="
@@ -90,12 +98,23 @@ echo "shared_buffers) + mapped files; VmHWM is the peak of RSS, private peak is 
 echo
 printf '  %7s %9s %9s %7s %8s %8s %8s %8s %8s %6s\n' \
     't (s)' delivered 'events/s' 'worker' 'RSS MB' 'VmHWM' 'private' 'priv max' 'dead tup' 'autovac'
-printf '  %7s %9s %9s %7s %8s %8s %8s %8s %8s %6s\n' '' '' '' 'CPU' '' 'MB' 'MB' 'MB' '' 
+printf '  %7s %9s %9s %7s %8s %8s %8s %8s %8s %6s\n' '' '' '' 'CPU' '' 'MB' 'MB' 'MB' '' ''
 poll_start
 "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/before.json"
 cp "$BENCH_TMP/before.json" "$BENCH_TMP/window.json"
 poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$(webhook_url)'" >/dev/null
 poll_query "SELECT pg_reload_conf()" >/dev/null
+vacuum_pid=""
+if [ "$vacuum_every" -gt 0 ]; then
+    (
+        while sleep "$vacuum_every"; do
+            t0=${EPOCHREALTIME/./}
+            psql_bench -c 'VACUUM webhook_outbox' 2>/dev/null || true
+            note "VACUUM webhook_outbox took $(((${EPOCHREALTIME/./} - t0) / 1000)) ms"
+        done
+    ) &
+    vacuum_pid=$!
+fi
 start_us=${EPOCHREALTIME/./}
 last_us=$start_us
 last_n=0
@@ -141,6 +160,11 @@ print(f\"{100 * (a['worker'] - b['worker']) / (a['time'] - b['time']):.0f}%\")" 
     [ "$now_us" -gt "$deadline_us" ] && die "timed out with $n of $events delivered"
 done
 "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/after.json"
+if [ -n "$vacuum_pid" ]; then
+    kill "$vacuum_pid" 2>/dev/null
+    pkill -P "$vacuum_pid" 2>/dev/null || true # its sleep or psql, by parent pid
+    wait "$vacuum_pid" 2>/dev/null || true
+fi
 poll_stop
 
 read -r delivered failed drain_s <<<"$(psql_bench -F ' ' -c "
@@ -152,37 +176,10 @@ echo
     --label "CPU during the drain"
 
 # auto_explain samples of the worker's claim and record statements.
-"$PY" - "$BENCH_TMP/server.log" "$wp" >"$BENCH_TMP/plans.txt" <<'PYX'
-import re, sys
-pid = sys.argv[2]
-entries, current = [], None
-for line in open(sys.argv[1], errors="replace"):
-    m = re.match(r"\S+ \S+ \S+ \[(\d+)\] .*?LOG:  duration: ([\d.]+) ms  plan:", line)
-    if m:
-        current = {"pid": m.group(1), "ms": float(m.group(2)), "lines": []}
-        entries.append(current)
-        continue
-    if current is not None and (line.startswith("\t") or line.startswith(" ")):
-        current["lines"].append(line.rstrip())
-    elif current is not None:
-        current = None
-claims = [e for e in entries if e["pid"] == pid and any("SELECT o.id" in l for l in e["lines"])]
-records = [e for e in entries if e["pid"] == pid and any("WITH r AS" in l for l in e["lines"])]
-def avg(xs):
-    return sum(xs) / len(xs) if xs else float("nan")
-for name, items in (("claim", claims), ("record", records)):
-    k = max(1, len(items) // 5)
-    print(f"{name}: {len(items)} sampled; mean {avg([e['ms'] for e in items[:k]]):.2f} ms in the first "
-          f"fifth of the drain, {avg([e['ms'] for e in items[-k:]]):.2f} ms in the last fifth")
-for label, items in (("first", claims[:1]), ("last", claims[-1:])):
-    for e in items:
-        print(f"-- {label} sampled claim plan ({e['ms']:.2f} ms):")
-        plan = [l for l in e["lines"] if re.match(r"\t *(->|[A-Z][a-z]+ |Sort|Buffers|Rows|Index|Filter|Heap|SubPlan|Group|Batches)", l)]
-        print("\n".join(l if len(l) <= 160 else l[:157] + "..." for l in plan))
-PYX
+"$PY" "$BENCH_ROOT/lib/explain_samples.py" "$BENCH_TMP/server.log" "$wp" >"$BENCH_TMP/plans.txt"
 
 echo
-echo "== summary (bench/backlog.sh $events --window $window)"
+echo "== summary (bench/backlog.sh $args)"
 printf '  delivered %s, failed %s, in %.0f s: %.0f events/s overall\n' \
     "$delivered" "$failed" "$drain_s" "$(calc "$delivered / $drain_s")"
 "$PY" - "$rates" <<'PYX'

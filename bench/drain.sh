@@ -12,6 +12,8 @@
 #                per event, so per-booking ordering never serializes)
 #   BENCH_PERF=1 also profile the worker with perf (needs linux-perf)
 #   BENCH_PGSS=1 also report the worker's statements from pg_stat_statements
+#   BENCH_EXPLAIN=1 also sample the worker's plans with auto_explain (1%)
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 events=100000
@@ -31,6 +33,14 @@ bookings=${bookings:-$events}
 require_tools nginx wrk
 [ "${BENCH_PERF:-0}" = 1 ] && require_tools perf
 bench_init
+if [ "${BENCH_EXPLAIN:-0}" = 1 ]; then
+    PG_EXTRA_LIBS=",auto_explain"
+    PG_EXTRA_CONF="
+auto_explain.log_min_duration = 0
+auto_explain.sample_rate = 0.01
+auto_explain.log_analyze = on
+auto_explain.log_buffers = on"
+fi
 echo "== bench/drain.sh $events --bookings $bookings"
 machine_summary
 pg_start
@@ -59,11 +69,7 @@ pm=$(postmaster_pid)
 wp=$(worker_pid)
 ng=$(nginx_pid)
 poll_start
-if [ "${BENCH_PERF:-0}" = 1 ]; then
-    perf record -F 999 -g -p "$wp" -o "$BENCH_TMP/worker.perf" >"$BENCH_TMP/perf.log" 2>&1 &
-    perf_pid=$!
-    sleep 1
-fi
+[ "${BENCH_PERF:-0}" = 1 ] && perf_worker_start "$wp" "$BENCH_TMP/worker.perf"
 "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/before.json"
 wal_before=$(poll_query "SELECT pg_current_wal_insert_lsn()")
 poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$(webhook_url)'" >/dev/null
@@ -91,10 +97,7 @@ done
 elapsed=$(calc "(${EPOCHREALTIME/./} - $start_us) / 1000000")
 "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/after.json"
 wal_per_event=$(poll_query "SELECT round(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal_before') / $events)")
-if [ "${BENCH_PERF:-0}" = 1 ]; then
-    kill -INT "$perf_pid"
-    wait "$perf_pid" || true
-fi
+[ "${BENCH_PERF:-0}" = 1 ] && perf_worker_stop
 poll_stop
 
 psql_bench -F ' ' -c "
@@ -145,25 +148,22 @@ PYX
 
 if [ "${BENCH_PGSS:-0}" = 1 ]; then
     echo
-    echo "-- pg_stat_statements (worker and other statements, by total time)"
+    echo "-- pg_stat_statements, by execution + planning time (the worker's statements first)"
+    echo "calls | plans | exec ms | plan ms | mean exec ms | rows | us/event | query"
     psql_bench -P footer=off -F ' | ' -c "
-SELECT calls, round(total_exec_time::numeric, 0) AS total_ms,
-       round(mean_exec_time::numeric, 3) AS mean_ms, rows,
-       round((total_exec_time * 1000 / $delivered)::numeric, 1) AS us_per_event,
-       left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query
-FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 8" -A
+SELECT calls, plans, round(total_exec_time::numeric, 0) AS exec_ms,
+       round(total_plan_time::numeric, 0) AS plan_ms,
+       round(mean_exec_time::numeric, 3) AS mean_exec_ms, rows,
+       round(((total_exec_time + total_plan_time) * 1000 / $delivered)::numeric, 1) AS us_per_event,
+       left(regexp_replace(query, '\\s+', ' ', 'g'), 70) AS query
+FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 6" -A
+fi
+if [ "${BENCH_EXPLAIN:-0}" = 1 ]; then
+    echo
+    echo "-- auto_explain samples of the worker's statements"
+    "$PY" "$BENCH_ROOT/lib/explain_samples.py" "$BENCH_TMP/server.log" "$wp"
 fi
 if [ "${BENCH_PERF:-0}" = 1 ]; then
     echo
-    echo "-- perf: the worker's CPU by shared object (self time)"
-    perf report -i "$BENCH_TMP/worker.perf" --stdio --no-children --sort dso -g none \
-        >"$BENCH_TMP/perf_dso.txt" 2>/dev/null || true
-    grep -v '^#' "$BENCH_TMP/perf_dso.txt" | grep -v '^$' | sed 's/ *$//' | head -8 || true
-    echo "-- perf: the worker's CPU by phase of its loop"
-    perf script -i "$BENCH_TMP/worker.perf" 2>/dev/null | "$PY" "$BENCH_ROOT/lib/perf_phases.py"
-    echo "-- perf: top symbols (self time)"
-    perf report -i "$BENCH_TMP/worker.perf" --stdio --no-children --sort dso,symbol -g none \
-        >"$BENCH_TMP/perf_symbols.txt" 2>/dev/null || true
-    grep -v '^#' "$BENCH_TMP/perf_symbols.txt" | grep -v '^$' | sed 's/ *- *- *$//; s/ *$//' |
-        head -15 || true
+    perf_worker_report "$BENCH_TMP/worker.perf"
 fi

@@ -12,6 +12,8 @@
 #                cluster (default: 100 1000)
 #   --seconds S  measured duration per rate (default 20), after a 3 s warm-up
 #   --clients C  pgbench clients (default 4, 2 threads)
+#   BENCH_PERF=1 also profile the worker during each measured run
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 rates=()
@@ -28,6 +30,7 @@ done
 [ "${#rates[@]}" -gt 0 ] || rates=(100 1000)
 
 require_tools nginx pgbench
+[ "${BENCH_PERF:-0}" = 1 ] && require_tools perf
 bench_init
 echo "== bench/latency.sh ${rates[*]} --seconds $seconds --clients $clients"
 machine_summary
@@ -72,10 +75,12 @@ for rate in "${rates[@]}"; do
     pm=$(postmaster_pid)
     wp=$(worker_pid)
     ng=$(nginx_pid)
+    [ "${BENCH_PERF:-0}" = 1 ] && perf_worker_start "$wp" "$BENCH_TMP/worker-$rate.perf"
     "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/before.json"
     pgbench_measured "$BENCH_TMP/pgbench.out" -n -c "$clients" -j 2 -M prepared -R "$rate" \
         -T "$seconds" -f "$script"
     "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/after.json"
+    [ "${BENCH_PERF:-0}" = 1 ] && perf_worker_stop
     grep -E 'transactions actually processed|latency average|latency stddev|rate limit schedule lag|^tps' \
         "$BENCH_TMP/pgbench.out" | sed 's/^/  pgbench: /'
     wait_drained
@@ -85,7 +90,7 @@ for rate in "${rates[@]}"; do
     psql_bench -F ' ' -c "
 WITH arrival AS (SELECT event_id, min(t) AS t FROM bench_arrivals GROUP BY event_id),
 sample AS (
-    SELECT (a.t - extract(epoch FROM e.inserted_at)) * 1000 AS ms
+    SELECT (a.t - extract(epoch FROM e.inserted_at)) * 1000 AS ms, o.delivered_at
     FROM booking_events e
     JOIN webhook_outbox o ON (o.payload -> 'booking_event' ->> 'id')::bigint = e.id
     LEFT JOIN arrival a ON a.event_id = o.event_id
@@ -94,14 +99,16 @@ SELECT count(*), count(ms),
        round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
        round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms)::numeric, 1),
        round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1),
-       round(max(ms)::numeric, 1), round(avg(ms)::numeric, 1)
+       round(max(ms)::numeric, 1), round(avg(ms)::numeric, 1), count(DISTINCT delivered_at)
 FROM sample" >"$BENCH_TMP/latency.txt"
-    read -r inserted measured p50 p95 p99 max avg <"$BENCH_TMP/latency.txt"
-    printf '  events inserted %s, arrivals matched %s\n' "$inserted" "$measured"
+    read -r inserted measured p50 p95 p99 max avg transactions <"$BENCH_TMP/latency.txt"
+    printf '  events inserted %s, arrivals matched %s; the worker recorded them in %s transactions\n' \
+        "$inserted" "$measured" "$transactions"
     printf '  latency insert -> webhook arrival: p50 %s ms, p95 %s ms, p99 %s ms, max %s ms, mean %s ms\n' \
         "$p50" "$p95" "$p99" "$max" "$avg"
     "$PY" "$CPU_TOOL" diff "$BENCH_TMP/before.json" "$BENCH_TMP/after.json" --events "$inserted" \
         --load-cpu "$BENCH_TMP/pgbench_cpu.json" --label "  CPU during the measured load"
+    [ "${BENCH_PERF:-0}" = 1 ] && perf_worker_report "$BENCH_TMP/worker-$rate.perf" | sed 's/^/  /'
     summary+=("$(printf '  %6s events/s  p50 %6s ms  p95 %6s ms  p99 %6s ms  max %7s ms  (%s events)' \
         "$rate" "$p50" "$p95" "$p99" "$max" "$measured")")
 done

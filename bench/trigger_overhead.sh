@@ -18,6 +18,7 @@
 #   --clients C  pgbench clients (default 4, 2 threads, -M prepared)
 #   BENCH_PERF=1 afterwards, profile the server's processes (perf) during an
 #                extra, unmeasured run of `ours` and of `plpgsql`
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 seconds=15
@@ -157,10 +158,11 @@ wp=$(worker_pid)
 results="$BENCH_TMP/results.txt"
 : >"$results"
 order=(none ours plpgsql)
-printf '  %-6s %-8s %10s %14s %14s %10s\n' round config TPS 'server us/tx' 'worker us/tx' 'others %'
+printf '  %-6s %-8s %10s %14s %14s %12s %10s\n' round config TPS 'server us/tx' 'worker us/tx' 'WAL bytes/tx' 'others %'
 for round in $(seq "$rounds"); do
     for config in "${order[@]}"; do
         psql_bench -c CHECKPOINT
+        wal_before=$(psql_bench -c 'SELECT pg_current_wal_insert_lsn()')
         "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" >"$BENCH_TMP/before.json"
         pgbench_measured "$BENCH_TMP/pgbench.out" -n -M prepared -c "$clients" -j 2 \
             -T "$seconds" -f "$BENCH_TMP/$config.sql" ||
@@ -168,8 +170,9 @@ for round in $(seq "$rounds"); do
         "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" >"$BENCH_TMP/after.json"
         tps=$(awk '/^tps/ {print $3; exit}' "$BENCH_TMP/pgbench.out")
         txs=$(awk '/actually processed/ {print $NF}' "$BENCH_TMP/pgbench.out")
+        wal=$(psql_bench -c "SELECT round(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal_before') / $txs)")
         "$PY" - "$BENCH_TMP/before.json" "$BENCH_TMP/after.json" "$txs" "$round" "$config" "$tps" \
-            "$BENCH_TMP/pgbench_cpu.json" >>"$results" <<'PYX'
+            "$BENCH_TMP/pgbench_cpu.json" "$wal" >>"$results" <<'PYX'
 import json, os, sys
 b, a = (json.load(open(p)) for p in sys.argv[1:3])
 load = json.load(open(sys.argv[7]))
@@ -180,9 +183,10 @@ wall = a["time"] - b["time"]
 machine = a["machine"] - b["machine"]
 ours = a["pg_other"] - b["pg_other"] + a["worker"] - b["worker"]
 outside = 100 * max(0.0, machine - ours - load["user"] - load["sys"]) / (wall * (os.cpu_count() or 1))
-print(sys.argv[4], sys.argv[5], sys.argv[6], f"{server:.1f}", f"{worker:.1f}", f"{outside:.0f}")
+print(sys.argv[4], sys.argv[5], sys.argv[6], f"{server:.1f}", f"{worker:.1f}", f"{outside:.0f}",
+      sys.argv[8])
 PYX
-        tail -1 "$results" | awk '{printf "  %-6s %-8s %10.0f %14s %14s %9s%%\n", $1, $2, $3, $4, $5, $6}'
+        tail -1 "$results" | awk '{printf "  %-6s %-8s %10.0f %14s %14s %12s %9s%%\n", $1, $2, $3, $4, $5, $7, $6}'
     done
     order=("${order[@]:1}" "${order[0]}")
 done
@@ -194,10 +198,11 @@ import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 tps = {c: statistics.median(float(r[2]) for r in rows if r[1] == c) for c in ("none", "ours", "plpgsql")}
 cpu = {c: statistics.median(float(r[3]) for r in rows if r[1] == c) for c in ("none", "ours", "plpgsql")}
+wal = {c: statistics.median(float(r[6]) for r in rows if r[1] == c) for c in ("none", "ours", "plpgsql")}
 others = max(float(r[5]) for r in rows)
 for c in ("none", "ours", "plpgsql"):
     print(f"  {c:<8} {tps[c]:>8.0f} TPS   {cpu[c]:>7.1f} us of PostgreSQL CPU per insert "
-          f"(trigger's share {cpu[c] - cpu['none']:>6.1f} us)")
+          f"(trigger's share {cpu[c] - cpu['none']:>6.1f} us), {wal[c]:>5.0f} WAL bytes")
 print(f"  ours / plpgsql  TPS {tps['ours'] / tps['plpgsql']:.2f}x   "
       f"trigger CPU {(cpu['ours'] - cpu['none']) / max(1e-9, cpu['plpgsql'] - cpu['none']):.2f}x")
 print(f"  ours / none     TPS {100 * tps['ours'] / tps['none']:.0f}%")

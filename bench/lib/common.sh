@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the bench/*.sh scripts (sourced, not run). Each script gets its
 # own throw-away PostgreSQL 15 cluster and nginx in a temp directory, both
 # running as the unprivileged user `postgres` and reachable only through a
@@ -10,6 +11,8 @@
 #   BENCH_PERF=1          profile the delivery worker with perf (drain.sh)
 #   BENCH_NGINX_WORKERS   nginx worker_processes (default 1)
 #   BENCH_KEEP=1          leave the temp directory (logs, perf data) behind
+#   BENCH_PG_CONF         extra postgresql.conf lines for an experiment,
+#                         e.g. BENCH_PG_CONF='jit = off' (printed in the output)
 #   BENCH_WAIT_QUIET=1    first wait (up to 30 min) until the machine has
 #                         been less than 10% busy for 5 s: on a shared
 #                         machine, other jobs distort every figure
@@ -92,6 +95,7 @@ bench_cleanup() {
     set +e
     trap '' PIPE INT TERM
     [ -n "$POLL_PID" ] && kill "$POLL_PID" 2>/dev/null
+    [ -n "$PERF_PID" ] && kill -INT "$PERF_PID" 2>/dev/null
     if [ -n "$BENCH_TMP" ] && [ -f "$BENCH_TMP/nginx/nginx.pid" ]; then
         kill -QUIT "$(cat "$BENCH_TMP/nginx/nginx.pid")" 2>/dev/null
     fi
@@ -142,7 +146,9 @@ log_line_prefix = '%m [%p] %b '
 pg_stat_statements.track = all
 pg_stat_statements.track_planning = on
 $PG_EXTRA_CONF
+${BENCH_PG_CONF:-}
 CONF
+    [ -z "${BENCH_PG_CONF:-}" ] || echo "extra postgresql.conf: ${BENCH_PG_CONF//$'\n'/; }"
     as_pg "$PGBIN/pg_ctl" -D "$BENCH_TMP/data" -l "$BENCH_TMP/server.log" -w start >/dev/null
     as_pg "$PGBIN/createdb" -h "$BENCH_TMP" -p "$PGPORT" bench
     psql_bench -c 'CREATE EXTENSION booking_events'
@@ -301,7 +307,7 @@ poll_query() {
 
 poll_stop() {
     [ -n "$POLL_PID" ] || return 0
-    echo '\q' >&"${POLL[1]}" 2>/dev/null || true
+    { echo '\q' >&"${POLL[1]}"; } 2>/dev/null || true
     wait "$POLL_PID" 2>/dev/null || true
     POLL_PID=""
 }
@@ -332,6 +338,7 @@ LUA
     BENCH_BODY=$body "$PY" "$CPU_TOOL" run --out "$BENCH_TMP/wrk_self.json" -- \
         wrk -t1 -c"$conns" -d"${seconds}s" -s "$lua" "$(webhook_url)" >"$BENCH_TMP/wrk.out"
     "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --nginx "$ng" >"$BENCH_TMP/wrk_after.json"
+    # shellcheck disable=SC2034 # read by the calling script
     WRK_RPS=$(awk '/^Requests\/sec:/ {print $2}' "$BENCH_TMP/wrk.out")
     local total
     total=$(awk '/requests in/ {print $1}' "$BENCH_TMP/wrk.out")
@@ -346,4 +353,32 @@ me = w["user"] + w["sys"]
 print(f"  wrk CPU {me:.2f} s ({me * 1e6 / n:.1f} us/request), "
       f"nginx CPU {ng:.2f} s ({ng * 1e6 / n:.1f} us/request, {100 * ng / wall:.0f}% of one core)")
 PYX
+}
+
+# perf on the delivery worker (BENCH_PERF=1): start before the measured
+# interval, stop after it, then print where its CPU went.
+PERF_PID=""
+perf_worker_start() {
+    perf record -F 999 -g -p "$1" -o "$2" >"$2.log" 2>&1 &
+    PERF_PID=$!
+    sleep 1
+}
+
+perf_worker_stop() {
+    [ -n "$PERF_PID" ] || return 0
+    kill -INT "$PERF_PID"
+    wait "$PERF_PID" || true
+    PERF_PID=""
+}
+
+perf_worker_report() {
+    local data=$1
+    echo "-- perf: the worker's CPU by shared object (self time)"
+    perf report -i "$data" --stdio --no-children --sort dso -g none >"$data.dso" 2>/dev/null || true
+    grep -v '^#' "$data.dso" | grep -v '^$' | sed 's/ *$//' | head -8 || true
+    echo "-- perf: the worker's CPU by phase of its loop"
+    perf script -i "$data" 2>/dev/null | "$PY" "$BENCH_ROOT/lib/perf_phases.py"
+    echo "-- perf: top symbols (self time)"
+    perf report -i "$data" --stdio --no-children --sort dso,symbol -g none >"$data.symbols" 2>/dev/null || true
+    grep -v '^#' "$data.symbols" | grep -v '^$' | sed 's/ *- *- *$//; s/ *$//' | head -15 || true
 }
