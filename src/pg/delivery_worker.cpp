@@ -78,7 +78,12 @@ class DeliveryWorker {
             }
             pg_call([] { note_worker_loop(); });
             collect_results();
-            if (recheck_at_ms_ >= 0 && steady_ms() >= recheck_at_ms_) claim_wanted_ = true;
+            if (recheck_at_ms_ >= 0 && steady_ms() >= recheck_at_ms_) {
+                // Due once: if no transaction runs now (delivery paused), the
+                // wait must not keep returning at once.
+                claim_wanted_ = true;
+                recheck_at_ms_ = -1;
+            }
             // While delivery is paused a commit only needs noting: no
             // transaction is opened until there is somewhere to send to.
             const bool can_claim = claim_wanted_ && free_slots() > 0 && !target_.url.empty();
