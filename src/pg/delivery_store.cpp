@@ -1,4 +1,5 @@
 #include "pg/delivery_store.hpp"
+#include "pg/encoding.hpp"
 
 #include <initializer_list>
 
@@ -149,9 +150,8 @@ Datum text_array(const char *const *values, int count) {
     auto *nulls = static_cast<bool *>(palloc(sizeof(bool) * (count + 1)));
     for (int i = 0; i < count; ++i) {
         nulls[i] = values[i] == nullptr;
-        datums[i] = nulls[i] ? (Datum)0
-                             : CStringGetTextDatum(pg_any_to_server(
-                                   values[i], static_cast<int>(strlen(values[i])), PG_UTF8));
+        datums[i] =
+            nulls[i] ? (Datum)0 : CStringGetTextDatum(utf8_to_server(values[i], strlen(values[i])));
     }
     int dims[1] = {count};
     int lower_bounds[1] = {1};
@@ -160,9 +160,7 @@ Datum text_array(const char *const *values, int count) {
 }
 
 char *utf8_value(HeapTuple tuple, TupleDesc descriptor, int column) {
-    char *value = SPI_getvalue(tuple, descriptor, column);
-    if (value == nullptr || GetDatabaseEncoding() == PG_UTF8) return value;
-    return pg_server_to_any(value, static_cast<int>(strlen(value)), PG_UTF8);
+    return server_to_utf8(SPI_getvalue(tuple, descriptor, column));
 }
 
 }  // namespace

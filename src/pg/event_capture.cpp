@@ -6,6 +6,7 @@
 
 #include "core/notification.hpp"
 #include "pg/boundary.hpp"
+#include "pg/encoding.hpp"
 #include "pg/extension_catalog.hpp"
 #include "pg/pending_notifications.hpp"
 #include "pg/row_values.hpp"
@@ -217,13 +218,6 @@ std::string new_event_id() {
 
 namespace {
 
-// The payload is built in UTF-8; the outbox stores it in the database's own
-// encoding. PostgreSQL side.
-const char *server_encoded(const char *utf8, std::size_t length) {
-    if (GetDatabaseEncoding() == PG_UTF8) return utf8;
-    return pg_any_to_server(utf8, static_cast<int>(length), PG_UTF8);
-}
-
 // Writes the event and returns its outbox id.
 int64 insert_into_outbox(const ExtensionInfo &extension, const std::string &event_id,
                          const std::string &event_type,
@@ -249,11 +243,11 @@ int64 insert_into_outbox(const ExtensionInfo &extension, const std::string &even
         }
         Datum values[4] = {
             CStringGetTextDatum(event_id.c_str()),
-            CStringGetTextDatum(server_encoded(event_type.c_str(), event_type.size())),
+            CStringGetTextDatum(utf8_to_server(event_type.c_str(), event_type.size())),
             booking_id
-                ? CStringGetTextDatum(server_encoded(booking_id->c_str(), booking_id->size()))
+                ? CStringGetTextDatum(utf8_to_server(booking_id->c_str(), booking_id->size()))
                 : (Datum)0,
-            CStringGetTextDatum(server_encoded(body.c_str(), body.size()))};
+            CStringGetTextDatum(utf8_to_server(body.c_str(), body.size()))};
         const char nulls[4] = {' ', ' ', booking_id ? ' ' : 'n', ' '};
         const SavedIdentity saved = become_extension_owner(extension.owner_oid);
         const int result = SPI_execute_plan(outbox_insert_plan.plan, values, nulls, false, 1);
@@ -277,9 +271,9 @@ void publish_notification(const NotificationFields &fields) {
     const char *server_payload = nullptr;
     std::vector<const char *> server_channels(channels.size(), nullptr);
     pg_call([&] {
-        server_payload = server_encoded(payload.c_str(), payload.size());
+        server_payload = utf8_to_server(payload.c_str(), payload.size());
         for (std::size_t i = 0; i < channels.size(); ++i)
-            server_channels[i] = server_encoded(channels[i].c_str(), channels[i].size());
+            server_channels[i] = utf8_to_server(channels[i].c_str(), channels[i].size());
     });
     if (strlen(server_payload) > kNotifyPayloadMaxBytes) return;
     std::vector<std::string> accepted;
@@ -299,11 +293,7 @@ std::optional<std::string> text_field(const std::optional<nlohmann::json> &row, 
 
 std::string database_name_utf8() {
     char *name = nullptr;
-    pg_call([&] {
-        name = get_database_name(MyDatabaseId);
-        if (name != nullptr && GetDatabaseEncoding() != PG_UTF8)
-            name = pg_server_to_any(name, static_cast<int>(strlen(name)), PG_UTF8);
-    });
+    pg_call([&] { name = server_to_utf8(get_database_name(MyDatabaseId)); });
     return name ? name : "";
 }
 
@@ -321,10 +311,7 @@ std::string capture_row_event(const RowChangeSource &source) {
         TupleDesc descriptor = RelationGetDescr(source.relation);
         new_row = collect_row(descriptor, source.new_tuple);
         if (source.old_tuple != nullptr) old_row = collect_row(descriptor, source.old_tuple);
-        table_name = RelationGetRelationName(source.relation);
-        if (GetDatabaseEncoding() != PG_UTF8)
-            table_name =
-                pg_server_to_any(table_name, static_cast<int>(strlen(table_name)), PG_UTF8);
+        table_name = server_to_utf8(RelationGetRelationName(source.relation));
         is_bookings_table = RelationGetRelid(source.relation) == transaction_cache.bookings_relid;
         now = GetCurrentTimestamp();
         transaction_start = GetCurrentTransactionStartTimestamp();

@@ -1,5 +1,7 @@
 #include "pg/row_values.hpp"
 
+#include "pg/encoding.hpp"
+
 namespace booking_events {
 
 ColumnKind column_kind_for_type(Oid type_oid) {
@@ -49,11 +51,6 @@ char *datetime_text(Datum value, Oid base_type) {
     return pstrdup(buffer);
 }
 
-char *to_utf8(char *text) {
-    if (GetDatabaseEncoding() == PG_UTF8 || GetDatabaseEncoding() == PG_SQL_ASCII) return text;
-    return pg_server_to_any(text, static_cast<int>(strlen(text)), PG_UTF8);
-}
-
 }  // namespace
 
 RawRow *collect_row(TupleDesc descriptor, HeapTuple tuple) {
@@ -64,7 +61,7 @@ RawRow *collect_row(TupleDesc descriptor, HeapTuple tuple) {
         Form_pg_attribute attribute = TupleDescAttr(descriptor, i);
         if (attribute->attisdropped) continue;
         RawColumn &column = row->columns[row->count++];
-        column.name = to_utf8(NameStr(attribute->attname));
+        column.name = server_to_utf8(NameStr(attribute->attname));
         bool is_null = false;
         Datum value = heap_getattr(tuple, i + 1, descriptor, &is_null);
         if (is_null) {
@@ -81,7 +78,7 @@ RawRow *collect_row(TupleDesc descriptor, HeapTuple tuple) {
         Oid output_function = InvalidOid;
         bool is_varlena = false;
         getTypeOutputInfo(attribute->atttypid, &output_function, &is_varlena);
-        column.text = to_utf8(OidOutputFunctionCall(output_function, value));
+        column.text = server_to_utf8(OidOutputFunctionCall(output_function, value));
     }
     return row;
 }
