@@ -207,15 +207,7 @@ class DeliveryWorker {
 
     long transaction_body() {
         clear_wake_request_before_snapshot();
-        bool extension_found = false;
-        pg_call([&] {
-            SetCurrentStatementStartTimestamp();
-            StartTransactionCommand();
-            if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "booking_events: SPI_connect failed");
-            PushActiveSnapshot(GetTransactionSnapshot());
-            pgstat_report_activity(STATE_RUNNING, "booking_events: delivering");
-            extension_found = lookup_extension(&extension_);
-        });
+        const bool extension_found = begin_transaction("booking_events: delivering");
         long wait_ms = -1;
         if (!extension_found) {
             // Results of requests sent before a DROP EXTENSION have nowhere to go.
@@ -232,6 +224,26 @@ class DeliveryWorker {
             record_finished();
             wait_ms = claim_and_send();
         }
+        commit_transaction();
+        return wait_ms;
+    }
+
+    // Each unit of the worker's bookkeeping is one short transaction with SPI
+    // connected and the extension looked up; returns whether it exists.
+    bool begin_transaction(const char *activity) {
+        bool extension_found = false;
+        pg_call([&] {
+            SetCurrentStatementStartTimestamp();
+            StartTransactionCommand();
+            if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "booking_events: SPI_connect failed");
+            PushActiveSnapshot(GetTransactionSnapshot());
+            pgstat_report_activity(STATE_RUNNING, activity);
+            extension_found = lookup_extension(&extension_);
+        });
+        return extension_found;
+    }
+
+    void commit_transaction() {
         pg_call([] {
             SPI_finish();
             PopActiveSnapshot();
@@ -242,7 +254,6 @@ class DeliveryWorker {
             pgstat_report_stat(false);
             pgstat_report_activity(STATE_IDLE, nullptr);
         });
-        return wait_ms;
     }
 
     // One chunk per loop pass, between delivery transactions, so a large
@@ -251,22 +262,9 @@ class DeliveryWorker {
         const int days = setting_log_retention_days;
         int64 deleted = 0;
         try {
-            bool extension_found = false;
-            pg_call([&] {
-                SetCurrentStatementStartTimestamp();
-                StartTransactionCommand();
-                if (SPI_connect() != SPI_OK_CONNECT)
-                    elog(ERROR, "booking_events: SPI_connect failed");
-                PushActiveSnapshot(GetTransactionSnapshot());
-                pgstat_report_activity(STATE_RUNNING, "booking_events: deleting expired rows");
-                extension_found = lookup_extension(&extension_);
-                if (extension_found && days > 0)
-                    deleted = delete_expired_chunk(extension_, days, kRetentionChunk);
-                SPI_finish();
-                PopActiveSnapshot();
-                CommitTransactionCommand();
-                pgstat_report_activity(STATE_IDLE, nullptr);
-            });
+            if (begin_transaction("booking_events: deleting expired rows") && days > 0)
+                pg_call([&] { deleted = delete_expired_chunk(extension_, days, kRetentionChunk); });
+            commit_transaction();
         } catch (const PgError &error) {
             recover_from_error(error.data());
         }
