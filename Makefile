@@ -5,7 +5,7 @@
 EXTENSION = booking_events
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" booking_events.control)
 MODULE_big = booking_events
-DATA = sql/booking_events--$(EXTVERSION).sql
+DATA = $(sort $(wildcard sql/booking_events--*.sql))
 PGFILEDESC = "booking_events - booking events to webhooks"
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp))

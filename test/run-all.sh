@@ -18,8 +18,12 @@ as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
 
 "$repo/scripts/install-deps.sh" || { echo "could not install the dependencies" >&2; exit 1; }
-export PATH="/usr/lib/postgresql/15/bin:$PATH"
-pg_config=/usr/lib/postgresql/15/bin/pg_config
+# BOOKING_EVENTS_PG_BINDIR points at another PostgreSQL 15 installation (a
+# relocated copy of the packaged one, say), so that several checkouts can be
+# tested side by side without installing over each other.
+pg_bindir=${BOOKING_EVENTS_PG_BINDIR:-/usr/lib/postgresql/15/bin}
+export PATH="$pg_bindir:$PATH"
+pg_config=$pg_bindir/pg_config
 jobs=$(nproc)
 
 passed=0

@@ -3,5 +3,5 @@
 #pragma once
 
 namespace booking_events {
-inline constexpr const char *kExtensionVersion = "1.0.0";
+inline constexpr const char *kExtensionVersion = "1.1.0";
 }
