@@ -9,6 +9,8 @@
 #   test/run-all.sh                 every suite
 #   test/run-all.sh regress tap     only these (format unit asan regress tap;
 #                                   the build and install always run)
+#   REGRESS="001_schema 008_security" PROVE_TESTS="test/t/001_delivery.pl" \
+#   test/run-all.sh regress tap     only these regress files and TAP scripts
 set -uo pipefail
 only=("$@")
 
@@ -100,7 +102,7 @@ CONF
         return 1
     local status=0
     runuser -u postgres -- make -C "$workdir/tree" -s installcheck TAP_TESTS= PG_CONFIG="$pg_config" \
-        PGHOST="$workdir/regress" PGPORT=$port || status=1
+        ${REGRESS:+REGRESS="$REGRESS"} PGHOST="$workdir/regress" PGPORT=$port || status=1
     if [ $status -ne 0 ] && [ -f "$workdir/tree/regression.diffs" ]; then
         cat "$workdir/tree/regression.diffs"
         # Kept for a look after the run (build*/ is ignored by git).
@@ -113,7 +115,7 @@ CONF
 
 tap_tests() {
     runuser -u postgres -- env PATH="$PATH" make -C "$workdir/tree" -s tapcheck \
-        PG_CONFIG="$pg_config"
+        PG_CONFIG="$pg_config" ${PROVE_TESTS:+PROVE_TESTS="$PROVE_TESTS"}
     local status=$?
     [ $status -ne 0 ] && for log in "$workdir"/tree/tmp_check/log/*.log; do
         [ -f "$log" ] || continue
