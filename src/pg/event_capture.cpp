@@ -7,6 +7,7 @@
 #include "core/notification.hpp"
 #include "pg/boundary.hpp"
 #include "pg/encoding.hpp"
+#include "pg/enrichment_tables.hpp"
 #include "pg/extension_catalog.hpp"
 #include "pg/pending_notifications.hpp"
 #include "pg/row_values.hpp"
@@ -52,17 +53,11 @@ void on_relcache_invalidation(Datum, Oid relid) {
     if (relid == InvalidOid || lookup_plans.count(relid) != 0) lookup_plans_stale = true;
 }
 
-Oid resolve_table_setting(const char *setting) {
-    if (setting == nullptr || setting[0] == '\0') return InvalidOid;
-    List *names = stringToQualifiedNameList(setting);
-    return RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
-}
-
 void refresh_transaction_cache() {
     if (transaction_cache.transaction == MyProc->lxid) return;
     transaction_cache.extension_found = lookup_extension(&transaction_cache.extension);
-    transaction_cache.bookings_relid = resolve_table_setting(setting_bookings_table);
-    transaction_cache.profiles_relid = resolve_table_setting(setting_profiles_table);
+    transaction_cache.bookings_relid = resolve_bookings_table();
+    transaction_cache.profiles_relid = resolve_profiles_table();
     transaction_cache.transaction = MyProc->lxid;
 }
 
