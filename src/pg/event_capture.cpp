@@ -219,6 +219,9 @@ int64 insert_into_outbox(const ExtensionInfo &extension, const std::string &even
                          const std::optional<std::string> &booking_id, const std::string &body) {
     int64 outbox_id = 0;
     pg_call([&] {
+        // Prepared as the owner too: parsing the insert looks up the
+        // extension's schema, on which the writing role needs no USAGE.
+        const SavedIdentity saved = become_extension_owner(extension.owner_oid);
         if (outbox_insert_plan.schema_oid != extension.schema_oid) {
             if (outbox_insert_plan.plan != nullptr) SPI_freeplan(outbox_insert_plan.plan);
             outbox_insert_plan.plan = nullptr;
@@ -244,7 +247,6 @@ int64 insert_into_outbox(const ExtensionInfo &extension, const std::string &even
                 : (Datum)0,
             CStringGetTextDatum(utf8_to_server(body.c_str(), body.size()))};
         const char nulls[4] = {' ', ' ', booking_id ? ' ' : 'n', ' '};
-        const SavedIdentity saved = become_extension_owner(extension.owner_oid);
         const int result = SPI_execute_plan(outbox_insert_plan.plan, values, nulls, false, 1);
         restore_identity(saved);
         if (result != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
