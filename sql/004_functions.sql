@@ -82,7 +82,12 @@ SELECT status, count(*) FROM webhook_outbox GROUP BY status ORDER BY status;
 SELECT cleanup_webhook_logs() AS deleted_logs;
 SELECT event_type, count(*) FROM webhook_logs GROUP BY event_type ORDER BY 1;
 SELECT status, count(*) FROM webhook_outbox GROUP BY status ORDER BY status;
-SELECT cleanup_webhook_logs(0) AS deleted_logs;
+-- 0 would empty the audit trail while log_retention_days = 0 keeps it
+-- forever: refused, with a hint, and nothing deleted.
+SELECT count(*) AS logs_before_zero FROM webhook_logs \gset
+SELECT cleanup_webhook_logs(0);
+SELECT count(*) = :logs_before_zero AS nothing_deleted FROM webhook_logs;
+SELECT cleanup_webhook_logs(1) AS deleted_logs;
 SELECT error_of('SELECT cleanup_webhook_logs(-1)');
 SELECT error_of('SELECT cleanup_webhook_logs(NULL)');
 

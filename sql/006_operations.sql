@@ -12,6 +12,10 @@ SELECT h->'worker_loaded' AS loaded, h->'webhook_configured' AS configured,
        h->'webhook_host' AS host, h->'pending' AS pending, h->'failed' AS failed,
        h->'database_name' AS database_name
 FROM webhook_health() AS h;
+-- One verdict: no URL is a pause, with its reason.
+SELECT h->'status' AS status, h->'reasons' AS reasons, h->'paused' AS paused,
+       h->'copied_pending' AS copied_pending
+FROM webhook_health() AS h;
 
 -- Queue counts follow the outbox.
 CREATE TABLE booking_events (id bigserial PRIMARY KEY, booking_id text, event_type text);
@@ -36,9 +40,41 @@ SELECT total_events, pending, delivered, failed, total_attempts, successful_atte
        oldest_pending_at IS NOT NULL AS has_oldest, last_success_at IS NOT NULL AS has_success,
        last_failure_at IS NOT NULL AS has_failure
 FROM webhook_stats;
+-- test_webhook() requests stay in the audit trail and out of the statistics.
+INSERT INTO webhook_logs (event_id, event_type, attempt, status, http_status, response_time_ms, is_test)
+VALUES (gen_random_uuid(), 'webhook.test', 1, 'failed', 500, 5000, true);
+SELECT total_events, pending, delivered, failed, total_attempts, successful_attempts,
+       failed_attempts, success_rate, avg_response_ms, p95_response_ms,
+       oldest_pending_at IS NOT NULL AS has_oldest, last_success_at IS NOT NULL AS has_success,
+       last_failure_at IS NOT NULL AS has_failure
+FROM webhook_stats;
+-- Busiest event types first, in the view's own order.
+INSERT INTO booking_events (booking_id, event_type) VALUES ('b4', 'z'), ('b5', 'z');
 SELECT event_type, pending, delivered, failed, total_attempts, failed_attempts, success_rate,
        avg_response_ms, p95_response_ms, oldest_pending_at IS NOT NULL AS has_oldest
-FROM webhook_stats_by_event_type ORDER BY event_type;
+FROM webhook_stats_by_event_type;
+SELECT (h->'last_error'->>'error') AS last_error_not_the_test FROM webhook_health() AS h;
+DELETE FROM webhook_logs WHERE is_test;
+
+-- Events written in another database (a restored dump): held, and said so.
+INSERT INTO webhook_outbox (event_id, event_type, booking_id, payload, origin)
+VALUES (gen_random_uuid(), 'copied', 'c1', '{}', '1/1'),
+       (gen_random_uuid(), 'copied', 'c2', '{}', '1/1');
+SELECT h->'copied_pending' AS copied_pending, h->'status' AS status, h->'reasons' AS reasons
+FROM webhook_health() AS h;
+SELECT booking_events_adopt(NULL);
+-- false: failed unsent, with the reason; nothing is deleted.
+SELECT booking_events_adopt(false) AS adopted;
+SELECT status, last_error, origin = booking_events_database_identity() AS ours
+FROM webhook_outbox WHERE event_type = 'copied';
+SELECT h->'copied_pending' AS copied_pending FROM webhook_health() AS h;
+-- true: the events become this database's and are sent from here.
+UPDATE webhook_outbox SET status = 'pending', last_error = NULL, origin = '1/1' WHERE event_type = 'copied';
+SELECT booking_events_adopt(true) AS adopted;
+SELECT status, origin = booking_events_database_identity() AS ours
+FROM webhook_outbox WHERE event_type = 'copied';
+SELECT booking_events_adopt(true) AS nothing_left;
+DELETE FROM webhook_outbox WHERE event_type = 'copied';
 
 -- Nothing to send to: a clear error, and nothing logged.
 SELECT * FROM test_webhook();
@@ -50,6 +86,7 @@ SET ROLE booking_outsider;
 SELECT webhook_health();
 SELECT * FROM validate_webhook_config();
 SELECT * FROM test_webhook();
+SELECT booking_events_adopt(true);
 RESET ROLE;
 DROP ROLE booking_outsider;
 

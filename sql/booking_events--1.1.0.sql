@@ -1,6 +1,15 @@
 -- booking_events 1.1.0
 \echo Use "CREATE EXTENSION booking_events" to load this file. \quit
 
+-- "<system identifier>/<database oid>" of the database running it: an
+-- event remembers where it was written, and a restored copy of the database
+-- holds back the events it did not write (booking_events_adopt()).
+CREATE FUNCTION booking_events_database_identity() RETURNS text
+    AS 'MODULE_PATHNAME', 'booking_events_database_identity'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION booking_events_database_identity() IS
+    'This database''s identity (system identifier/database oid): where an event was written';
+
 -- The outbox: one row per event, written in the transaction that caused it.
 -- WAL-logged on purpose: a crash loses nothing that was committed.
 CREATE TABLE webhook_outbox (
@@ -21,7 +30,10 @@ CREATE TABLE webhook_outbox (
     -- event back, and how many attempts it had then (the fresh budget of
     -- max_attempts counts from there).
     manual_retries int NOT NULL DEFAULT 0,
-    attempts_before_retry int NOT NULL DEFAULT 0
+    attempts_before_retry int NOT NULL DEFAULT 0,
+    -- The database the event was written in; events from another database
+    -- (a restored dump) are held until a DBA adopts them.
+    origin text NOT NULL DEFAULT booking_events_database_identity()
 );
 COMMENT ON TABLE webhook_outbox IS 'booking_events: events waiting for, or done with, webhook delivery';
 -- A queue table: every delivered event leaves a dead row version and dead
@@ -42,6 +54,9 @@ CREATE INDEX webhook_outbox_booking_pending_idx ON webhook_outbox (booking_id, i
 CREATE INDEX webhook_outbox_failed_idx ON webhook_outbox (id) WHERE status = 'failed';
 CREATE INDEX webhook_outbox_delivered_at_idx ON webhook_outbox (delivered_at)
     WHERE status = 'delivered';
+-- Finds events written elsewhere without reading the whole backlog.
+CREATE INDEX webhook_outbox_pending_origin_idx ON webhook_outbox (origin)
+    WHERE status = 'pending';
 
 -- The audit trail: one row per delivery attempt.
 CREATE TABLE webhook_logs (
@@ -53,7 +68,9 @@ CREATE TABLE webhook_logs (
     http_status int,
     response_time_ms double precision,
     error text,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    -- test_webhook() requests: kept in the audit trail, not in the statistics.
+    is_test boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE webhook_logs IS 'booking_events: one row per webhook delivery attempt';
 CREATE INDEX webhook_logs_event_idx ON webhook_logs (event_id, attempt);
@@ -68,6 +85,7 @@ SELECT pg_catalog.pg_extension_config_dump('webhook_logs_id_seq', '');
 -- Statistics a DBA can query at any time. Queue figures are exact and read
 -- the partial indexes; attempt figures cover the last 24 hours, read through
 -- the created_at index, so the view stays cheap with millions of log rows.
+-- test_webhook() requests are left out: they are not deliveries.
 CREATE VIEW webhook_stats AS
 SELECT o.pending + o.delivered + o.failed AS total_events,
        o.pending,
@@ -80,8 +98,8 @@ SELECT o.pending + o.delivered + o.failed AS total_events,
        l.avg_response_ms,
        l.p95_response_ms,
        o.oldest_pending_at,
-       (SELECT max(created_at) FROM webhook_logs WHERE status = 'success') AS last_success_at,
-       (SELECT max(created_at) FROM webhook_logs WHERE status = 'failed') AS last_failure_at
+       (SELECT max(created_at) FROM webhook_logs WHERE status = 'success' AND NOT is_test) AS last_success_at,
+       (SELECT max(created_at) FROM webhook_logs WHERE status = 'failed' AND NOT is_test) AS last_failure_at
 FROM (SELECT (SELECT count(*) FROM webhook_outbox WHERE status = 'pending') AS pending,
              (SELECT count(*) FROM webhook_outbox WHERE status = 'delivered') AS delivered,
              (SELECT count(*) FROM webhook_outbox WHERE status = 'failed') AS failed,
@@ -94,11 +112,11 @@ FROM (SELECT (SELECT count(*) FROM webhook_outbox WHERE status = 'pending') AS p
              round((percentile_cont(0.95) WITHIN GROUP (ORDER BY response_time_ms))::numeric,
                    3)::double precision AS p95_response_ms
       FROM webhook_logs
-      WHERE created_at >= now() - interval '24 hours') AS l;
+      WHERE created_at >= now() - interval '24 hours' AND NOT is_test) AS l;
 COMMENT ON VIEW webhook_stats IS
     'booking_events: queue counts (exact) and delivery attempts of the last 24 hours';
 
--- The same per event type: which kinds of event fail or wait.
+-- The same per event type: which kinds of event fail or wait, busiest first.
 CREATE VIEW webhook_stats_by_event_type AS
 SELECT coalesce(o.event_type, l.event_type) AS event_type,
        coalesce(o.pending, 0) AS pending,
@@ -125,8 +143,10 @@ FULL JOIN
              round((percentile_cont(0.95) WITHIN GROUP (ORDER BY response_time_ms))::numeric,
                    3)::double precision AS p95_response_ms
       FROM webhook_logs
-      WHERE created_at >= now() - interval '24 hours'
-      GROUP BY event_type) AS l USING (event_type);
+      WHERE created_at >= now() - interval '24 hours' AND NOT is_test
+      GROUP BY event_type) AS l USING (event_type)
+ORDER BY coalesce(o.pending + o.delivered + o.failed, 0) DESC, coalesce(l.total_attempts, 0) DESC,
+         1;
 COMMENT ON VIEW webhook_stats_by_event_type IS
     'booking_events: webhook_stats per event type';
 
@@ -175,6 +195,8 @@ $$;
 COMMENT ON FUNCTION retry_failed_webhooks(int) IS
     'Puts failed events that were manually retried fewer than max_retries times back to pending';
 
+-- 0 days would delete the whole audit trail, while log_retention_days = 0
+-- means keep forever: refused rather than read two ways.
 CREATE FUNCTION cleanup_webhook_logs(retention_days int DEFAULT 30) RETURNS int
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, @extschema@, pg_temp
@@ -183,9 +205,11 @@ DECLARE
     cutoff timestamptz;
     deleted int;
 BEGIN
-    IF retention_days IS NULL OR retention_days < 0 THEN
-        RAISE EXCEPTION 'retention_days must be a non-negative integer, not %', coalesce(retention_days::text, 'NULL')
-            USING ERRCODE = 'invalid_parameter_value';
+    IF retention_days IS NULL OR retention_days < 1 THEN
+        RAISE EXCEPTION 'retention_days must be at least 1, not %', coalesce(retention_days::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'booking_events.log_retention_days = 0 means keep forever, so 0 is not accepted here. '
+                         'To empty the audit trail on purpose: TRUNCATE webhook_logs.';
     END IF;
     cutoff := now() - make_interval(days => retention_days);
     DELETE FROM @extschema@.webhook_logs WHERE created_at < cutoff;
@@ -202,33 +226,135 @@ CREATE FUNCTION booking_events_worker_status() RETURNS jsonb
     AS 'MODULE_PATHNAME', 'booking_events_worker_status'
     LANGUAGE C STABLE;
 
+-- Pending events written in another database: a dump restored here. The
+-- worker sends nothing while there are any; webhook_health() says why.
+CREATE FUNCTION booking_events_copied_pending() RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT count(*) FROM @extschema@.webhook_outbox
+    WHERE status = 'pending'
+      AND (origin < @extschema@.booking_events_database_identity()
+           OR origin > @extschema@.booking_events_database_identity())
+$$;
+
+CREATE FUNCTION booking_events_adopt(send_copied_events boolean) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+    here text := @extschema@.booking_events_database_identity();
+    adopted bigint;
+BEGIN
+    IF send_copied_events IS NULL THEN
+        RAISE EXCEPTION 'booking_events_adopt: say true (send the copied events from here) or false (mark them failed, unsent)'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF send_copied_events THEN
+        UPDATE @extschema@.webhook_outbox SET origin = here
+         WHERE status IN ('pending', 'failed') AND origin <> here;
+    ELSE
+        -- Failed, never deleted: the copy keeps its record, and
+        -- retry_failed_webhooks() can still send them on purpose.
+        UPDATE @extschema@.webhook_outbox
+           SET origin = here,
+               status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END,
+               last_error = CASE WHEN status = 'pending'
+                                 THEN 'not sent: written in another database (restored copy)'
+                                 ELSE last_error END
+         WHERE status IN ('pending', 'failed') AND origin <> here;
+    END IF;
+    GET DIAGNOSTICS adopted = ROW_COUNT;
+    RAISE LOG 'booking_events_adopt(%): % events of another database adopted by %',
+        send_copied_events, adopted, session_user;
+    PERFORM @extschema@.booking_events_wake_worker();
+    RETURN adopted;
+END;
+$$;
+COMMENT ON FUNCTION booking_events_adopt(boolean) IS
+    'After a restore: send the events written in the original database from here (true) or mark them failed unsent (false)';
+
+-- One verdict for alerting: status is the worst level found, reasons say
+-- every finding. Thresholds are documented in the README (Monitoring).
 CREATE FUNCTION webhook_health() RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, @extschema@, pg_temp
 AS $$
 DECLARE
     health jsonb := @extschema@.booking_events_worker_status();
+    copied bigint := @extschema@.booking_events_copied_pending();
+    paused boolean := (health->>'paused')::boolean;
+    oldest_age numeric;
+    attempts bigint;
+    failures bigint;
+    down text[] := '{}';
+    held text[] := '{}';
+    failing text[] := '{}';
+    degraded text[] := '{}';
 BEGIN
     -- Each count reads one partial index, so this stays cheap with millions
     -- of delivered events.
     health := health || jsonb_build_object(
+        'copied_pending', copied,
         'pending', (SELECT count(*) FROM @extschema@.webhook_outbox WHERE status = 'pending'),
         'failed', (SELECT count(*) FROM @extschema@.webhook_outbox WHERE status = 'failed'),
         'oldest_pending_at', (SELECT min(created_at) FROM @extschema@.webhook_outbox WHERE status = 'pending'),
         'oldest_pending_age_seconds', (SELECT round(extract(epoch FROM now() - min(created_at))::numeric, 3)
                                        FROM @extschema@.webhook_outbox WHERE status = 'pending'),
-        'last_success_at', (SELECT created_at FROM @extschema@.webhook_logs WHERE status = 'success'
+        'last_success_at', (SELECT created_at FROM @extschema@.webhook_logs
+                            WHERE status = 'success' AND NOT is_test
                             ORDER BY created_at DESC LIMIT 1),
         'last_error', (SELECT jsonb_build_object('at', created_at, 'event_id', event_id,
                                                  'event_type', event_type, 'http_status', http_status,
                                                  'error', error)
-                       FROM @extschema@.webhook_logs WHERE status = 'failed'
+                       FROM @extschema@.webhook_logs WHERE status = 'failed' AND NOT is_test
                        ORDER BY created_at DESC LIMIT 1));
-    RETURN health;
+    oldest_age := (health->>'oldest_pending_age_seconds')::numeric;
+    SELECT count(*), count(*) FILTER (WHERE status = 'failed') INTO attempts, failures
+      FROM @extschema@.webhook_logs
+     WHERE created_at >= now() - interval '15 minutes' AND NOT is_test;
+
+    IF NOT (health->>'worker_loaded')::boolean THEN
+        down := down || 'booking_events is not in shared_preload_libraries: no worker delivers events'::text;
+    ELSIF health->>'database_name' <> current_database() THEN
+        down := down || format('booking_events.database_name is %L: no worker delivers the events of database %L',
+                               health->>'database_name', current_database());
+    ELSIF NOT (health->>'worker_running')::boolean THEN
+        down := down || 'the delivery worker is not running'::text;
+    END IF;
+    IF paused THEN
+        held := held || 'booking_events.paused is on'::text;
+    END IF;
+    IF NOT (health->>'webhook_configured')::boolean THEN
+        held := held || 'booking_events.webhook_url is empty'::text;
+    END IF;
+    IF copied > 0 THEN
+        held := held || format('%s pending events were written in another database (a restored copy?): '
+                               'booking_events_adopt(true) sends them from here, booking_events_adopt(false) marks them failed',
+                               copied);
+    END IF;
+    IF attempts >= 3 AND failures = attempts THEN
+        failing := failing || format('all %s delivery attempts of the last 15 minutes failed', attempts);
+    ELSIF attempts >= 3 AND failures * 5 >= attempts THEN
+        degraded := degraded || format('%s of %s delivery attempts of the last 15 minutes failed', failures, attempts);
+    END IF;
+    IF oldest_age > 3600 THEN
+        failing := failing || format('the oldest pending event has waited %s seconds (over 1 hour)', round(oldest_age));
+    ELSIF oldest_age > 300 THEN
+        degraded := degraded || format('the oldest pending event has waited %s seconds (over 5 minutes)', round(oldest_age));
+    END IF;
+
+    RETURN health || jsonb_build_object(
+        'status', CASE WHEN cardinality(down) > 0 THEN 'down'
+                       WHEN cardinality(held) > 0 THEN 'paused'
+                       WHEN cardinality(failing) > 0 THEN 'failing'
+                       WHEN cardinality(degraded) > 0 THEN 'degraded'
+                       ELSE 'ok' END,
+        'reasons', to_jsonb(down || held || failing || degraded));
 END;
 $$;
 COMMENT ON FUNCTION webhook_health() IS
-    'Is delivery working? Worker, configuration (host only), queue and last outcomes';
+    'Is delivery working? status (ok, degraded, failing, paused, down), reasons, worker, configuration (host only), queue and last outcomes';
 
 CREATE FUNCTION validate_webhook_config(OUT is_valid boolean, OUT errors text[], OUT warnings text[])
     AS 'MODULE_PATHNAME', 'validate_webhook_config'
@@ -290,6 +416,195 @@ CREATE VIEW booking_events_listeners AS
 SELECT pid, usename, datname, application_name, client_addr, backend_start, state_change
 FROM pg_catalog.pg_stat_activity
 WHERE application_name LIKE 'booking-events-listen%';
+
+-- What each purpose needs, in one place: booking_events_grant() and
+-- booking_events_revoke() read it, and a DBA can too. Objects are named
+-- relative to the extension's schema.
+CREATE FUNCTION booking_events_privileges()
+    RETURNS TABLE (purpose text, privilege text, object_type text, object_name text)
+    LANGUAGE sql IMMUTABLE
+AS $$
+    VALUES
+        ('admin', 'USAGE', 'SCHEMA', NULL),
+        ('admin', 'SELECT', 'TABLE', 'webhook_outbox'),
+        ('admin', 'SELECT', 'TABLE', 'webhook_logs'),
+        ('admin', 'SELECT', 'TABLE', 'webhook_stats'),
+        ('admin', 'SELECT', 'TABLE', 'webhook_stats_by_event_type'),
+        ('admin', 'SELECT', 'TABLE', 'booking_events_listeners'),
+        ('admin', 'EXECUTE', 'FUNCTION', 'webhook_health()'),
+        ('admin', 'EXECUTE', 'FUNCTION', 'validate_webhook_config()'),
+        ('admin', 'EXECUTE', 'FUNCTION', 'test_webhook()'),
+        ('admin', 'EXECUTE', 'FUNCTION', 'retry_failed_webhooks(integer)'),
+        ('admin', 'EXECUTE', 'FUNCTION', 'cleanup_webhook_logs(integer)'),
+        ('admin', 'EXECUTE', 'FUNCTION', 'manually_trigger_webhook(text, text)'),
+        ('admin', 'EXECUTE', 'FUNCTION', 'booking_events_adopt(boolean)'),
+        ('monitor', 'USAGE', 'SCHEMA', NULL),
+        ('monitor', 'SELECT', 'TABLE', 'webhook_logs'),
+        ('monitor', 'SELECT', 'TABLE', 'webhook_stats'),
+        ('monitor', 'SELECT', 'TABLE', 'webhook_stats_by_event_type'),
+        ('monitor', 'SELECT', 'TABLE', 'booking_events_listeners'),
+        ('monitor', 'EXECUTE', 'FUNCTION', 'webhook_health()'),
+        ('monitor', 'EXECUTE', 'FUNCTION', 'validate_webhook_config()'),
+        ('listener', 'USAGE', 'SCHEMA', NULL),
+        ('listener', 'EXECUTE', 'FUNCTION', 'booking_events_replay(bigint, text[], text[], text[], text[], integer)'),
+        ('attach', 'USAGE', 'SCHEMA', NULL),
+        ('attach', 'EXECUTE', 'FUNCTION', 'trigger_booking_event_webhook()')
+$$;
+COMMENT ON FUNCTION booking_events_privileges() IS
+    'The privileges booking_events_grant() gives for each purpose (app needs none)';
+
+-- GRANT or REVOKE statements for one purpose, checked: only a superuser or
+-- the extension's owner hands out these privileges.
+CREATE FUNCTION booking_events_privilege_statements(action text, role regrole, purpose text)
+    RETURNS SETOF text
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    extension_schema name;
+    extension_owner oid;
+BEGIN
+    IF role IS NULL OR purpose IS NULL THEN
+        RAISE EXCEPTION 'booking_events_%: role and purpose must not be NULL', lower(action)
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF purpose NOT IN ('app', 'admin', 'monitor', 'listener', 'attach') THEN
+        RAISE EXCEPTION 'unknown purpose "%"', purpose
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use app, admin, monitor, listener or attach.';
+    END IF;
+    SELECT n.nspname, e.extowner INTO extension_schema, extension_owner
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'booking_events';
+    IF NOT (SELECT rolsuper OR oid = extension_owner FROM pg_roles WHERE rolname = current_user) THEN
+        RAISE EXCEPTION 'permission denied to % booking_events privileges', lower(action)
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Only a superuser or the owner of the extension may call this.';
+    END IF;
+    RETURN QUERY
+    SELECT format('%s %s ON %s %s %s %s', action, p.privilege, p.object_type,
+                  CASE WHEN p.object_type = 'SCHEMA' THEN quote_ident(extension_schema)
+                       ELSE quote_ident(extension_schema) || '.' || p.object_name END,
+                  CASE WHEN action = 'GRANT' THEN 'TO' ELSE 'FROM' END, role)
+      FROM @extschema@.booking_events_privileges() AS p
+     WHERE p.purpose = booking_events_privilege_statements.purpose
+       -- Revoking keeps what another purpose the role holds still needs,
+       -- unless that purpose is part of this one (monitor of admin): holding
+       -- it then only means holding this one.
+       AND (action = 'GRANT' OR NOT EXISTS (
+            SELECT 1 FROM @extschema@.booking_events_privileges() AS other
+             WHERE other.purpose <> booking_events_privilege_statements.purpose
+               AND other.privilege = p.privilege AND other.object_type = p.object_type
+               AND other.object_name IS NOT DISTINCT FROM p.object_name
+               AND NOT @extschema@.booking_events_purpose_within(other.purpose,
+                                                                 booking_events_privilege_statements.purpose)
+               AND @extschema@.booking_events_role_holds(role, other.purpose, extension_schema)))
+     ORDER BY p.object_type DESC, p.object_name;
+END;
+$$;
+
+-- Whether a role was granted every privilege of a purpose itself: not
+-- through PUBLIC or another role, which booking_events_revoke() does not
+-- take away.
+CREATE FUNCTION booking_events_role_holds(role regrole, purpose text, extension_schema name)
+    RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT bool_and(EXISTS (
+               SELECT 1
+                 FROM aclexplode(CASE p.object_type
+                          WHEN 'SCHEMA' THEN (SELECT nspacl FROM pg_namespace
+                                              WHERE nspname = extension_schema)
+                          WHEN 'TABLE' THEN (SELECT relacl FROM pg_class WHERE oid =
+                              to_regclass(format('%I.%s', extension_schema, p.object_name)))
+                          ELSE (SELECT proacl FROM pg_proc WHERE oid =
+                              to_regprocedure(format('%I.%s', extension_schema, p.object_name)))
+                      END) AS acl
+                WHERE acl.grantee = role AND acl.privilege_type = p.privilege))
+      FROM @extschema@.booking_events_privileges() AS p
+     WHERE p.purpose = booking_events_role_holds.purpose
+$$;
+
+-- Whether every privilege of one purpose is also one of another's.
+CREATE FUNCTION booking_events_purpose_within(inner_purpose text, outer_purpose text)
+    RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT NOT EXISTS (
+        SELECT privilege, object_type, object_name FROM @extschema@.booking_events_privileges()
+         WHERE purpose = inner_purpose
+        EXCEPT
+        SELECT privilege, object_type, object_name FROM @extschema@.booking_events_privileges()
+         WHERE purpose = outer_purpose)
+$$;
+
+-- Runs the statements of one purpose; returns them.
+CREATE FUNCTION booking_events_apply_privileges(action text, role regrole, purpose text)
+    RETURNS SETOF text
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    statement text;
+BEGIN
+    FOR statement IN SELECT @extschema@.booking_events_privilege_statements(action, role, purpose) LOOP
+        EXECUTE statement;
+        RETURN NEXT statement;
+    END LOOP;
+END;
+$$;
+
+CREATE FUNCTION booking_events_grant(role regrole, purpose text) RETURNS SETOF text
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN QUERY SELECT @extschema@.booking_events_apply_privileges('GRANT', role, purpose);
+    -- What the extension cannot grant: privileges on the application's own
+    -- objects stay the DBA's.
+    CASE purpose
+    WHEN 'app' THEN
+        RAISE NOTICE 'purpose app needs no privilege on booking_events objects: the triggers fire for any role that writes the table'
+            USING HINT = 'Grant the role its own tables, e.g. GRANT USAGE ON SCHEMA booking; GRANT INSERT ON booking.booking_events; '
+                         'GRANT USAGE ON SEQUENCE booking.booking_events_id_seq; GRANT UPDATE (status), SELECT (id) ON booking.bookings '
+                         '(UPDATE ... WHERE id = ... reads id).';
+    WHEN 'admin' THEN
+        RAISE NOTICE 'manually_trigger_webhook() reads the table as the caller'
+            USING HINT = format('Also grant %s USAGE on the application''s schema and SELECT on the tables it re-sends, e.g. GRANT SELECT ON booking.bookings.', role);
+    WHEN 'monitor' THEN
+        RAISE NOTICE 'booking_events_listeners shows backend_start and client_addr of other roles'' sessions only to members of pg_read_all_stats'
+            USING HINT = format('GRANT pg_read_all_stats TO %s if it should see them (it also shows every session''s query text).', role);
+    WHEN 'listener' THEN
+        RAISE NOTICE 'booking_events_replay() returns only events of bookings the caller can SELECT'
+            USING HINT = format('Also grant %s USAGE on the bookings table''s schema and SELECT on it (row-level security applies).', role);
+    WHEN 'attach' THEN
+        RAISE NOTICE 'attaching the trigger also needs the TRIGGER privilege on the table, or owning it';
+    END CASE;
+END;
+$$;
+COMMENT ON FUNCTION booking_events_grant(regrole, text) IS
+    'Grants a role what one purpose needs (app, admin, monitor, listener, attach); returns the statements run';
+
+CREATE FUNCTION booking_events_revoke(role regrole, purpose text) RETURNS SETOF text
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT @extschema@.booking_events_apply_privileges('REVOKE', role, purpose)
+$$;
+COMMENT ON FUNCTION booking_events_revoke(regrole, text) IS
+    'Revokes what booking_events_grant() gave for one purpose, keeping what another purpose the role holds needs';
+
+REVOKE ALL ON FUNCTION booking_events_copied_pending() FROM PUBLIC;
+REVOKE ALL ON FUNCTION booking_events_adopt(boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION booking_events_privileges() FROM PUBLIC;
+REVOKE ALL ON FUNCTION booking_events_privilege_statements(text, regrole, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION booking_events_role_holds(regrole, text, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION booking_events_purpose_within(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION booking_events_apply_privileges(text, regrole, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION booking_events_grant(regrole, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION booking_events_revoke(regrole, text) FROM PUBLIC;
 
 -- Administration is for roles the DBA grants it to, not for everyone.
 REVOKE ALL ON webhook_outbox, webhook_logs, webhook_stats, webhook_stats_by_event_type FROM PUBLIC;

@@ -74,6 +74,13 @@ ConfigReport check_delivery_config(const DeliveryConfig &config) {
         error("booking_events.database_name is \"" + config.database_name +
               "\": the worker does not deliver events queued in database \"" +
               config.current_database + "\"");
+    if (config.database_name_pending_restart)
+        warning(
+            "booking_events.database_name was changed; the change takes effect at the next "
+            "server restart (until then the worker serves \"" +
+            config.database_name + "\")");
+    if (config.paused)
+        warning("booking_events.paused is on: nothing is sent until it is turned off");
     if (config.backoff_base_ms > config.backoff_max_ms)
         error("booking_events.backoff_base_ms (" + std::to_string(config.backoff_base_ms) +
               ") is larger than booking_events.backoff_max_ms (" +

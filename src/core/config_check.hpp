@@ -11,9 +11,11 @@ struct DeliveryConfig {
     std::string webhook_url;
     std::string api_key;
     std::string signing_secret;
-    std::string database_name;     // booking_events.database_name
-    std::string current_database;  // where the check runs
-    bool worker_loaded = false;    // shared_preload_libraries has booking_events
+    std::string database_name;                   // booking_events.database_name
+    std::string current_database;                // where the check runs
+    bool worker_loaded = false;                  // shared_preload_libraries has booking_events
+    bool paused = false;                         // booking_events.paused
+    bool database_name_pending_restart = false;  // changed, the server not restarted yet
     int max_attempts = 8;
     int backoff_base_ms = 1000;
     int backoff_max_ms = 3600000;

@@ -19,6 +19,7 @@
 #include "core/webhook_request.hpp"
 #include "core/webhook_url.hpp"
 #include "pg/boundary.hpp"
+#include "pg/database_identity.hpp"
 #include "pg/delivery_store.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
@@ -86,7 +87,8 @@ class DeliveryWorker {
             }
             // While delivery is paused a commit only needs noting: no
             // transaction is opened until there is somewhere to send to.
-            const bool can_claim = claim_wanted_ && free_slots() > 0 && !target_.url.empty();
+            const bool can_claim =
+                claim_wanted_ && free_slots() > 0 && !target_.url.empty() && !setting_paused;
             if (!finished_.empty() || can_claim || (claim_wanted_ && !extension_checked_)) {
                 extension_checked_ = true;
                 const long wait_ms = run_transaction();
@@ -131,9 +133,11 @@ class DeliveryWorker {
         options.ca_file = setting_ca_file ? setting_ca_file : "";
         options.user_agent = target_.user_agent;
         driver_.set_options(options);
-        if (target_.url.empty()) {
+        if (target_.url.empty() || setting_paused) {
             log_once(paused_logged_,
-                     "webhook_url is empty: delivery is paused, events wait in the outbox");
+                     setting_paused
+                         ? "booking_events.paused is on: delivery is paused, events wait"
+                         : "webhook_url is empty: delivery is paused, events wait in the outbox");
         } else if (paused_logged_ || url_logged_ != target_.url) {
             paused_logged_ = false;
             url_logged_ = target_.url;
@@ -326,7 +330,8 @@ class DeliveryWorker {
     }
 
     long claim_and_send() {
-        if (target_.url.empty() || stopping_) return -1;
+        if (target_.url.empty() || setting_paused || stopping_) return -1;
+        if (holding_copied_events(extension_)) return -1;
         const std::size_t slots = free_slots();
         if (slots == 0) return -1;
         const int limit = static_cast<int>(std::min<std::size_t>(slots, setting_batch_size));

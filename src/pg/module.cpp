@@ -2,6 +2,7 @@
 // loaded through shared_preload_libraries. Without preloading the extension
 // still installs and queues events; nothing delivers them.
 #include "pg/boundary.hpp"
+#include "pg/drop_guard.hpp"
 #include "pg/log_redaction.hpp"
 #include "pg/pending_notifications.hpp"
 #include "pg/settings.hpp"
@@ -21,6 +22,7 @@ void _PG_init(void) {
     booking_events::install_log_redaction();
     booking_events::define_settings();
     booking_events::install_notification_callbacks();
+    booking_events::install_drop_guard();
     if (!process_shared_preload_libraries_in_progress) return;
     booking_events::install_commit_prepared_hook();
     booking_events::install_shared_state_hooks();

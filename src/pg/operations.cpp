@@ -68,11 +68,30 @@ Datum worker_status() {
     const std::string url = setting_text(setting_webhook_url);
     std::optional<UrlParts> parts = parse_webhook_url(url);
     result["webhook_configured"] = !url.empty();
+    result["paused"] = setting_paused;
     // Only the host: the path of a Make.com URL is itself a credential.
     result["webhook_host"] = parts ? nlohmann::json(parts->host) : nlohmann::json(nullptr);
     result["signing_enabled"] = !setting_text(setting_signing_secret).empty();
     result["api_key_configured"] = !setting_text(setting_api_key).empty();
     return jsonb_from(result);
+}
+
+// A changed database_name waits for a restart: PostgreSQL marks such a
+// setting pending_restart when the configuration is reloaded.
+bool database_name_pending_restart() {
+    bool pending = false;
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "booking_events: SPI_connect failed");
+    if (SPI_execute("SELECT pending_restart FROM pg_catalog.pg_settings "
+                    "WHERE name = 'booking_events.database_name'",
+                    true, 1) == SPI_OK_SELECT &&
+        SPI_processed == 1) {
+        bool is_null = false;
+        const Datum value =
+            SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+        pending = !is_null && DatumGetBool(value);
+    }
+    SPI_finish();
+    return pending;
 }
 
 Datum text_array_datum(const std::vector<std::string> &items) {
@@ -106,7 +125,11 @@ Datum validate_config(FunctionCallInfo fcinfo) {
     config.signing_secret = setting_text(setting_signing_secret);
     config.database_name = setting_text(setting_database_name);
     config.current_database = database_name_utf8();
-    pg_call([&] { config.worker_loaded = shared_state_available(); });
+    pg_call([&] {
+        config.worker_loaded = shared_state_available();
+        config.database_name_pending_restart = database_name_pending_restart();
+    });
+    config.paused = setting_paused;
     config.max_attempts = setting_max_attempts;
     config.backoff_base_ms = setting_backoff_base_ms;
     config.backoff_max_ms = setting_backoff_max_ms;
@@ -142,10 +165,17 @@ void log_test_attempt(const std::string &event_id, const HttpResult &result, boo
         if (!lookup_extension(&extension))
             ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                             errmsg("extension \"booking_events\" is not installed")));
+        // Marked, so the statistics leave it out; an extension still at 1.0.0
+        // has no such column.
+        const char *logs = qualified_extension_object(extension, "webhook_logs");
+        const bool markable =
+            get_attnum(RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(logs)),
+                                        AccessShareLock, false),
+                       "is_test") != InvalidAttrNumber;
         char *query = psprintf(
             "INSERT INTO %s (event_id, event_type, attempt, status, http_status, "
-            "response_time_ms, error) VALUES ($1::uuid, 'webhook.test', 1, $2, $3, $4, $5)",
-            qualified_extension_object(extension, "webhook_logs"));
+            "response_time_ms, error%s) VALUES ($1::uuid, 'webhook.test', 1, $2, $3, $4, $5%s)",
+            logs, markable ? ", is_test" : "", markable ? ", true" : "");
         Oid types[5] = {TEXTOID, TEXTOID, INT4OID, FLOAT8OID, TEXTOID};
         Datum values[5] = {CStringGetTextDatum(event_id.c_str()),
                            CStringGetTextDatum(success ? "success" : "failed"),

@@ -26,6 +26,7 @@ bool setting_notify = true;
 char *setting_bookings_table = nullptr;
 char *setting_profiles_table = nullptr;
 char *setting_ca_file = nullptr;
+bool setting_paused = false;
 
 namespace {
 
@@ -164,6 +165,11 @@ void define_settings() {
                                "uses the system's.",
                                nullptr, &setting_ca_file, "", PGC_SIGHUP, 0, nullptr, nullptr,
                                nullptr);
+    // A pause that keeps the URL and the secrets where they are, so resuming
+    // needs no credential pasted back.
+    DefineCustomBoolVariable("booking_events.paused",
+                             "Pause delivery: nothing is sent, events wait in the outbox.", nullptr,
+                             &setting_paused, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("booking_events");
 }
 

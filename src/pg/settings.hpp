@@ -21,6 +21,7 @@ extern bool setting_notify;
 extern char *setting_bookings_table;
 extern char *setting_profiles_table;
 extern char *setting_ca_file;
+extern bool setting_paused;
 
 void define_settings();
 
