@@ -20,6 +20,6 @@ SET ROLE be_upgraded_monitor;
 SELECT pending, failed FROM hooks.webhook_stats;
 RESET ROLE;
 SELECT hooks.cleanup_webhook_logs(0);
-DROP EXTENSION booking_events;
-DROP SCHEMA hooks;
+-- Dropping the schema drops the extension too, and says what went with it.
+DROP SCHEMA hooks CASCADE;
 DROP ROLE be_upgraded_monitor;

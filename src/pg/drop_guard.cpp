@@ -13,11 +13,22 @@ namespace {
 
 ProcessUtility_hook_type previous_utility_hook = nullptr;
 
-bool names_this_extension(const DropStmt *drop) {
-    if (drop->removeType != OBJECT_EXTENSION) return false;
+// DROP EXTENSION booking_events, or DROP SCHEMA of the schema it lives in
+// (with CASCADE, the extension goes with it).
+bool drops_this_extension(const DropStmt *drop) {
+    const char *name = nullptr;
+    if (drop->removeType == OBJECT_EXTENSION) {
+        name = "booking_events";
+    } else if (drop->removeType == OBJECT_SCHEMA) {
+        ExtensionInfo extension;
+        if (!lookup_extension(&extension)) return false;
+        name = get_namespace_name(extension.schema_oid);
+    } else {
+        return false;
+    }
     ListCell *cell;
     foreach (cell, drop->objects) {
-        if (strcmp(strVal(lfirst(cell)), "booking_events") == 0) return true;
+        if (name != nullptr && strcmp(strVal(lfirst(cell)), name) == 0) return true;
     }
     return false;
 }
@@ -39,8 +50,8 @@ DiscardedEvents count_discarded_events() {
         return discarded;
     discarded.outbox = qualified_extension_object(extension, "webhook_outbox");
     char *query = psprintf(
-        "SELECT pg_catalog.count(*) FILTER (WHERE status = 'pending'), "
-        "pg_catalog.count(*) FILTER (WHERE status = 'failed') FROM %s",
+        "SELECT pg_catalog.count(*) FILTER (WHERE status OPERATOR(pg_catalog.=) 'pending'), "
+        "pg_catalog.count(*) FILTER (WHERE status OPERATOR(pg_catalog.=) 'failed') FROM %s",
         discarded.outbox);
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "booking_events: SPI_connect failed");
     if (SPI_execute(query, true, 1) == SPI_OK_SELECT && SPI_processed == 1) {
@@ -57,15 +68,16 @@ DiscardedEvents count_discarded_events() {
 // Said once the drop went through (a DROP that fails discards nothing).
 void warn_about_discarded_events(const DiscardedEvents &discarded) {
     if (discarded.pending + discarded.failed == 0) return;
-    ereport(WARNING,
-            (errmsg("DROP EXTENSION booking_events discarded %lld pending and %lld failed events",
-                    static_cast<long long>(discarded.pending),
-                    static_cast<long long>(discarded.failed)),
-             errdetail("They will never be sent; webhook_outbox and webhook_logs were dropped "
-                       "with the extension."),
-             errhint("To keep them, roll back and copy them first, for example: CREATE TABLE "
-                     "kept_events AS SELECT * FROM %s WHERE status <> 'delivered';",
-                     discarded.outbox)));
+    ereport(
+        WARNING,
+        (errmsg("dropping extension booking_events discarded %lld pending and %lld failed events",
+                static_cast<long long>(discarded.pending),
+                static_cast<long long>(discarded.failed)),
+         errdetail("They will never be sent; webhook_outbox and webhook_logs were dropped "
+                   "with the extension."),
+         errhint("To keep them, roll back and copy them first, for example: CREATE TABLE "
+                 "kept_events AS SELECT * FROM %s WHERE status <> 'delivered';",
+                 discarded.outbox)));
 }
 
 // DROP DATABASE waits a few seconds for other sessions to leave, then fails.
@@ -89,7 +101,7 @@ void drop_guard(PlannedStmt *statement, const char *query_string, bool read_only
     Node *tree = statement->utilityStmt;
     DiscardedEvents discarded;
     if (tree != nullptr && IsA(tree, DropStmt) &&
-        names_this_extension(reinterpret_cast<DropStmt *>(tree)))
+        drops_this_extension(reinterpret_cast<DropStmt *>(tree)))
         discarded = count_discarded_events();
     else if (tree != nullptr && IsA(tree, DropdbStmt))
         release_database_being_dropped(reinterpret_cast<DropdbStmt *>(tree));

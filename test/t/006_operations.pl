@@ -53,6 +53,58 @@ pass('after the worker is terminated, the launcher starts a new one and health s
 $event_id = insert_event($node, $b->{id}, 'booking.after_restart', 'new worker');
 wait_for_status($node, $event_id, 'delivered');
 
+# --- The verdict and its thresholds -------------------------------------------------
+# Attempts of the last 15 minutes and the oldest pending event decide
+# between ok, degraded and failing (README, Monitoring).
+sub verdict
+{
+	my $h = health();
+	return ($h->{status}, join(' / ', @{ $h->{reasons} }));
+}
+my ($status, $reasons) = verdict();
+is($status, 'ok', 'verdict: ok while delivering') or diag($reasons);
+$node->safe_psql('postgres', q{
+	UPDATE webhook_logs SET created_at = now() - interval '1 hour';
+	INSERT INTO webhook_logs (event_id, event_type, attempt, status, http_status)
+	SELECT gen_random_uuid(), 'verdict', 1, 'failed', 503 FROM generate_series(1, 3);
+});
+($status, $reasons) = verdict();
+is($status, 'failing', 'verdict: failing when every recent attempt failed');
+like($reasons, qr/all 3 delivery attempts of the last 15 minutes failed/, 'with the reason');
+$node->safe_psql('postgres', q{
+	INSERT INTO webhook_logs (event_id, event_type, attempt, status, http_status)
+	SELECT gen_random_uuid(), 'verdict', 1, 'success', 200 FROM generate_series(1, 9);
+});
+($status, $reasons) = verdict();
+is($status, 'degraded', 'verdict: degraded at 25% failed attempts');
+like($reasons, qr/3 of 12 delivery attempts/, 'with the reason');
+$node->safe_psql('postgres', q{
+	INSERT INTO webhook_logs (event_id, event_type, attempt, status, http_status)
+	SELECT gen_random_uuid(), 'verdict', 1, 'success', 200 FROM generate_series(1, 8);
+});
+is((verdict())[0], 'ok', 'verdict: ok under 20%');
+# A failing test_webhook() is not a delivery.
+$node->safe_psql('postgres', q{
+	INSERT INTO webhook_logs (event_id, event_type, attempt, status, http_status, is_test)
+	SELECT gen_random_uuid(), 'webhook.test', 1, 'failed', 500, true FROM generate_series(1, 50);
+});
+is((verdict())[0], 'ok', 'verdict: test_webhook() attempts do not count');
+$node->safe_psql('postgres', q{
+	INSERT INTO webhook_outbox (event_id, event_type, payload, created_at, next_attempt_at)
+	VALUES (gen_random_uuid(), 'verdict.waiting', '{}', now() - interval '10 minutes',
+	        now() + interval '1 day');
+});
+($status, $reasons) = verdict();
+is($status, 'degraded', 'verdict: degraded when an event waits over 5 minutes');
+like($reasons, qr/oldest pending event has waited \d+ seconds \(over 5 minutes\)/, 'with the reason');
+$node->safe_psql('postgres',
+	"UPDATE webhook_outbox SET created_at = now() - interval '2 hours' WHERE event_type = 'verdict.waiting'");
+is((verdict())[0], 'failing', 'verdict: failing when an event waits over an hour');
+$node->safe_psql('postgres', q{
+	DELETE FROM webhook_outbox WHERE event_type = 'verdict.waiting';
+	DELETE FROM webhook_logs WHERE event_type IN ('verdict', 'webhook.test');
+});
+
 # --- test_webhook() --------------------------------------------------------------
 my $outbox_before = $node->safe_psql('postgres', 'SELECT count(*) FROM webhook_outbox');
 my $result = $node->safe_psql('postgres',
@@ -67,6 +119,10 @@ is($test_req->{headers}{'webhook-id'}, decode_json($test_req->{body})->{event_id
 is($node->safe_psql('postgres',
 		"SELECT status || '|' || http_status FROM webhook_logs WHERE event_type = 'webhook.test'"),
 	'success|200', 'logged in webhook_logs');
+is($node->safe_psql('postgres', "SELECT bool_and(is_test) FROM webhook_logs WHERE event_type = 'webhook.test'"),
+	't', 'marked as a test');
+is($node->safe_psql('postgres', "SELECT count(*) FROM webhook_stats_by_event_type WHERE event_type = 'webhook.test'"),
+	0, 'and left out of the statistics');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM webhook_outbox'), $outbox_before,
 	'the outbox is not touched');
 
@@ -122,6 +178,8 @@ $plain->safe_psql('postgres', 'CREATE EXTENSION booking_events');
 my $plain_health = decode_json($plain->safe_psql('postgres', 'SELECT webhook_health()::text'));
 ok(!$plain_health->{worker_loaded}, 'without preload: library not loaded at start');
 ok(!$plain_health->{worker_running}, 'without preload: the worker is not running');
+is($plain_health->{status}, 'down', 'without preload: status down');
+like(join(' / ', @{ $plain_health->{reasons} }), qr/shared_preload_libraries/, 'saying why');
 like($plain->safe_psql('postgres', 'SELECT array_to_string(errors, \' / \') FROM validate_webhook_config()'),
 	qr/shared_preload_libraries/, 'validate_webhook_config says why');
 $plain->stop;
