@@ -168,10 +168,8 @@ void log_test_attempt(const std::string &event_id, const HttpResult &result, boo
         // Marked, so the statistics leave it out; an extension still at 1.0.0
         // has no such column.
         const char *logs = qualified_extension_object(extension, "webhook_logs");
-        const bool markable =
-            get_attnum(RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(logs)),
-                                        AccessShareLock, false),
-                       "is_test") != InvalidAttrNumber;
+        const bool markable = get_attnum(get_relname_relid("webhook_logs", extension.schema_oid),
+                                         "is_test") != InvalidAttrNumber;
         char *query = psprintf(
             "INSERT INTO %s (event_id, event_type, attempt, status, http_status, "
             "response_time_ms, error%s) VALUES ($1::uuid, 'webhook.test', 1, $2, $3, $4, $5%s)",
