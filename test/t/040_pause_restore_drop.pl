@@ -96,8 +96,9 @@ create_app();
 wait_for_worker($node);
 
 # --- Pause mid-drain ---------------------------------------------------------------
-$recv->config({ delay_ms => 300 });
-my $first = insert_events(20, 'drain.first');
+# 30 events, two at a time, 400 ms each: the pause lands mid-drain.
+$recv->config({ delay_ms => 400 });
+my $first = insert_events(30, 'drain.first');
 $recv->wait_for_count(2);
 set_paused(1);
 my $at_pause = $recv->count;
@@ -117,7 +118,7 @@ like($node->safe_psql('app', q{SELECT array_to_string(warnings, ' / ') FROM hook
 set_paused(0);
 $node->poll_query_until('app', "SELECT count(*) = 0 FROM hooks.webhook_outbox WHERE status <> 'delivered'")
   or die 'not everything delivered after resuming';
-is(received([ @$first, @$late ]), 21, 'after resuming, every event is delivered');
+is(received([ @$first, @$late ]), 31, 'after resuming, every event is delivered');
 $recv->config({});
 is(health()->{status}, 'ok', 'webhook_health: ok again');
 
