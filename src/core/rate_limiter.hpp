@@ -8,6 +8,7 @@
 // injects it); a time earlier than the last send is treated as that time.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -59,6 +60,8 @@ class RateLimiter {
     int sends_within(std::int64_t window_ms, std::int64_t now) const;
 
     std::size_t history() const { return history_; }
+    // Keeps more send times from now on (a raised limit); never fewer.
+    void grow_history(std::size_t history) { history_ = std::max(history_, history); }
 
   private:
     std::size_t history_;
