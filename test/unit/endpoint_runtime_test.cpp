@@ -6,18 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include "endpoint_test_settings.hpp"
+
 namespace booking_events {
 namespace {
 
-constexpr std::int64_t kNow = 1768644930000;
-
-EndpointSettings settings_named(const std::string &name) {
-    EndpointSettings settings;
-    settings.name = name;
-    settings.breaker_failures = 3;
-    settings.breaker_probe_ms = 30000;
-    return settings;
-}
+using endpoint_test::endpoint_settings;
+using endpoint_test::kNow;
 
 RequestFeedback answer(long status, std::optional<std::int64_t> retry_after_ms = std::nullopt,
                        bool was_probe = false) {
@@ -32,7 +27,7 @@ bool has_notice(const std::vector<EndpointNotice> &notices, EndpointNotice::Kind
 }
 
 TEST(EndpointRuntimeTest, AHealthyEndpointWithoutLimitAlwaysMaySend) {
-    EndpointRuntime endpoint(settings_named("default"), kNow);
+    EndpointRuntime endpoint(endpoint_settings("default"), kNow);
     for (int i = 0; i < 5000; ++i) {
         ASSERT_TRUE(endpoint.permit(kNow).allowed);
         endpoint.on_request_started(kNow, false);
@@ -44,7 +39,7 @@ TEST(EndpointRuntimeTest, AHealthyEndpointWithoutLimitAlwaysMaySend) {
 }
 
 TEST(EndpointRuntimeTest, PausedByTheDbaWaitsForAResumeNotForATime) {
-    EndpointSettings settings = settings_named("refunds");
+    EndpointSettings settings = endpoint_settings("refunds");
     settings.paused = true;
     EndpointRuntime endpoint(settings, kNow);
     const SendPermit permit = endpoint.permit(kNow + 1000000);
@@ -60,7 +55,7 @@ TEST(EndpointRuntimeTest, PausedByTheDbaWaitsForAResumeNotForATime) {
 }
 
 TEST(EndpointRuntimeTest, RateLimitSaysWhenTheNextRequestMayGo) {
-    EndpointSettings settings = settings_named("slow");
+    EndpointSettings settings = endpoint_settings("slow");
     settings.max_per_second = 2;
     EndpointRuntime endpoint(settings, kNow);
     endpoint.on_request_started(kNow, false);
@@ -74,7 +69,7 @@ TEST(EndpointRuntimeTest, RateLimitSaysWhenTheNextRequestMayGo) {
 }
 
 TEST(EndpointRuntimeTest, RetryAfterPausesTheWholeEndpointAndShowsAsPaused) {
-    EndpointRuntime endpoint(settings_named("make"), kNow);
+    EndpointRuntime endpoint(endpoint_settings("make"), kNow);
     endpoint.on_request_started(kNow, false);
     const std::vector<EndpointNotice> notices =
         endpoint.on_response(kNow + 100, answer(503, 60000));
@@ -93,7 +88,7 @@ TEST(EndpointRuntimeTest, RetryAfterPausesTheWholeEndpointAndShowsAsPaused) {
 }
 
 TEST(EndpointRuntimeTest, TooManyRequestsCutsTheRateItHadJustSent) {
-    EndpointRuntime endpoint(settings_named("make"), kNow);
+    EndpointRuntime endpoint(endpoint_settings("make"), kNow);
     for (int i = 0; i < 40; ++i) endpoint.on_request_started(kNow + i, false);
     const std::vector<EndpointNotice> notices = endpoint.on_response(kNow + 100, answer(429));
     EXPECT_TRUE(
@@ -106,7 +101,7 @@ TEST(EndpointRuntimeTest, TooManyRequestsCutsTheRateItHadJustSent) {
 }
 
 TEST(EndpointRuntimeTest, BreakerOpensProbesOnceAndClosesWithNoticesForEachStep) {
-    EndpointRuntime endpoint(settings_named("crm"), kNow);
+    EndpointRuntime endpoint(endpoint_settings("crm"), kNow);
     std::vector<EndpointNotice> notices;
     for (int i = 0; i < 3; ++i) {
         endpoint.on_request_started(kNow, false);
@@ -136,7 +131,7 @@ TEST(EndpointRuntimeTest, BreakerOpensProbesOnceAndClosesWithNoticesForEachStep)
 }
 
 TEST(EndpointRuntimeTest, TheProbeWaitsForRetryAfterToo) {
-    EndpointRuntime endpoint(settings_named("crm"), kNow);
+    EndpointRuntime endpoint(endpoint_settings("crm"), kNow);
     for (int i = 0; i < 3; ++i) {
         endpoint.on_request_started(kNow, false);
         endpoint.on_response(kNow, answer(503, 120000));
@@ -150,7 +145,7 @@ TEST(EndpointRuntimeTest, TheProbeWaitsForRetryAfterToo) {
 }
 
 TEST(EndpointRuntimeTest, ReconfigureRaisesTheLimitWithoutForgettingRecentSends) {
-    EndpointSettings settings = settings_named("x");
+    EndpointSettings settings = endpoint_settings("x");
     settings.max_per_second = 1;
     EndpointRuntime endpoint(settings, kNow);
     endpoint.on_request_started(kNow, false);

@@ -11,18 +11,13 @@
 
 #include <gtest/gtest.h>
 
+#include "endpoint_test_settings.hpp"
+
 namespace booking_events {
 namespace {
 
-constexpr std::int64_t kNow = 1768644930000;
-
-EndpointSettings endpoint_settings(const std::string &name) {
-    EndpointSettings settings;
-    settings.name = name;
-    settings.breaker_failures = 3;
-    settings.breaker_probe_ms = 30000;
-    return settings;
-}
+using endpoint_test::endpoint_settings;
+using endpoint_test::kNow;
 
 QueuedDelivery due(std::int64_t id, std::optional<std::string> booking = std::nullopt) {
     return QueuedDelivery{id, std::move(booking), kNow, false};
