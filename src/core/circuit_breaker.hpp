@@ -34,6 +34,14 @@ struct BreakerTransition {
     std::int64_t at = 0;
     int consecutive_failures = 0;  // at the moment of the transition
 
+    // Open -> half_open -> open again: the routine of a receiver that stays
+    // down, one pair per probe interval. The PostgreSQL layer may log these
+    // at a lower level than opening and closing.
+    bool is_probe_cycle() const {
+        return (from == BreakerState::Open && to == BreakerState::HalfOpen) ||
+               (from == BreakerState::HalfOpen && to == BreakerState::Open);
+    }
+
     // One line for the server log: "endpoint \"x\": circuit open after 20
     // consecutive failed attempts; probing every 30 s". No URL, no secret.
     std::string describe(const std::string &endpoint_name, std::int64_t probe_interval_ms) const;

@@ -80,7 +80,8 @@ SendPermit EndpointRuntime::permit(std::int64_t now) const {
         return permit;
     }
     if (const std::optional<double> rate = effective_per_second()) {
-        const std::int64_t next = limiter_.next_send_at(send_window_for(*rate), now);
+        const std::int64_t next =
+            limiter_.next_send_at(send_window_for(*rate, settings_.rate_guard_ms), now);
         if (next > now) {
             permit.reason = WaitReason::RateLimit;
             permit.not_before = next;

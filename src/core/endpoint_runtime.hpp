@@ -25,6 +25,9 @@ struct EndpointSettings {
     bool paused = false;
     int breaker_failures = 20;
     std::int64_t breaker_probe_ms = 30000;
+    // Added to every rate window (see send_window_for): the spread of delays
+    // between handing a request to libcurl and its arrival.
+    std::int64_t rate_guard_ms = 0;
     BackpressureSettings backpressure;
 };
 

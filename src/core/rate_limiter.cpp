@@ -19,7 +19,7 @@ std::optional<std::string> max_per_second_problem(double per_second) {
     return std::nullopt;
 }
 
-SendWindow send_window_for(double per_second) {
+SendWindow send_window_for(double per_second, std::int64_t guard_ms) {
     const double rate = std::isnan(per_second)
                             ? kMinPerSecond
                             : std::clamp(per_second, kMinPerSecond, kMaxPerSecond);
@@ -33,6 +33,7 @@ SendWindow send_window_for(double per_second) {
         window.max_sends = 1;
         window.window_ms = static_cast<std::int64_t>(std::ceil(1000.0 / rate));
     }
+    window.window_ms += std::max<std::int64_t>(guard_ms, 0);
     return window;
 }
 

@@ -38,7 +38,11 @@ std::optional<std::string> max_per_second_problem(double per_second);
 // one-second window. From 1/s up: floor(per_second) per second (2.5/s admits
 // 2 in a second, since 3 would break the promise). Below 1/s: one request
 // per ceil(1000 / per_second) ms (0.5/s: one every 2 s).
-SendWindow send_window_for(double per_second);
+// `guard_ms` (>= 0) widens the window: send times are taken when a request
+// is handed to libcurl, and a receiver sees them shifted by connection set-up
+// and network delays that vary from one request to the next; a window wider
+// by the spread keeps the promise at the receiver too.
+SendWindow send_window_for(double per_second, std::int64_t guard_ms = 0);
 
 class RateLimiter {
   public:

@@ -137,6 +137,13 @@ TEST(CircuitBreakerTest, EveryTransitionIsReportedExactlyOnce) {
     ASSERT_GE(transitions.size(), 4u);
     EXPECT_EQ(transitions.front().to, BreakerState::Open);
     EXPECT_EQ(transitions.back().to, BreakerState::Closed);
+    // Opening and closing stand out; only the probes in between are routine.
+    EXPECT_FALSE(transitions.front().is_probe_cycle());
+    EXPECT_FALSE(transitions.back().is_probe_cycle());
+    for (std::size_t i = 1; i + 2 < transitions.size(); ++i)
+        EXPECT_TRUE(transitions[i].is_probe_cycle()) << i;
+    // The last probe half-opens it, then closes it.
+    EXPECT_TRUE(transitions[transitions.size() - 2].is_probe_cycle());
     for (std::size_t i = 1; i < transitions.size(); ++i)
         EXPECT_EQ(transitions[i].from, transitions[i - 1].to) << i;
     // One probe per interval while the receiver was down, and no more.

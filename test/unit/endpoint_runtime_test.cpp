@@ -68,6 +68,15 @@ TEST(EndpointRuntimeTest, RateLimitSaysWhenTheNextRequestMayGo) {
     EXPECT_STREQ(endpoint.state_name(kNow + 20), "active");
 }
 
+TEST(EndpointRuntimeTest, RateGuardWidensTheWindow) {
+    EndpointSettings settings = endpoint_settings("guarded");
+    settings.max_per_second = 1;
+    settings.rate_guard_ms = 100;
+    EndpointRuntime endpoint(settings, kNow);
+    endpoint.on_request_started(kNow, false);
+    EXPECT_EQ(endpoint.permit(kNow + 1).not_before, kNow + 1100);
+}
+
 TEST(EndpointRuntimeTest, RetryAfterPausesTheWholeEndpointAndShowsAsPaused) {
     EndpointRuntime endpoint(endpoint_settings("make"), kNow);
     endpoint.on_request_started(kNow, false);

@@ -76,6 +76,12 @@ TEST(SendWindowTest, EveryRateKeepsItsPromiseInOneSecond) {
     }
 }
 
+TEST(SendWindowTest, GuardWidensTheWindow) {
+    EXPECT_EQ(send_window_for(10, 100), (SendWindow{10, 1100}));
+    EXPECT_EQ(send_window_for(0.5, 100), (SendWindow{1, 2100}));
+    EXPECT_EQ(send_window_for(10, -100), (SendWindow{10, 1000}));
+}
+
 TEST(SendWindowTest, OutOfRangeIsClampedNotTrusted) {
     EXPECT_EQ(send_window_for(-5), send_window_for(kMinPerSecond));
     EXPECT_EQ(send_window_for(std::nan("")), send_window_for(kMinPerSecond));
