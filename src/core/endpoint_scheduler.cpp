@@ -42,7 +42,9 @@ SchedulePlan EndpointScheduler::plan(std::vector<EndpointWork> &work, std::int64
     for (const EndpointWork &entry : work) {
         const int own = entry.endpoint->in_flight();
         in_flight += own;
-        if (own > 0 || has_waiting(entry)) ++wanting;
+        // Only endpoints that could send now share the slots: a paused or
+        // open one with a backlog must not halve a healthy one's concurrency.
+        if (own > 0 || (has_waiting(entry) && entry.endpoint->permit(now).allowed)) ++wanting;
         if (own == 0 && !entry.endpoint->settings().paused) ++idle_enabled;
     }
     int free_slots = slots - in_flight;

@@ -128,6 +128,18 @@ TEST(EndpointSchedulerTest, RespectsMaxConcurrencyAndSharesItFairly) {
     EXPECT_TRUE(scheduler.plan(work, kNow, 8).requests.empty());
 }
 
+TEST(EndpointSchedulerTest, AnEndpointThatCannotSendLeavesItsShareToTheOthers) {
+    EndpointSettings paused_settings = endpoint_settings("paused");
+    paused_settings.paused = true;
+    EndpointRuntime paused(paused_settings, kNow);
+    EndpointRuntime healthy(endpoint_settings("healthy"), kNow);
+    std::vector<EndpointWork> work = {{&paused, due_range(1, 100)}, {&healthy, due_range(1, 100)}};
+    EndpointScheduler scheduler;
+    const SchedulePlan plan = scheduler.plan(work, kNow, 8);
+    EXPECT_EQ(requests_for(plan, 0), 0u);
+    EXPECT_EQ(requests_for(plan, 1), 8u);
+}
+
 TEST(EndpointSchedulerTest, ScarceSlotsRotateBetweenEndpoints) {
     std::vector<std::unique_ptr<EndpointRuntime>> endpoints;
     std::vector<EndpointWork> work;
