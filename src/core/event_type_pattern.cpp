@@ -9,7 +9,7 @@ namespace {
 
 bool is_segment_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == ':';
+           c == '-' || c == ':' || c == '$';
 }
 
 bool is_printable_ascii(char c) { return c > ' ' && c < 0x7f; }
@@ -48,7 +48,7 @@ std::string refusal(std::string_view pattern, const std::string &reason) {
 
 constexpr const char *kAllowed =
     "use \"*\", a prefix like \"booking.*\" or an exact type like \"booking.created\" "
-    "(letters, digits, '_', '-', ':' and single dots)";
+    "(letters, digits, '_', '-', ':', '$' and single dots)";
 
 }  // namespace
 

@@ -40,10 +40,10 @@ struct EventTypePatternList {
 };
 
 // One pattern: "*", "<segments>.*" or "<segments>", where segments are
-// non-empty runs of ASCII letters, digits, '_', '-' and ':' separated by
-// single dots. Anything else (empty, whitespace, a '*' elsewhere, "a..b",
-// non-ASCII bytes) is refused with a message naming the pattern and the
-// first offending character.
+// non-empty runs of ASCII letters, digits, '_', '-', ':' and '$' (unquoted
+// table names may hold it: "order$items.inserted") separated by single dots. Anything else (empty,
+// whitespace, a '*' elsewhere, "a..b", non-ASCII bytes) is refused with a message naming the
+// pattern and the first offending character.
 std::optional<std::string> event_type_pattern_problem(std::string_view pattern);
 
 // Parses a whole event_types array: at least one pattern, at most
