@@ -43,11 +43,14 @@ BackpressureChange EndpointBackpressure::on_too_many_requests(
         const double recent = std::max(recent_per_second, floor);
         ceiling_ = configured_per_second.value_or(recent);
         throttle_ = std::max(floor, std::min(ceiling_, recent) * factor);
-    } else if (!last_adjusted_at_ || now - *last_adjusted_at_ >= settings_.adjust_interval_ms) {
+    } else if (!last_cut_at_ || now - *last_cut_at_ >= settings_.adjust_interval_ms) {
+        // Measured from the last cut only: an increase a moment ago must not
+        // shield the rate from the 429s it caused.
         throttle_ = std::max(floor, *throttle_ * factor);
     } else {
         return change;
     }
+    last_cut_at_ = now;
     last_adjusted_at_ = now;
     change.rate_reduced = true;
     return change;
@@ -68,6 +71,7 @@ BackpressureChange EndpointBackpressure::on_success(std::int64_t now,
     if (*throttle_ >= ceiling_) {
         throttle_.reset();
         last_adjusted_at_.reset();
+        last_cut_at_.reset();
         change.rate_restored = true;
     }
     return change;

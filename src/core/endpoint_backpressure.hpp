@@ -68,8 +68,9 @@ class EndpointBackpressure {
     BackpressureSettings settings_;
     std::int64_t paused_until_ = std::numeric_limits<std::int64_t>::min();
     std::optional<double> throttle_;
-    double ceiling_ = 0;  // where the throttle ends
-    std::optional<std::int64_t> last_adjusted_at_;
+    double ceiling_ = 0;                            // where the throttle ends
+    std::optional<std::int64_t> last_adjusted_at_;  // last cut or increase
+    std::optional<std::int64_t> last_cut_at_;
 };
 
 }  // namespace booking_events

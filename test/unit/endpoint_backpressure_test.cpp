@@ -101,6 +101,22 @@ TEST(BackpressureRateTest, ABurstOfTooManyRequestsCutsOncePerInterval) {
     EXPECT_DOUBLE_EQ(backpressure.throttle_per_second().value(), 16);
 }
 
+TEST(BackpressureRateTest, AnIncreaseDoesNotShieldTheRateFromTheNextTooManyRequests) {
+    // Each second the receiver takes a few, then refuses: the increase at the
+    // first success must not swallow the cut the refusals ask for.
+    EndpointBackpressure backpressure;
+    backpressure.on_response(kNow, 429, kNoRetryAfter, 20, kNoLimit);
+    ASSERT_DOUBLE_EQ(backpressure.throttle_per_second().value(), 10);
+    backpressure.on_response(kNow + 1000, 200, kNoRetryAfter, 10, kNoLimit);
+    ASSERT_DOUBLE_EQ(backpressure.throttle_per_second().value(), 11);
+    EXPECT_TRUE(
+        backpressure.on_response(kNow + 1010, 429, kNoRetryAfter, 11, kNoLimit).rate_reduced);
+    EXPECT_DOUBLE_EQ(backpressure.throttle_per_second().value(), 5.5);
+    // And the climb waits a full interval after that cut.
+    EXPECT_FALSE(backpressure.on_response(kNow + 1500, 200, kNoRetryAfter, 5, kNoLimit).any());
+    EXPECT_DOUBLE_EQ(backpressure.throttle_per_second().value(), 5.5);
+}
+
 TEST(BackpressureRateTest, RepeatedCutsStopAtTheFloor) {
     BackpressureSettings settings;
     settings.floor_per_second = 0.5;

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "endpoint_test_settings.hpp"
+#include "endpoint_test_support.hpp"
 
 namespace booking_events {
 namespace {

@@ -11,39 +11,20 @@
 
 #include <gtest/gtest.h>
 
-#include "endpoint_test_settings.hpp"
+#include "endpoint_test_support.hpp"
 
 namespace booking_events {
 namespace {
 
+using endpoint_test::due;
+using endpoint_test::due_range;
 using endpoint_test::endpoint_settings;
 using endpoint_test::kNow;
-
-QueuedDelivery due(std::int64_t id, std::optional<std::string> booking = std::nullopt) {
-    return QueuedDelivery{id, std::move(booking), kNow, false};
-}
-
-std::vector<QueuedDelivery> due_range(std::int64_t first, std::int64_t count) {
-    std::vector<QueuedDelivery> queue;
-    for (std::int64_t id = first; id < first + count; ++id) queue.push_back(due(id));
-    return queue;
-}
 
 std::size_t requests_for(const SchedulePlan &plan, std::size_t endpoint) {
     return static_cast<std::size_t>(
         std::count_if(plan.requests.begin(), plan.requests.end(),
                       [&](const PlannedRequest &request) { return request.endpoint == endpoint; }));
-}
-
-// The most values in any half-open window [a, a + window_ms).
-int busiest_window(std::vector<std::int64_t> times, std::int64_t window_ms) {
-    std::sort(times.begin(), times.end());
-    int busiest = 0;
-    for (std::size_t i = 0, j = 0; i < times.size(); ++i) {
-        while (j < times.size() && times[j] < times[i] + window_ms) ++j;
-        busiest = std::max(busiest, static_cast<int>(j - i));
-    }
-    return busiest;
 }
 
 // ---------------------------------------------------------------------------
@@ -188,166 +169,6 @@ TEST(EndpointSchedulerTest, NothingToDoMeansNoWake) {
     EXPECT_EQ(plan.wake_at, std::nullopt);
     std::vector<EndpointWork> none;
     EXPECT_TRUE(scheduler.plan(none, kNow, 32).requests.empty());
-}
-
-// ---------------------------------------------------------------------------
-// simulated time: the worker loop with receivers that answer after a delay
-
-struct Receiver {
-    std::int64_t latency_ms = 5;
-    std::function<long(std::int64_t now)> status = [](std::int64_t) { return 200L; };
-};
-
-struct Sent {
-    std::size_t endpoint;
-    std::int64_t started;
-    std::vector<std::int64_t> ids;
-    bool is_probe;
-};
-
-struct Simulation {
-    std::vector<std::unique_ptr<EndpointRuntime>> endpoints;
-    std::vector<Receiver> receivers;
-    std::vector<EndpointWork> work;
-    std::vector<Sent> sent;
-    std::map<std::pair<std::size_t, std::int64_t>, std::int64_t> delivered_at;
-    // Deliveries that commit later: (commit time, endpoint, delivery). Until
-    // then the worker does not know them.
-    std::multimap<std::int64_t, std::pair<std::size_t, QueuedDelivery>> commits;
-    int max_concurrency = 8;
-
-    void add(EndpointSettings settings, Receiver receiver, std::vector<QueuedDelivery> queue) {
-        endpoints.push_back(std::make_unique<EndpointRuntime>(std::move(settings), kNow));
-        receivers.push_back(std::move(receiver));
-        work.push_back({endpoints.back().get(), std::move(queue)});
-    }
-
-    void complete(const Sent &request, std::int64_t now) {
-        const long status = receivers[request.endpoint].status(now);
-        endpoints[request.endpoint]->on_response(
-            now, RequestFeedback{status, std::nullopt, request.is_probe});
-        std::vector<QueuedDelivery> &queue = work[request.endpoint].queue;
-        for (std::int64_t id : request.ids) {
-            auto it = std::find_if(queue.begin(), queue.end(), [&](const QueuedDelivery &delivery) {
-                return delivery.id == id;
-            });
-            if (status >= 200 && status < 300) {
-                delivered_at[{request.endpoint, id}] = now;
-                queue.erase(it);
-            } else {
-                it->in_flight = false;
-                it->due_at = now + 1000;  // the worker's backoff, simplified
-            }
-        }
-    }
-
-    void run_until(std::int64_t end) {
-        EndpointScheduler scheduler;
-        std::multimap<std::int64_t, Sent> in_flight;
-        std::int64_t now = kNow;
-        while (now <= end) {
-            while (!commits.empty() && commits.begin()->first <= now) {
-                work[commits.begin()->second.first].queue.push_back(commits.begin()->second.second);
-                commits.erase(commits.begin());
-            }
-            while (!in_flight.empty() && in_flight.begin()->first <= now) {
-                complete(in_flight.begin()->second, in_flight.begin()->first);
-                in_flight.erase(in_flight.begin());
-            }
-            const SchedulePlan plan = scheduler.plan(work, now, max_concurrency);
-            for (const PlannedRequest &request : plan.requests) {
-                Sent record{request.endpoint, now, request.delivery_ids, request.is_probe};
-                sent.push_back(record);
-                in_flight.emplace(now + receivers[request.endpoint].latency_ms, record);
-            }
-            std::optional<std::int64_t> next = plan.wake_at;
-            if (!in_flight.empty() && (!next || in_flight.begin()->first < *next))
-                next = in_flight.begin()->first;
-            if (!commits.empty() && (!next || commits.begin()->first < *next))
-                next = commits.begin()->first;
-            if (!next) break;
-            now = std::max(now + 1, *next);
-        }
-    }
-
-    std::vector<std::int64_t> start_times(std::size_t endpoint) const {
-        std::vector<std::int64_t> times;
-        for (const Sent &request : sent)
-            if (request.endpoint == endpoint) times.push_back(request.started);
-        return times;
-    }
-};
-
-TEST(EndpointSchedulerSimulationTest, RateLimitHoldsInEveryWindowWhileTheBacklogDrains) {
-    Simulation simulation;
-    simulation.max_concurrency = 32;
-    EndpointSettings limited = endpoint_settings("limited");
-    limited.max_per_second = 7;
-    simulation.add(limited, Receiver{}, due_range(1, 300));
-    simulation.run_until(kNow + 120000);
-    const std::vector<std::int64_t> starts = simulation.start_times(0);
-    EXPECT_EQ(simulation.delivered_at.size(), 300u);
-    EXPECT_LE(busiest_window(starts, 1000), 7);
-    // 300 at 7/s: 42 full seconds, not much longer.
-    EXPECT_LE(starts.back() - starts.front(), 43000);
-}
-
-TEST(EndpointSchedulerSimulationTest, FractionalRateWithBatches) {
-    Simulation simulation;
-    EndpointSettings slow = endpoint_settings("slow");
-    slow.max_per_second = 0.5;
-    slow.batch_max = 10;
-    simulation.add(slow, Receiver{}, due_range(1, 95));
-    simulation.run_until(kNow + 60000);
-    const std::vector<std::int64_t> starts = simulation.start_times(0);
-    ASSERT_EQ(starts.size(), 10u);  // 9 full batches and one of 5
-    EXPECT_EQ(simulation.delivered_at.size(), 95u);
-    EXPECT_LE(busiest_window(starts, 2000), 1);
-}
-
-TEST(EndpointSchedulerSimulationTest, AHangingReceiverNeverDelaysAnotherEndpoint) {
-    // "dead" answers nothing for 10 s (the request timeout) and never opens
-    // its breaker in time; "live" gets one event every 100 ms.
-    Simulation simulation;
-    simulation.max_concurrency = 4;
-    EndpointSettings dead = endpoint_settings("dead");
-    dead.breaker_failures = 1000;
-    simulation.add(dead, Receiver{10000, [](std::int64_t) { return 0L; }}, due_range(1, 500));
-    simulation.add(endpoint_settings("live"), Receiver{}, {});
-    std::vector<QueuedDelivery> arrivals;
-    for (std::int64_t i = 0; i < 200; ++i) {
-        QueuedDelivery delivery = due(i + 1, "booking-" + std::to_string(i % 7));
-        delivery.due_at = kNow + 50 + i * 100;
-        arrivals.push_back(delivery);
-        simulation.commits.emplace(delivery.due_at, std::make_pair(std::size_t{1}, delivery));
-    }
-    simulation.run_until(kNow + 30000);
-    ASSERT_EQ(simulation.delivered_at.size(), 200u);
-    std::int64_t worst = 0;
-    for (const QueuedDelivery &delivery : arrivals)
-        worst = std::max(worst, simulation.delivered_at.at({1, delivery.id}) - delivery.due_at);
-    EXPECT_LE(worst, 10);  // its own 5 ms latency, never the dead one's 10 s
-}
-
-TEST(EndpointSchedulerSimulationTest, DeadReceiverOpensTheBreakerAndDrainsAfterRecovery) {
-    Simulation simulation;
-    const std::int64_t back_at = kNow + 120000;
-    simulation.add(endpoint_settings("flaky"),
-                   Receiver{20, [back_at](std::int64_t now) { return now >= back_at ? 200L : 0L; }},
-                   due_range(1, 50));
-    simulation.run_until(kNow + 200000);
-    EXPECT_EQ(simulation.delivered_at.size(), 50u);
-    // While down: the first requests until the breaker opened, then one
-    // probe per 30 s, not one request per event and retry.
-    int probes = 0, before_recovery = 0;
-    for (const Sent &request : simulation.sent) {
-        probes += request.is_probe;
-        before_recovery += request.started < back_at;
-    }
-    EXPECT_GE(probes, 3);
-    EXPECT_LE(probes, 5);
-    EXPECT_LE(before_recovery, 8 + 5);  // at most max_concurrency before opening, plus probes
-    EXPECT_STREQ(simulation.endpoints[0]->state_name(kNow + 200000), "active");
 }
 
 }  // namespace
