@@ -65,10 +65,14 @@ bool touches(std::string_view text, bool standard_strings, std::pmr::memory_reso
             continue;
         const std::pmr::string lowered = ascii_lower(token.text, memory);
         if (mentions_secret_name(lowered)) return true;
-        if (token.kind == SqlTokenKind::string || token.kind == SqlTokenKind::dollar_string) {
-            if (depth < kMaxDepth && touches(token.text, standard_strings, memory, depth + 1))
-                return true;
-        }
+        // Strings may hold SQL; inside a body, so may "..." (the strings of
+        // PL/Python or PL/Perl code look like quoted names to SQL).
+        const bool may_hold_sql = token.kind == SqlTokenKind::string ||
+                                  token.kind == SqlTokenKind::dollar_string ||
+                                  (depth > 0 && token.kind == SqlTokenKind::quoted_identifier);
+        if (may_hold_sql && depth < kMaxDepth &&
+            touches(token.text, standard_strings, memory, depth + 1))
+            return true;
         names_pg_settings |= is_name(token) && lowered == "pg_settings";
         updates |= is_word(&token, "update");
     }

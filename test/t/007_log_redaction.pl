@@ -120,6 +120,11 @@ run_sql("SELECT set_config(reverse('yek_ipa.stneve_gnikoob'), '" . secret('set_c
 run_sql("SELECT set_config(lower('BOOKING_EVENTS.API_KEY'), '" . secret('set_config upper-case name') . "', false)");
 run_sql("PREPARE set_key(text) AS SELECT set_config('booking_events.api_key', \$1, false);\n"
 	  . "EXECUTE set_key('" . secret('EXECUTE of a prepared set_config') . "');");
+run_sql("SELECT \"pg_catalog\".\"set_config\"('booking_events.api_key', '" . secret('quoted set_config') . "', false)");
+run_sql("SET standard_conforming_strings = off;\n"
+	  . "ALTER SYSTEM SET booking_events.api_key = '" . secret('backslash without standard strings') . "\\\\x'");
+run_sql("DO LANGUAGE plpgsql \$\$ DECLARE v text := '" . secret('variable in a DO block') . "';\n"
+	  . "BEGIN RAISE NOTICE 'setting booking_events.api_key to %', v; END \$\$");
 run_sql("ALTER ROLE postgres SET booking_events.api_key = '" . secret('ALTER ROLE SET') . "'");
 run_sql("ALTER DATABASE postgres SET booking_events.api_key = '" . secret('ALTER DATABASE SET') . "'");
 run_sql("UPDATE pg_settings SET setting = '" . secret('UPDATE pg_settings') . "' WHERE name = 'booking_events.api_key'");
@@ -153,6 +158,9 @@ $node->append_conf('postgresql.conf',
 $node->reload;
 $node->poll_query_until('postgres', "SELECT current_setting('booking_events.api_key') = '$reload_key'")
   or die 'reload not seen';
+# The current value, printed by a function or quoted by an error.
+run_sql("DO \$\$ BEGIN RAISE NOTICE 'now %', current_setting('booking_' || 'events.api_key'); END \$\$");
+run_sql("SELECT current_setting('booking_events.' || 'api_key')::int");
 my $bad_line_key = secret('invalid line in postgresql.conf');
 $node->append_conf('postgresql.conf', "booking_events.api_key = '$bad_line_key\\n'\n");
 $node->reload;

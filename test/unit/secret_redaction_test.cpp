@@ -52,6 +52,9 @@ TEST(SecretRedactionTest, SettingsWithComputedNamesCount) {
     EXPECT_TRUE(touches("DO $$ BEGIN EXECUTE format('SET %I.%I = %L', a, b, c); END $$"));
     EXPECT_TRUE(touches("DO $$ BEGIN EXECUTE 'SET ' || n || ' = ' || v; END $$"));
     EXPECT_TRUE(touches("DO $$ BEGIN EXECUTE 'ALTER SYSTEM SET work_mem = 1'; END $$"));
+    EXPECT_TRUE(
+        touches("CREATE FUNCTION f(n text, v text) RETURNS void LANGUAGE plpython3u AS "
+                "$$ plpy.execute(\"SET \" + n + \" = '\" + v + \"'\") $$"));
 }
 
 TEST(SecretRedactionTest, OrdinaryStatementsDoNot) {
