@@ -79,15 +79,22 @@ void add_secret_pieces(std::string_view setting, std::string_view value,
             pieces.push_back(SecretPiece{value, true});
             return;
         }
-        // Whole, it is searched for as is; only its secret parts in pieces.
-        pieces.push_back(SecretPiece{value, false});
         const std::size_t authority = scheme_end + 3;
         std::size_t authority_end = value.find_first_of("/?#", authority);
         if (authority_end == std::string_view::npos) authority_end = value.size();
         const std::size_t at_sign = value.substr(0, authority_end).rfind('@');
+        const std::string_view rest = value.substr(authority_end);
+        std::string_view userinfo;
         if (at_sign != std::string_view::npos && at_sign >= authority)
-            add_piece(pieces, value.substr(authority, at_sign - authority));
-        add_piece(pieces, value.substr(authority_end));
+            userinfo = value.substr(authority, at_sign - authority);
+        // A URL that is only an origin is what the worker logs: no secret.
+        if (userinfo.empty() && (rest.empty() || rest == "/")) return;
+        // Whole, it is searched for as is; in runs, only its secret parts.
+        pieces.push_back(SecretPiece{value, false});
+        // User information is a credential at any length; a path only when
+        // it is long enough to be one ("/hook" is not).
+        if (userinfo.size() >= kShortestSecretValue) pieces.push_back(SecretPiece{userinfo, true});
+        add_piece(pieces, rest);
         return;
     }
     const bool several_secrets = equals_ignoring_case(setting, "booking_events.signing_secret") &&

@@ -40,6 +40,16 @@ TEST(SecretValuesTest, AUrlKeepsItsOriginButNotItsCredentials) {
     EXPECT_EQ(hidden(url, "booking_events.webhook_url", url), "***");
 }
 
+TEST(SecretValuesTest, AUrlThatIsOnlyAnOriginIsNoSecret) {
+    EXPECT_EQ(hidden("delivering to http://127.0.0.1:5432", "booking_events.webhook_url",
+                     "http://127.0.0.1:5432"),
+              "delivering to http://127.0.0.1:5432");
+    EXPECT_EQ(hidden("to http://u:pw12@h/x", "booking_events.webhook_url", "http://u:pw12@h/x"),
+              "to ***");
+    EXPECT_EQ(hidden("u:pw12 again", "booking_events.webhook_url", "http://u:pw12@h/x"),
+              "*** again");
+}
+
 TEST(SecretValuesTest, EachRotatedSigningSecretIsHidden) {
     EXPECT_EQ(hidden("old whsec_b2xkLXNlY3JldA== new", "booking_events.signing_secret",
                      "whsec_bmV3LXNlY3JldA== whsec_b2xkLXNlY3JldA=="),
