@@ -110,10 +110,22 @@ class SensitiveRecordRedactor {
                     out += render(text.substr(kPreparePrefix.size())).text;
                     return out;
                 }
-                return redact_between_quotes(text, memory_);
+                return quoted_sql_or_values(text);
             default:
-                return redact_between_quotes(text, memory_);
+                return quoted_sql_or_values(text);
         }
+    }
+
+    // A line that quotes a statement touching a secret, or the bound
+    // parameters of this one, loses what it quotes; other lines (a check
+    // hook's reason, say) keep their quotes and are left to the by-value pass.
+    std::pmr::string quoted_sql_or_values(std::string_view text) {
+        const bool quotes_parameters = text.find("parameters: ") != std::string_view::npos ||
+                                       text.find("parameter $") != std::string_view::npos;
+        if (quotes_parameters ||
+            sql_touches_secrets(text, context_.standard_conforming_strings, memory_))
+            return redact_between_quotes(text, memory_);
+        return std::pmr::string(text, memory_);
     }
 };
 

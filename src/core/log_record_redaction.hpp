@@ -47,8 +47,9 @@ struct LogRecordRedaction {
 //  - message: PostgreSQL's setting-value messages lose the value, then every
 //    quoted part but a secret setting's name becomes ***;
 //  - internal query and "prepare: <sql>" details: redact_sql;
-//  - other detail, hint and context: everything from the first quote to the
-//    last (they quote statements whose own quotes are not escaped);
+//  - other detail, hint and context lines that touch a secret setting or
+//    show bound parameters: everything from the first quote to the last
+//    (they quote statements whose own quotes are not escaped);
 //  - whatever redact_sql took out is hidden in every field.
 // Then, always, known secret values are hidden in every field, and a
 // statement that contains one is left out.

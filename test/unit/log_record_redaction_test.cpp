@@ -86,6 +86,16 @@ TEST(LogRecordRedactionTest, ContextsOfFunctionsLoseTheStatementTheyQuote) {
     EXPECT_TRUE(result.hide_statement);
 }
 
+TEST(LogRecordRedactionTest, ReasonsThatQuoteNoValueKeepTheirQuotes) {
+    const Result result = redact(record_of(
+        "ALTER SYSTEM SET booking_events.webhook_url = 'ftp://example.com/hook'",
+        {{LogField::message, "invalid value for parameter \"booking_events.webhook_url\""},
+         {LogField::detail, "the URL scheme \"ftp\" is not supported; use http or https."}}));
+    EXPECT_EQ(result.field(LogField::message), std::nullopt);
+    EXPECT_EQ(result.field(LogField::detail), std::nullopt);
+    EXPECT_TRUE(result.hide_statement);
+}
+
 TEST(LogRecordRedactionTest, APreparedSetConfigMakesItsExecuteSensitive) {
     const Result result =
         redact(record_of("EXECUTE set_key('prepared-secret')",
