@@ -20,9 +20,7 @@ bool current_extension(CachedExtension *out) {
         callback_registered = true;
     }
     if (!cached_valid) {
-        const std::uint64_t generation = cached.generation + 1;
         cached = CachedExtension{};
-        cached.generation = generation;
         if (lookup_extension(&cached.info)) {
             cached.outbox_relid = get_relname_relid("webhook_outbox", cached.info.schema_oid);
             // Only a complete installation is remembered; CREATE EXTENSION

@@ -4,8 +4,6 @@
 // ALTER EXTENSION ... SET SCHEMA are noticed at the next row.
 #pragma once
 
-#include <cstdint>
-
 #include "pg/extension_catalog.hpp"
 
 namespace booking_events {
@@ -13,9 +11,6 @@ namespace booking_events {
 struct CachedExtension {
     ExtensionInfo info;
     Oid outbox_relid = InvalidOid;
-    // Changes whenever the cache is rebuilt: statements prepared against an
-    // older generation name objects that may have moved or gone.
-    std::uint64_t generation = 0;
 };
 
 // False when the extension is not created in the current database.

@@ -10,8 +10,8 @@ namespace booking_events {
 
 namespace {
 
+// Prepared for one outbox table: DROP and CREATE EXTENSION give a new one.
 KeptPlan outbox_insert_plan;
-std::uint64_t plan_generation = 0;  // of the CachedExtension it was prepared for
 
 // PostgreSQL side, as the owner.
 void prepare_outbox_insert(const CachedExtension &extension) {
@@ -23,7 +23,6 @@ void prepare_outbox_insert(const CachedExtension &extension) {
                      qualified_extension_object(extension.info, "webhook_outbox"));
     Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
     prepare_kept_plan(&outbox_insert_plan, extension.outbox_relid, query.data, 4, types);
-    plan_generation = extension.generation;
 }
 
 }  // namespace
@@ -42,8 +41,7 @@ int64 insert_into_outbox(const CachedExtension &extension, const std::string &ev
             CStringGetTextDatum(utf8_to_server(body.c_str(), body.size()))};
         const char nulls[4] = {' ', ' ', booking_id ? ' ' : 'n', ' '};
         const SavedIdentity saved = enter_restricted_identity(extension.info.owner_oid);
-        if (!kept_plan_ready(outbox_insert_plan, extension.outbox_relid) ||
-            plan_generation != extension.generation)
+        if (!kept_plan_ready(outbox_insert_plan, extension.outbox_relid))
             prepare_outbox_insert(extension);
         const int result = SPI_execute_plan(outbox_insert_plan.plan, values, nulls, false, 1);
         leave_identity(saved);
