@@ -36,6 +36,8 @@ CREATE TABLE webhook_outbox (
     origin text NOT NULL DEFAULT booking_events_database_identity()
 );
 COMMENT ON TABLE webhook_outbox IS 'booking_events: events waiting for, or done with, webhook delivery';
+COMMENT ON COLUMN webhook_outbox.origin IS
+    'Database the event was written in; events from another database (a restored dump) are held';
 -- A queue table: every delivered event leaves a dead row version and dead
 -- entries at the head of the claim's index. Vacuum it after 2% of the table
 -- changed rather than PostgreSQL's default 20%, so claims stay cheap during
@@ -73,6 +75,8 @@ CREATE TABLE webhook_logs (
     is_test boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE webhook_logs IS 'booking_events: one row per webhook delivery attempt';
+COMMENT ON COLUMN webhook_logs.is_test IS
+    'true for test_webhook() requests: kept in the audit trail, left out of the statistics';
 CREATE INDEX webhook_logs_event_idx ON webhook_logs (event_id, attempt);
 CREATE INDEX webhook_logs_created_at_idx ON webhook_logs (created_at);
 
