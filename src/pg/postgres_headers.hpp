@@ -1,6 +1,12 @@
 // Every PostgreSQL header the module uses, included once with C linkage.
 #pragma once
 
+// Both builds define this when compiling src/core (see sources.mk): the core
+// knows nothing of PostgreSQL, and this makes that a compile-time fact.
+#ifdef BOOKING_EVENTS_CORE_ONLY
+#error "src/core must not include PostgreSQL headers"
+#endif
+
 extern "C" {
 #include "postgres.h"
 
