@@ -2,18 +2,12 @@
 -- triggers with no right on the extension's objects; an outsider reaches
 -- nothing; the caller's search_path cannot hijack what runs as the owner.
 CREATE EXTENSION booking_events;
-CREATE TABLE profiles (id uuid PRIMARY KEY, full_name text, email text, company_name text);
-CREATE TABLE bookings (id uuid PRIMARY KEY, booking_number text, client_id uuid, provider_id uuid,
-                       status text);
-CREATE TABLE booking_events (id bigserial PRIMARY KEY, booking_id uuid, event_type text,
-                             description text, user_id uuid);
-CREATE TRIGGER booking_events_webhook_trigger
-    AFTER INSERT ON booking_events FOR EACH ROW
-    EXECUTE FUNCTION trigger_booking_event_webhook();
-CREATE TRIGGER bookings_webhook_trigger
-    AFTER UPDATE ON bookings FOR EACH ROW
-    WHEN (OLD.status IS DISTINCT FROM NEW.status)
-    EXECUTE FUNCTION trigger_booking_event_webhook();
+-- The application's tables and the contract's triggers (test/fixtures/),
+-- not echoed: the expected output depends on what they do, not their text.
+\set ECHO none
+\i test/fixtures/app_schema.sql
+\i test/fixtures/app_triggers.sql
+\set ECHO all
 INSERT INTO profiles VALUES ('11111111-1111-1111-1111-111111111111', 'Alice', 'a@example.com', NULL);
 INSERT INTO bookings VALUES ('33333333-3333-3333-3333-333333333333', 'BK-1',
                              '11111111-1111-1111-1111-111111111111', NULL, 'pending');

@@ -489,13 +489,55 @@ TEST(SerializeEventTest, CompactAndRoundTrips) {
     EXPECT_EQ(json::parse(body), event);
 }
 
+// The body of one status change, built from what the trigger captures: the
+// row's columns in table order, the old row, the enrichment rows.
+std::string status_change_body() {
+    const std::vector<ColumnValue> old_row = {
+        {"id", ColumnKind::Text, "33333333-3333-3333-3333-333333333333"},
+        {"status", ColumnKind::Text, "pending"},
+        {"total_price", ColumnKind::Numeric, "120.50"},
+        {"notes", ColumnKind::Json, "{\"vip\": true, \"room\": 4}"}};
+    std::vector<ColumnValue> new_row = old_row;
+    new_row[1].text = "confirmed";
+    RowEvent row;
+    row.table = "bookings";
+    row.operation = RowOperation::Update;
+    row.is_bookings_table = true;
+    row.record = row_to_json(new_row);
+    row.old_record = row_to_json(old_row);
+    Enrichment enrichment;
+    enrichment.booking_details = row.record;
+    enrichment.client_info = client_info_from_profile(
+        {{"id", "c1"}, {"full_name", "Alice"}, {"email", "a@example.com"}});
+    const std::string type = event_type_for(row);
+    return serialize_event(
+        build_event(example_context(), type, booking_event_section(row, type), enrichment));
+}
+
+// Receivers deduplicate and verify signatures on the body: the same capture
+// must give the same bytes whenever it is built (nothing read from a clock,
+// a random source or a hash order), in a form that does not drift.
 TEST(SerializeEventTest, SameEventGivesTheSameBytes) {
-    const json first = {{"b", 1}, {"a", {{"y", 2}, {"x", 3}}}};
-    json second = json::object();
-    second["a"]["x"] = 3;
-    second["a"]["y"] = 2;
-    second["b"] = 1;
-    EXPECT_EQ(serialize_event(first), serialize_event(second));
+    const std::string first = status_change_body();
+    EXPECT_EQ(status_change_body(), first);
+    // Keys sorted at every level, compact, so that it is the same body
+    // whichever order the parts were built in.
+    EXPECT_EQ(
+        first,
+        R"({"booking_details":{"id":"33333333-3333-3333-3333-333333333333","notes":{"room":4,"vip":true},)"
+        R"("status":"confirmed","total_price":120.5},)"
+        R"("booking_event":{"booking_id":"33333333-3333-3333-3333-333333333333","event_type":"booking.status_changed",)"
+        R"("id":"33333333-3333-3333-3333-333333333333","new_status":"confirmed",)"
+        R"("old_record":{"id":"33333333-3333-3333-3333-333333333333","notes":{"room":4,"vip":true},"status":"pending",)"
+        R"("total_price":120.5},"old_status":"pending","operation":"UPDATE",)"
+        R"("record":{"id":"33333333-3333-3333-3333-333333333333","notes":{"room":4,"vip":true},"status":"confirmed",)"
+        R"("total_price":120.5},"table":"bookings"},)"
+        R"("client_info":{"email":"a@example.com","id":"c1","name":"Alice"},)"
+        R"("event_id":"0b7a5c1e-2f3d-4a4b-9c8d-0123456789ab",)"
+        R"("event_time":"2026-01-17T10:15:30.123Z","event_type":"booking.status_changed",)"
+        R"("source":"contract-management-system","system":{"database":"app",)"
+        R"("environment":"production","timestamp":"2026-01-17T10:15:30.123Z",)"
+        R"("version":"1.0.0"}})");
 }
 
 TEST(SerializeEventTest, Utf8IsKeptAsIs) {
