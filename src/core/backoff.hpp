@@ -4,11 +4,13 @@
 
 #include <cstdint>
 
+#include "core/setting_defaults.hpp"
+
 namespace booking_events {
 
 struct BackoffPolicy {
-    std::int64_t base_ms = 1000;
-    std::int64_t max_ms = 3600000;
+    std::int64_t base_ms = setting_defaults::kBackoffBaseMs.default_value;
+    std::int64_t max_ms = setting_defaults::kBackoffMaxMs.default_value;
 };
 
 // Delay before the next attempt after `attempts_made` failed attempts (>= 1):

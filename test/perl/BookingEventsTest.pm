@@ -54,7 +54,7 @@ our @EXPORT = qw(
   pg_quote conf_line wait_for_worker worker_pid
   recorded_requests delivery_report check_nothing_lost wait_for_drain
   insert_many kill_worker free_port log_since in_flight_at reload_settings
-  poll_within app_triggers_sql
+  poll_within app_triggers_sql node_with_receiver
 );
 
 # The database the helpers run their SQL in.
@@ -174,6 +174,26 @@ sub create_app_schema
 	$sql .= fixture_sql('app_schema.sql') . app_triggers_sql();
 	$node->safe_psql($DB, $sql);
 	return;
+}
+
+=pod
+
+=item node_with_receiver($name, %settings)
+
+The usual start of a delivery test: a receiver (started with the options in
+C<receiver =E<gt> {...}>), a node whose C<webhook_url> points at its
+C</hook>, with the other C<%settings>, and the application schema. Returns
+C<($node, $recv)>.
+
+=cut
+
+sub node_with_receiver
+{
+	my ($name, %settings) = @_;
+	my $recv = start_receiver(%{ delete $settings{receiver} // {} });
+	my $node = new_node($name, webhook_url => $recv->url('/hook'), %settings);
+	create_app_schema($node);
+	return ($node, $recv);
 }
 
 =pod
@@ -304,20 +324,22 @@ sub wait_for_outbox_count
 
 =pod
 
-=item wait_for_worker($node)
+=item wait_for_worker($node, $other_than)
 
-Polls until the delivery worker shows in pg_stat_activity; returns its pid.
+Polls until one delivery worker shows in pg_stat_activity (one whose pid is
+not C<$other_than>, when given: right after a kill the dead worker may still
+be listed); returns its pid, or undef after the timeout.
 
 =cut
 
 sub wait_for_worker
 {
-	my ($node) = @_;
-	$node->poll_query_until($DB,
-		"SELECT count(*) = 1 FROM pg_stat_activity "
-		  . "WHERE backend_type = 'booking_events worker'")
+	my ($node, $other_than) = @_;
+	my $filter = "backend_type = 'booking_events worker'";
+	$filter .= " AND pid <> $other_than" if defined $other_than;
+	$node->poll_query_until($DB, "SELECT count(*) = 1 FROM pg_stat_activity WHERE $filter")
 	  or return undef;
-	return worker_pid($node);
+	return $node->safe_psql($DB, "SELECT pid FROM pg_stat_activity WHERE $filter");
 }
 
 sub worker_pid

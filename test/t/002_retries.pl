@@ -14,13 +14,10 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use BookingEventsTest;
 
-my $recv = start_receiver();
-my $node = new_node('retries',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('retries',
 	backoff_base_ms => 200,
 	backoff_max_ms => 10000,
 	max_attempts => 3);
-create_app_schema($node);
 my $b = create_booking($node);
 
 # --- 503, 503, 200: delivered on the third attempt ---------------------------

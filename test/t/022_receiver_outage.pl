@@ -16,13 +16,10 @@ use Test::More;
 use Time::HiRes ();
 use BookingEventsTest;
 
-my $recv = start_receiver();
-my $node = new_node('outage',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('outage',
 	backoff_base_ms => 100,
 	backoff_max_ms => 800,
 	max_attempts => 50);
-create_app_schema($node);
 
 # A delivery first, so that the worker holds a keep-alive connection that
 # the outage cuts.

@@ -17,7 +17,14 @@ namespace {
 // The largest value a uniform generator in [0, 1) can return.
 const double kAlmostOne = std::nextafter(1.0, 0.0);
 
-constexpr BackoffPolicy kDefaults{1000, 3600000};
+constexpr BackoffPolicy kDefaults{};
+
+// The contract's defaults (README, "Settings"), stated here on purpose: the
+// rest of the code reads them from setting_defaults.hpp.
+TEST(BackoffDelayTest, DefaultsAreTheContracts) {
+    EXPECT_EQ(kDefaults.base_ms, 1000);
+    EXPECT_EQ(kDefaults.max_ms, 3600000);
+}
 
 // ---------------------------------------------------------------------------
 // backoff_delay_ms: min(max_ms, base_ms * 2^(n-1)), jittered into [50%, 100%].
