@@ -63,6 +63,13 @@ extern "C" {
 #include "mb/pg_wchar.h"
 }
 
+// SQL-callable functions are defined with BOOKING_EVENTS_SQL_FUNCTION
+// (pg/boundary.hpp), which runs their body inside the C++/PostgreSQL
+// boundary; declaring one directly would skip it.
+#undef PG_FUNCTION_INFO_V1
+#define PG_FUNCTION_INFO_V1(name) \
+    static_assert(false, "define SQL-callable functions with BOOKING_EVENTS_SQL_FUNCTION")
+
 // port.h redirects the printf family to PostgreSQL's own versions with
 // macros, which breaks C++ headers that name std::snprintf (nlohmann/json).
 // Our code does not rely on the redirection.
