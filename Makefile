@@ -91,3 +91,23 @@ clean-listen:
 # dependencies next to each object).
 -include $(patsubst %.o,%.d,$(OBJS) $(LISTEN_OWN_OBJS))
 EXTRA_CLEAN = $(patsubst %.o,%.d,$(OBJS) $(LISTEN_OWN_OBJS))
+
+# --- the build's guards, checked ----------------------------------------------
+# A PostgreSQL header reached from src/core, and an SQL-callable function
+# declared without the boundary, must both fail to compile; the same probes
+# written the allowed way must compile (so a failure is the guard's, not a
+# broken include path). test/run-all.sh runs this.
+GUARD_PROBE = $(CXX) $(PROJECT_CXXFLAGS) -fsyntax-only -x c++ -
+GUARD_PG_INCLUDES = -isystem $(shell $(PG_CONFIG) --includedir-server) -Isrc
+.PHONY: guard-check
+guard-check:
+	@printf '#include "core/text.hpp"\n' | $(GUARD_PROBE) -Isrc -D$(CORE_ONLY_DEFINE)
+	@! printf '#include "pg/postgres_headers.hpp"\n' | \
+	  $(GUARD_PROBE) $(GUARD_PG_INCLUDES) -D$(CORE_ONLY_DEFINE) 2>/dev/null || \
+	  { echo "src/core can include PostgreSQL headers"; exit 1; }
+	@printf '#include "pg/boundary.hpp"\nnamespace { Datum body(FunctionCallInfo) { return (Datum)0; } }\nBOOKING_EVENTS_SQL_FUNCTION(probe, body)\n' | \
+	  $(GUARD_PROBE) $(GUARD_PG_INCLUDES)
+	@! printf '#include "pg/boundary.hpp"\nextern "C" {\nPG_FUNCTION_INFO_V1(probe);\n}\n' | \
+	  $(GUARD_PROBE) $(GUARD_PG_INCLUDES) 2>/dev/null || \
+	  { echo "an SQL-callable function can be declared without sql_boundary"; exit 1; }
+	@echo "guards hold: src/core cannot include PostgreSQL; every SQL-callable function goes through sql_boundary"
