@@ -1,6 +1,7 @@
 #include "pg/enrichment_tables.hpp"
 
 #include "pg/settings.hpp"
+#include "pg/version_compat.hpp"
 
 namespace booking_events {
 
@@ -8,7 +9,7 @@ namespace {
 
 Oid resolve_table_setting(const char *setting) {
     if (setting == nullptr || setting[0] == '\0') return InvalidOid;
-    List *names = stringToQualifiedNameList(setting);
+    List *names = qualified_name_list(setting);
     return RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
 }
 

@@ -14,6 +14,7 @@
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/version.hpp"
+#include "pg/version_compat.hpp"
 
 namespace booking_events {
 
@@ -54,11 +55,11 @@ void on_relcache_invalidation(Datum, Oid relid) {
 }
 
 void refresh_transaction_cache() {
-    if (transaction_cache.transaction == MyProc->lxid) return;
+    if (transaction_cache.transaction == current_local_transaction_id()) return;
     transaction_cache.extension_found = lookup_extension(&transaction_cache.extension);
     transaction_cache.bookings_relid = resolve_bookings_table();
     transaction_cache.profiles_relid = resolve_profiles_table();
-    transaction_cache.transaction = MyProc->lxid;
+    transaction_cache.transaction = current_local_transaction_id();
 }
 
 // Whether `text` is a valid input for an id column of `type_oid`: lookups only
