@@ -156,11 +156,7 @@ sub fixture_sql
 {
 	my ($name) = @_;
 	my $path = File::Basename::dirname(__FILE__) . "/../fixtures/$name";
-	open(my $fh, '<', $path) or croak "cannot read $path: $!";
-	local $/;
-	my $sql = <$fh>;
-	close $fh;
-	return $sql;
+	return PostgreSQL::Test::Utils::slurp_file($path);
 }
 
 sub app_triggers_sql { return fixture_sql('app_triggers.sql'); }
@@ -180,10 +176,9 @@ sub create_app_schema
 
 =item node_with_receiver($name, %settings)
 
-The usual start of a delivery test: a receiver (started with the options in
-C<receiver =E<gt> {...}>), a node whose C<webhook_url> points at its
-C</hook>, with the other C<%settings>, and the application schema. Returns
-C<($node, $recv)>.
+A receiver (options in C<receiver =E<gt> {...}>), a node with C<webhook_url>
+at its C</hook> and the other C<%settings>, and the application schema.
+Returns C<($node, $recv)>.
 
 =cut
 
@@ -448,8 +443,6 @@ sub body_ids
 	return [ map { $_->{headers}{'webhook-id'} // '' } @{ $recv->requests } ];
 }
 
-# The fault-injection helpers (recorded_requests ... poll_within) are in
-# BookingEventsTest/Faults.pm, in this same package.
-require BookingEventsTest::Faults;
+require BookingEventsTest::Faults;    # the fault-injection helpers, same package
 
 1;
