@@ -1,16 +1,10 @@
 -- Least privilege and name resolution: an application role fires the
 -- triggers with no right on the extension's objects; an outsider reaches
--- nothing; the caller's search_path cannot hijack what runs as the owner.
+-- nothing; the SECURITY DEFINER functions pin their search_path. (The
+-- attacks on the trigger path, a hostile search_path among them, are in
+-- 012_capture_attacks.)
 CREATE EXTENSION booking_events;
--- The application's tables and the contract's triggers (test/fixtures/),
--- not echoed: the expected output depends on what they do, not their text.
-\set ECHO none
-\i test/fixtures/app_schema.sql
-\i test/fixtures/app_triggers.sql
-\set ECHO all
-INSERT INTO profiles VALUES ('11111111-1111-1111-1111-111111111111', 'Alice', 'a@example.com', NULL);
-INSERT INTO bookings VALUES ('33333333-3333-3333-3333-333333333333', 'BK-1',
-                             '11111111-1111-1111-1111-111111111111', NULL, 'pending');
+\i test/sql/app_tables.sql
 
 -- The application role: INSERT on booking_events, UPDATE on bookings, and
 -- nothing else (not even SELECT on bookings or profiles).
@@ -51,30 +45,6 @@ FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'booking_events'
 WHERE p.prosecdef ORDER BY p.proname;
 
--- A caller who puts a schema of their own first in search_path, with an
--- "=" operator for uuid, gets their events queued and enriched, and their
--- operator is never run by the trigger's lookups (they run as the owner).
-GRANT CREATE ON DATABASE contrib_regression TO booking_app;
-SET ROLE booking_app;
-CREATE SCHEMA hijack;
-CREATE TABLE hijack.calls (who text);
-CREATE FUNCTION hijack.uuid_eq(uuid, uuid) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO hijack.calls VALUES (current_user);
-    RETURN $1::text = $2::text;
-END $$;
-CREATE OPERATOR hijack.= (LEFTARG = uuid, RIGHTARG = uuid, FUNCTION = hijack.uuid_eq);
-SET search_path = hijack, pg_catalog, public;
-INSERT INTO booking_events (booking_id, event_type, description)
-VALUES ('33333333-3333-3333-3333-333333333333', 'booking.note', 'with a hostile search_path');
-SELECT count(*) AS operator_calls FROM hijack.calls;
-RESET search_path;
-RESET ROLE;
-SELECT payload->'booking_details'->>'booking_number' AS booking_number
-FROM webhook_outbox ORDER BY id DESC LIMIT 1;
-
-DROP SCHEMA hijack CASCADE;
-REVOKE CREATE ON DATABASE contrib_regression FROM booking_app;
 DROP TABLE profiles, bookings, booking_events;
 DROP EXTENSION booking_events;
 DROP ROLE booking_app, booking_outsider;
