@@ -6,9 +6,6 @@
 extern "C" {
 #include "access/xlog.h"
 #include "parser/parse_func.h"
-
-PG_FUNCTION_INFO_V1(booking_events_database_identity);
-Datum booking_events_database_identity(PG_FUNCTION_ARGS);
 }
 
 namespace booking_events {
@@ -55,14 +52,25 @@ bool holding_copied_events(const ExtensionInfo &extension) {
     return holding;
 }
 
-}  // namespace booking_events
+namespace {
 
 // "<system identifier>/<database oid>": unique to one database of one
 // cluster, and different in any copy made by pg_dump (another database has
 // another oid, another cluster another system identifier). A physical
 // standby shares it, so a promoted standby delivers as its primary did.
-Datum booking_events_database_identity(PG_FUNCTION_ARGS) {
-    char identity[64];
-    snprintf(identity, sizeof(identity), UINT64_FORMAT "/%u", GetSystemIdentifier(), MyDatabaseId);
-    PG_RETURN_TEXT_P(cstring_to_text(identity));
+Datum database_identity(FunctionCallInfo) {
+    Datum result = (Datum)0;
+    pg_call([&] {
+        char identity[64];
+        snprintf(identity, sizeof(identity), UINT64_FORMAT "/%u", GetSystemIdentifier(),
+                 MyDatabaseId);
+        result = PointerGetDatum(cstring_to_text(identity));
+    });
+    return result;
 }
+
+}  // namespace
+
+}  // namespace booking_events
+
+BOOKING_EVENTS_SQL_FUNCTION(booking_events_database_identity, booking_events::database_identity)
