@@ -4,3 +4,11 @@
 -- Every change to installed objects between 1.0.0 and 1.1.0, in the order
 -- they were made. The outbox and the audit trail are altered in place, never
 -- recreated: pending and failed events survive the update.
+
+-- Delivery worker: per-booking order index keyed on a hash of booking_id, so
+-- a booking_id of any length can be inserted (a btree entry over about 2,700
+-- bytes is an error). Only the index changes; no row is touched.
+DROP INDEX webhook_outbox_booking_pending_idx;
+CREATE INDEX webhook_outbox_booking_pending_idx
+    ON webhook_outbox (hashtextextended(booking_id, 0), id)
+    WHERE status = 'pending';
