@@ -1,6 +1,10 @@
 #include "pg/delivery_store.hpp"
 #include "pg/encoding.hpp"
 
+extern "C" {
+#include "storage/bufmgr.h"
+}
+
 namespace booking_events {
 
 namespace {
@@ -13,6 +17,9 @@ enum Statement { kClaim, kRecord, kNextDue, kExpire, kStatementCount };
 struct StorePlans {
     Oid schema_oid = InvalidOid;
     SPIPlanPtr plan[kStatementCount] = {};
+    // The outbox's size when the plans were made: they are made again once
+    // it has grown well past it (see outbox_outgrew_plans).
+    BlockNumber planned_blocks = 0;
 };
 
 StorePlans plans;
@@ -30,15 +37,21 @@ SPIPlanPtr prepare_kept(const char *query, int argument_count, Oid *argument_typ
 // booking. The per-booking probe reads the partial (hash of booking_id, id)
 // index and rechecks the booking_id itself: a hash has a fixed size, so a
 // booking_id of any length fits the index (a btree entry over about 2,700
-// bytes fails the application's INSERT), and a hash collision only costs a
-// recheck. So a claim costs O(batch) whatever the history holds.
+// bytes is an error), and a hash collision only costs a recheck. "Earlier"
+// is a row comparison on (hash, id), which only that index can answer: a
+// plan made while the outbox was empty cannot turn the probe into a range
+// scan of the primary key or of the claim's index from their start, which
+// would make every claim quadratic in the backlog. So a claim costs
+// O(batch) whatever the history holds.
 const char *claim_query(const char *outbox) {
     const char *filter = psprintf(
         "o.status = 'pending' AND o.next_attempt_at <= now() AND o.id <> ALL ($1) "
         "AND (o.booking_id IS NULL OR (o.booking_id <> ALL ($2) AND NOT EXISTS ("
         "  SELECT 1 FROM %s e "
         "  WHERE hashtextextended(e.booking_id, 0) = hashtextextended(o.booking_id, 0) "
-        "    AND e.booking_id = o.booking_id AND e.status = 'pending' AND e.id < o.id)))",
+        "    AND (hashtextextended(e.booking_id, 0), e.id) "
+        "        < (hashtextextended(o.booking_id, 0), o.id) "
+        "    AND e.booking_id = o.booking_id AND e.status = 'pending')))",
         outbox);
     // Two lanes: most of a batch is the oldest due events, a quarter the
     // newest, so that a backlog of a million events drains oldest first
@@ -118,9 +131,32 @@ const char *expire_query(const char *outbox, const char *logs) {
         logs, logs, outbox, outbox);
 }
 
+BlockNumber outbox_blocks(const ExtensionInfo &extension) {
+    const Oid outbox = get_relname_relid("webhook_outbox", extension.schema_oid);
+    if (!OidIsValid(outbox)) return 0;
+    Relation relation = relation_open(outbox, AccessShareLock);
+    const BlockNumber blocks = RelationGetNumberOfBlocks(relation);
+    relation_close(relation, AccessShareLock);
+    return blocks;
+}
+
+// A generic plan is made once, from the statistics of that moment; made on
+// an empty outbox (a quiet night after a vacuum) it may suit a handful of
+// rows only. When the outbox has grown to several times the size the plans
+// were made at, they are made again: PostgreSQL then estimates the rows from
+// the table's current size, whatever the last ANALYZE said.
+bool outbox_outgrew_plans(const ExtensionInfo &extension) {
+    constexpr BlockNumber kGrowthFactor = 4;
+    constexpr BlockNumber kSmallTableBlocks = 64;
+    const BlockNumber blocks = outbox_blocks(extension);
+    return blocks > kSmallTableBlocks && blocks / kGrowthFactor > plans.planned_blocks;
+}
+
 SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
-    if (plans.schema_oid != extension.schema_oid || plans.plan[kClaim] == nullptr) {
+    if (plans.schema_oid != extension.schema_oid || plans.plan[kClaim] == nullptr ||
+        (statement == kClaim && outbox_outgrew_plans(extension))) {
         reset_delivery_store();
+        plans.planned_blocks = outbox_blocks(extension);
         const char *outbox = qualified_extension_object(extension, "webhook_outbox");
         const char *logs = qualified_extension_object(extension, "webhook_logs");
         Oid claim_types[4] = {INT8ARRAYOID, TEXTARRAYOID, INT4OID, INT4OID};

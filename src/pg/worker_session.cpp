@@ -46,8 +46,9 @@ void configure_worker_session() {
     // is a sequential scan and a sort, with another sequential scan inside
     // the per-booking check: quadratic in the backlog that arrives in the
     // morning. Every statement of the worker has an index that answers it in
-    // order, so the other access paths are taken off the table: the plan is
-    // index-driven whatever the statistics said.
+    // order, so the other access paths are taken off the table. Which index
+    // a probe uses still depends on the statistics: delivery_store.cpp makes
+    // the plans again when the outbox outgrows them.
     for (const char *path : {"enable_seqscan", "enable_bitmapscan", "enable_sort",
                              "enable_hashjoin", "enable_mergejoin", "enable_material"})
         SetConfigOption(path, "off", PGC_SUSET, PGC_S_OVERRIDE);
