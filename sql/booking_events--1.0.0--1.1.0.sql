@@ -10,6 +10,14 @@
 -- already attached keep firing for every role, as before.
 REVOKE ALL ON FUNCTION @extschema@.trigger_booking_event_webhook() FROM PUBLIC;
 
+-- Delivery worker: per-booking order index keyed on a hash of booking_id, so
+-- a booking_id of any length can be inserted (a btree entry over about 2,700
+-- bytes is an error). Only the index changes; no row is touched.
+DROP INDEX @extschema@.webhook_outbox_booking_pending_idx;
+CREATE INDEX webhook_outbox_booking_pending_idx
+    ON @extschema@.webhook_outbox (hashtextextended(booking_id, 0), id)
+    WHERE status = 'pending';
+
 -- ===========================================================================
 -- dba (issue #14): the DBA's day. Events remember the database they were
 -- written in (a restored copy holds them back until booking_events_adopt());
