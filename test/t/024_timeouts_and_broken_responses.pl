@@ -62,8 +62,14 @@ for my $id (@{ $report->{committed} })
 }
 
 # --- a stalled event holds back its own booking only ----------------------------------
+# The other booking's event must be inserted and delivered while the first
+# request is still in flight: a timeout long enough for a busy machine. The
+# URL changes too, so that reload_settings can wait until the worker runs
+# with the new timeout.
+my $long_timeout_ms = 10000;
+reload_settings($node, request_timeout_ms => $long_timeout_ms, webhook_url => $recv->url('/hook-slow'));
 $recv->reset;
-$recv->config({ stall_first_per_event => 1, stall_ms => 4000 });
+$recv->config({ stall_first_per_event => 1, stall_ms => $long_timeout_ms + 5000 });
 my $b_stalled = create_booking($node);
 my $b_other = create_booking($node);
 my $stalled = insert_event($node, $b_stalled->{id}, 'booking.stalled', 'stalled once');
@@ -81,12 +87,15 @@ wait_for_status($node, $behind, 'delivered', 'then the event behind it');
 my @order = map { $_->{id} } @{ recorded_requests($recv) };
 is_deeply(\@order, [ $stalled, $other, $stalled, $behind ],
 	'receiver order: stalled, other booking, stalled retried, the later event of its booking');
+reload_settings($node, request_timeout_ms => $timeout_ms, webhook_url => $recv->url('/hook'));
 
 # --- broken answers ----------------------------------------------------------------------
 # mode => [requests that misbehave, expected error of a failed attempt]
 my @broken = (
-	[ close => 2, qr/^connection closed without a response$/ ],
-	[ reset => 2, qr/^connection reset while (?:receiving the response|sending the request)$/ ],
+	# More than libcurl's silent resends of one request on reused
+	# connections (up to 5), so that at least one attempt fails for certain.
+	[ close => 8, qr/^connection closed without a response$/ ],
+	[ reset => 8, qr/^connection reset while (?:receiving the response|sending the request)$/ ],
 	[ garbage => 1, qr/^invalid HTTP response$/ ],
 );
 for my $case (@broken)

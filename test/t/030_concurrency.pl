@@ -65,8 +65,11 @@ my $overlapping = grep { $reqs[$_]{time} < $reqs[ $_ - 1 ]{time} + ($reqs[ $_ - 
 cmp_ok($overlapping, '>', 20, "requests were in flight together ($overlapping overlapped)");
 
 # --- A stalled request does not hold up other bookings ------------------------------
+# Long enough for ten inserts and deliveries on a busy machine; the URL
+# changes too, so that reload_settings waits until the worker runs with it.
+reload_settings($node, request_timeout_ms => 60000, webhook_url => $recv->url('/hook-slow'));
 $recv->reset;
-$recv->config({ stall_first_per_event => 1, stall_ms => 8000 });
+$recv->config({ stall_first_per_event => 1, stall_ms => 20000 });
 my $stalled = insert_event_row($node, 'stalled-booking', 'booking.slow');
 $recv->wait_for_count(1, 10);
 $recv->config({});
@@ -78,6 +81,8 @@ for my $event (@others)
 is($node->safe_psql('postgres', "SELECT status FROM webhook_outbox WHERE event_id = '$stalled'"),
 	'pending', 'ten other bookings were delivered while one request stalled');
 wait_for_status($node, $stalled, 'delivered');
+$node->safe_psql('postgres', 'ALTER SYSTEM RESET booking_events.webhook_url');
+$node->safe_psql('postgres', 'ALTER SYSTEM RESET booking_events.request_timeout_ms');
 
 # --- A fresh event is not stuck behind a backlog ---------------------------------------
 # 3,000 queued events of distinct bookings while delivery is paused, then a
