@@ -4,3 +4,21 @@
 -- Every change to installed objects between 1.0.0 and 1.1.0, in the order
 -- they were made. The outbox and the audit trail are altered in place, never
 -- recreated: pending and failed events survive the update.
+
+-- Real-time subscriptions (listen): booking_events_replay() becomes a C
+-- function that runs as its caller and returns only the events of bookings
+-- the caller can SELECT (row-level security included); it was a SECURITY
+-- DEFINER SQL function that returned every event. CREATE OR REPLACE keeps
+-- the function's grants. The index serves the replay of restricted roles.
+CREATE OR REPLACE FUNCTION booking_events_replay(after_id bigint,
+                                                 booking_ids text[] DEFAULT NULL,
+                                                 user_ids text[] DEFAULT NULL,
+                                                 client_ids text[] DEFAULT NULL,
+                                                 provider_ids text[] DEFAULT NULL,
+                                                 max_rows int DEFAULT 1000)
+    RETURNS TABLE (id bigint, notification jsonb)
+    AS 'MODULE_PATHNAME', 'booking_events_replay'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION booking_events_replay(bigint, text[], text[], text[], text[], int) IS
+    'Events after an outbox id that the calling role may see: the replay of booking-events-listen';
+CREATE INDEX IF NOT EXISTS webhook_outbox_booking_idx ON webhook_outbox (booking_id, id);

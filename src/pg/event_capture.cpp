@@ -262,7 +262,8 @@ int64 insert_into_outbox(const ExtensionInfo &extension, const std::string &even
 // with an ERROR are checked first, and what would break them is left out.
 void publish_notification(const NotificationFields &fields) {
     const std::vector<std::string> channels = notification_channels(fields);
-    const std::string payload = notification_payload(fields);
+    const std::string payload =
+        setting_notify_full_payload ? notification_payload(fields) : notification_hint(fields);
     const char *server_payload = nullptr;
     std::vector<const char *> server_channels(channels.size(), nullptr);
     pg_call([&] {
