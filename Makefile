@@ -42,8 +42,8 @@ tapcheck:
 .PHONY: version-check
 # The C++ code reports the same version as the control file.
 version-check:
-	@grep -q '"$(EXTVERSION)"' src/pg/version.hpp || \
-	  { echo "src/pg/version.hpp does not say $(EXTVERSION)"; exit 1; }
+	@grep -q '"$(EXTVERSION)"' src/core/version.hpp || \
+	  { echo "src/core/version.hpp does not say $(EXTVERSION)"; exit 1; }
 all: version-check
 
 # --- booking-events-listen: the real-time subscription client ---------------
@@ -69,6 +69,8 @@ install: install-listen
 install-listen: $(LISTEN_PROGRAM)
 	$(MKDIR_P) '$(DESTDIR)$(bindir)'
 	$(INSTALL_PROGRAM) $(LISTEN_PROGRAM) '$(DESTDIR)$(bindir)/$(LISTEN_PROGRAM)'
+	@echo "$(LISTEN_PROGRAM) installed as $(DESTDIR)$(bindir)/$(LISTEN_PROGRAM)" \
+	  "(PostgreSQL's bindir, often not on PATH: call it by that path or link it)"
 
 uninstall: uninstall-listen
 uninstall-listen:
