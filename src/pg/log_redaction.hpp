@@ -1,9 +1,17 @@
+// The server-log side of secret redaction (see core/log_record_redaction.hpp).
 #pragma once
 
 #include "pg/postgres_headers.hpp"
 
 namespace booking_events {
 
+// Installs the emit_log_hook. Called from _PG_init, in every process that
+// loads the library (the postmaster too when preloaded: it logs reloads).
 void install_log_redaction();
+
+// Called by the check hooks of secret settings with the value being set (or
+// about to be rejected), which the log must not show from now on although
+// it may never become the current value. Never throws, never ereports.
+void remember_secret_value(const char *setting, const char *value);
 
 }  // namespace booking_events

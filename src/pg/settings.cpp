@@ -5,6 +5,7 @@
 
 #include "core/signature.hpp"
 #include "core/webhook_url.hpp"
+#include "pg/log_redaction.hpp"
 #include "pg/postgres_headers.hpp"
 
 namespace booking_events {
@@ -43,8 +44,19 @@ bool checked(Check &&check) {
     }
 }
 
+// Every check of a secret setting goes through here: the value is one the log
+// must not show from now on, and a rejection must not print it either
+// (PostgreSQL's default message is `invalid value for parameter "x": "v"`).
+template <typename Check>
+bool check_secret(const char *setting, const char *value, Check &&check) {
+    remember_secret_value(setting, value);
+    const bool valid = checked(check);
+    if (!valid) GUC_check_errmsg("invalid value for parameter \"%s\"", setting);
+    return valid;
+}
+
 bool check_webhook_url(char **newval, void **, GucSource) {
-    return checked([&] {
+    return check_secret("booking_events.webhook_url", *newval, [&] {
         if (*newval == nullptr) return true;
         std::optional<std::string> problem = webhook_url_problem(*newval);
         if (!problem) return true;
@@ -56,19 +68,21 @@ bool check_webhook_url(char **newval, void **, GucSource) {
 
 // A value that goes into an HTTP header line: no line breaks or other control
 // characters, which would let it add headers of its own.
-bool check_header_value(char **newval, void **, GucSource) {
-    if (*newval == nullptr) return true;
-    for (const char *c = *newval; *c != '\0'; ++c) {
-        if (static_cast<unsigned char>(*c) < 0x20 || *c == 0x7f) {
-            GUC_check_errdetail("The value must not contain control characters.");
-            return false;
+bool check_api_key(char **newval, void **, GucSource) {
+    return check_secret("booking_events.api_key", *newval, [&] {
+        if (*newval == nullptr) return true;
+        for (const char *c = *newval; *c != '\0'; ++c) {
+            if (static_cast<unsigned char>(*c) < 0x20 || *c == 0x7f) {
+                GUC_check_errdetail("The value must not contain control characters.");
+                return false;
+            }
         }
-    }
-    return true;
+        return true;
+    });
 }
 
 bool check_signing_secret(char **newval, void **, GucSource) {
-    return checked([&] {
+    return check_secret("booking_events.signing_secret", *newval, [&] {
         if (*newval == nullptr) return true;
         for (const std::string &secret : split_secrets(*newval)) {
             if (!signing_key_from_secret(secret)) {
@@ -113,7 +127,7 @@ void define_settings() {
     DefineCustomStringVariable(
         "booking_events.api_key", "Sent as the x-make-apikey header (Make.com webhook API key).",
         nullptr, &setting_api_key, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
-        check_header_value, nullptr, nullptr);
+        check_api_key, nullptr, nullptr);
     DefineCustomStringVariable(
         "booking_events.signing_secret",
         "Standard Webhooks signing secret(s): whsec_<base64> or raw; several separated by spaces "
