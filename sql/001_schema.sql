@@ -27,7 +27,7 @@ FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'booking_events'
 ORDER BY p.proname;
 
--- Administration is not for PUBLIC; the trigger function is.
+-- Administration is not for PUBLIC, nor is attaching the trigger function.
 CREATE ROLE booking_outsider;
 SELECT f AS function, has_function_privilege('booking_outsider', f, 'EXECUTE') AS outsider_may_execute
 FROM unnest(ARRAY['trigger_booking_event_webhook()', 'retry_failed_webhooks(int)',

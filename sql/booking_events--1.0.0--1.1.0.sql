@@ -5,6 +5,11 @@
 -- they were made. The outbox and the audit trail are altered in place, never
 -- recreated: pending and failed events survive the update.
 
+-- capture: least privilege on the trigger path (issue #10). Only roles the
+-- DBA grants EXECUTE may attach trigger_booking_event_webhook(); triggers
+-- already attached keep firing for every role, as before.
+REVOKE ALL ON FUNCTION @extschema@.trigger_booking_event_webhook() FROM PUBLIC;
+
 -- Real-time subscriptions (listen): booking_events_replay() becomes a C
 -- function that runs as its caller and returns only the events of bookings
 -- the caller can SELECT (row-level security included); it was a SECURITY

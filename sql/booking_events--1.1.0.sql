@@ -277,6 +277,9 @@ WHERE application_name LIKE 'booking-events-listen%';
 
 -- Administration is for roles the DBA grants it to, not for everyone.
 REVOKE ALL ON webhook_outbox, webhook_logs, webhook_stats, webhook_stats_by_event_type FROM PUBLIC;
+-- Only roles the DBA chose may attach the trigger (so events come only from
+-- tables the DBA chose); firing an attached trigger needs no grant.
+REVOKE ALL ON FUNCTION trigger_booking_event_webhook() FROM PUBLIC;
 REVOKE ALL ON FUNCTION booking_events_wake_worker() FROM PUBLIC;
 REVOKE ALL ON FUNCTION manually_trigger_webhook(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION retry_failed_webhooks(int) FROM PUBLIC;

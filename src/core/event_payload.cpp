@@ -137,6 +137,29 @@ std::optional<std::string> id_text(const nlohmann::json &value) {
     return std::nullopt;
 }
 
+std::optional<std::string> id_field(const nlohmann::json &row, const char *name) {
+    if (const nlohmann::json *value = field(row, name)) return id_text(*value);
+    return std::nullopt;
+}
+
+std::optional<std::string> id_field(const std::optional<nlohmann::json> &row, const char *name) {
+    return row ? id_field(*row, name) : std::nullopt;
+}
+
+bool json_holds_nul(const nlohmann::json &value) {
+    if (value.is_string())
+        return value.get_ref<const std::string &>().find('\0') != std::string::npos;
+    if (value.is_array()) {
+        for (const nlohmann::json &item : value)
+            if (json_holds_nul(item)) return true;
+    } else if (value.is_object()) {
+        for (auto item = value.begin(); item != value.end(); ++item)
+            if (item.key().find('\0') != std::string::npos || json_holds_nul(item.value()))
+                return true;
+    }
+    return false;
+}
+
 std::optional<std::string> booking_id_for(const RowEvent &event) {
     if (const nlohmann::json *id = field(event.record, "booking_id")) return id_text(*id);
     if (event.is_bookings_table)
@@ -213,7 +236,62 @@ nlohmann::json build_event(const EventContext &context, const std::string &event
     return event;
 }
 
-std::string serialize_event(const nlohmann::json &event) {
+namespace {
+
+// Raw bytes travel through nlohmann (which insists on UTF-8) as the code
+// points U+0080..U+00FF, one per byte, and are turned back into single bytes
+// once the text is written: every non-ASCII character of the output came
+// from such a byte.
+std::string bytes_as_code_points(const std::string &bytes) {
+    std::string utf8;
+    utf8.reserve(bytes.size());
+    for (unsigned char byte : bytes) {
+        if (byte < 0x80) {
+            utf8 += static_cast<char>(byte);
+        } else {
+            utf8 += static_cast<char>(0xC0 | (byte >> 6));
+            utf8 += static_cast<char>(0x80 | (byte & 0x3F));
+        }
+    }
+    return utf8;
+}
+
+std::string code_points_as_bytes(const std::string &utf8) {
+    std::string bytes;
+    bytes.reserve(utf8.size());
+    for (std::size_t i = 0; i < utf8.size(); ++i) {
+        const auto lead = static_cast<unsigned char>(utf8[i]);
+        if (lead >= 0xC2 && lead <= 0xC3 && i + 1 < utf8.size()) {
+            const auto next = static_cast<unsigned char>(utf8[++i]);
+            bytes += static_cast<char>(((lead & 0x03) << 6) | (next & 0x3F));
+        } else {
+            bytes += static_cast<char>(lead);
+        }
+    }
+    return bytes;
+}
+
+nlohmann::json with_bytes_as_code_points(const nlohmann::json &value) {
+    if (value.is_string()) return bytes_as_code_points(value.get_ref<const std::string &>());
+    if (value.is_array()) {
+        nlohmann::json array = nlohmann::json::array();
+        for (const nlohmann::json &item : value) array.push_back(with_bytes_as_code_points(item));
+        return array;
+    }
+    if (value.is_object()) {
+        nlohmann::json object = nlohmann::json::object();
+        for (auto item = value.begin(); item != value.end(); ++item)
+            object[bytes_as_code_points(item.key())] = with_bytes_as_code_points(item.value());
+        return object;
+    }
+    return value;
+}
+
+}  // namespace
+
+std::string serialize_event(const nlohmann::json &event, TextBytes bytes) {
+    if (bytes == TextBytes::Raw)
+        return code_points_as_bytes(with_bytes_as_code_points(event).dump(-1, ' ', false));
     return event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -47,6 +47,15 @@ std::optional<std::string> booking_id_for(const RowEvent &event);
 // A JSON scalar as the text an id is compared and shown with.
 std::optional<std::string> id_text(const nlohmann::json &value);
 
+// The id_text of `row`'s field `name`; nullopt when `row` is no object or
+// has no such scalar field.
+std::optional<std::string> id_field(const nlohmann::json &row, const char *name);
+std::optional<std::string> id_field(const std::optional<nlohmann::json> &row, const char *name);
+
+// Whether a string or key of `value` holds a NUL character, which jsonb
+// (the outbox's payload) cannot store although json accepts "\u0000".
+bool json_holds_nul(const nlohmann::json &value);
+
 nlohmann::json booking_event_section(const RowEvent &event, const std::string &event_type);
 
 struct Enrichment {
@@ -72,9 +81,14 @@ struct EventContext {
 nlohmann::json build_event(const EventContext &context, const std::string &event_type,
                            nlohmann::json booking_event, const Enrichment &enrichment);
 
-// The body as sent: compact, UTF-8, invalid sequences replaced rather than
-// thrown on, so a bad byte in a description never loses the event.
-std::string serialize_event(const nlohmann::json &event);
+// How the strings of an event hold their characters.
+enum class TextBytes {
+    Utf8,  // invalid sequences are replaced, so a bad byte never loses the event
+    Raw,   // bytes of no declared encoding (SQL_ASCII), written out unchanged
+};
+
+// The body as sent: compact JSON.
+std::string serialize_event(const nlohmann::json &event, TextBytes bytes = TextBytes::Utf8);
 
 // "2026-01-17T10:15:30.123Z"
 std::string format_event_time(std::int64_t unix_ms);

@@ -17,4 +17,12 @@ char *server_to_utf8(char *text);
 // conversion is needed.
 const char *utf8_to_server(const char *utf8, std::size_t length);
 
+// Whether utf8_to_server() would accept every character of `utf8` (never
+// raises an ERROR for one it would not).
+bool utf8_fits_server(const char *utf8, std::size_t length);
+
+// SQL_ASCII declares no encoding: its bytes are carried as they are, in
+// both directions, whether or not they are valid UTF-8.
+bool server_bytes_are_raw();
+
 }  // namespace booking_events

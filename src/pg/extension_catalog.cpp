@@ -25,15 +25,4 @@ char *qualified_extension_object(const ExtensionInfo &info, const char *name) {
     return quote_qualified_identifier(get_namespace_name(info.schema_oid), name);
 }
 
-SavedIdentity become_extension_owner(Oid owner) {
-    SavedIdentity saved;
-    GetUserIdAndSecContext(&saved.user, &saved.security_context);
-    SetUserIdAndSecContext(owner, saved.security_context | SECURITY_LOCAL_USERID_CHANGE);
-    return saved;
-}
-
-void restore_identity(const SavedIdentity &saved) {
-    SetUserIdAndSecContext(saved.user, saved.security_context);
-}
-
 }  // namespace booking_events

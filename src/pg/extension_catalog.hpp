@@ -19,17 +19,4 @@ bool lookup_extension(ExtensionInfo *info);
 // "schema.name" quoted for SQL text, palloc'd.
 char *qualified_extension_object(const ExtensionInfo &info, const char *name);
 
-// SPI work that must run as the extension's owner (as PostgreSQL's own RI
-// triggers do) so that an application role can enqueue events without any
-// privilege on the outbox. A plain struct, not RAII: it is used inside
-// pg_call, where an ERROR longjmps and no destructor would run; the aborted
-// transaction restores the caller's identity then.
-struct SavedIdentity {
-    Oid user = InvalidOid;
-    int security_context = 0;
-};
-
-SavedIdentity become_extension_owner(Oid owner);
-void restore_identity(const SavedIdentity &saved);
-
 }  // namespace booking_events

@@ -2,6 +2,7 @@
 // as it is now, e.g. to resend one the receiver lost.
 #include "pg/boundary.hpp"
 #include "pg/event_capture.hpp"
+#include "pg/identity.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(manually_trigger_webhook);
@@ -11,6 +12,17 @@ Datum manually_trigger_webhook(PG_FUNCTION_ARGS);
 namespace booking_events {
 
 namespace {
+
+// "schema.name" of an operator, for OPERATOR(...). PostgreSQL side.
+char *qualified_operator_name(Oid operator_oid) {
+    HeapTuple tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(operator_oid));
+    if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for operator %u", operator_oid);
+    auto *form = reinterpret_cast<Form_pg_operator>(GETSTRUCT(tuple));
+    char *name = psprintf("%s.%s", quote_identifier(get_namespace_name(form->oprnamespace)),
+                          NameStr(form->oprname));
+    ReleaseSysCache(tuple);
+    return name;
+}
 
 // PostgreSQL side: finds the table and its single-column primary key, reads
 // the row and returns a copy that outlives SPI. Raises the contract's errors.
@@ -34,8 +46,12 @@ HeapTuple read_current_row(text *table_name, text *record_id, Relation *relation
     Relation index = index_open(primary_key, AccessShareLock);
     const int key_count = index->rd_index->indnkeyatts;
     const AttrNumber key_attribute = index->rd_index->indkey.values[0];
+    // The key's own equality operator, from the index's operator family,
+    // named with its schema: no operator of the caller's can stand in.
+    const Oid equality = get_opfamily_member(index->rd_opfamily[0], index->rd_opcintype[0],
+                                             index->rd_opcintype[0], BTEqualStrategyNumber);
     index_close(index, AccessShareLock);
-    if (key_count != 1 || key_attribute == 0)
+    if (key_count != 1 || key_attribute == 0 || !OidIsValid(equality))
         ereport(
             ERROR,
             (errcode(ERRCODE_INVALID_TABLE_DEFINITION),
@@ -51,14 +67,19 @@ HeapTuple read_current_row(text *table_name, text *record_id, Relation *relation
 
     StringInfoData query;
     initStringInfo(&query);
-    appendStringInfo(&query, "SELECT * FROM %s WHERE %s = $1",
+    appendStringInfo(&query, "SELECT * FROM %s WHERE %s OPERATOR(%s) $1",
                      quote_qualified_identifier(get_namespace_name(RelationGetNamespace(relation)),
                                                 RelationGetRelationName(relation)),
-                     quote_identifier(NameStr(key->attname)));
+                     quote_identifier(NameStr(key->attname)), qualified_operator_name(equality));
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "booking_events: SPI_connect failed");
+    // As the caller (their privileges, their row-level security), with
+    // search_path pinned and in a restricted security context: the table's
+    // policies cannot change the session for the caller.
+    const SavedIdentity saved = enter_restricted_identity(GetUserId());
     if (SPI_execute_with_args(query.data, 1, &key_type, &key_value, nullptr, true, 1) !=
         SPI_OK_SELECT)
         elog(ERROR, "booking_events: could not read the row");
+    leave_identity(saved);
     if (SPI_processed == 0)
         ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND),
                         errmsg("no row in \"%s\" has %s = %s", RelationGetRelationName(relation),

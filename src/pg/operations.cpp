@@ -12,6 +12,7 @@
 #include "core/webhook_request.hpp"
 #include "core/webhook_url.hpp"
 #include "pg/boundary.hpp"
+#include "pg/enrichment_tables.hpp"
 #include "pg/event_capture.hpp"
 #include "pg/extension_catalog.hpp"
 #include "pg/settings.hpp"
@@ -113,7 +114,9 @@ Datum validate_config(FunctionCallInfo fcinfo) {
     config.request_timeout_ms = setting_request_timeout_ms;
     config.max_concurrency = setting_max_concurrency;
     config.batch_size = setting_batch_size;
-    const ConfigReport report = check_delivery_config(config);
+    ConfigReport report = check_delivery_config(config);
+    for (std::string &warning : enrichment_table_warnings())
+        report.warnings.push_back(std::move(warning));
     Datum values[3] = {BoolGetDatum(report.valid()), text_array_datum(report.errors),
                        text_array_datum(report.warnings)};
     bool nulls[3] = {false, false, false};

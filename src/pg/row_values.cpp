@@ -1,5 +1,6 @@
 #include "pg/row_values.hpp"
 
+#include "pg/boundary.hpp"
 #include "pg/encoding.hpp"
 
 namespace booking_events {
@@ -83,13 +84,35 @@ RawRow *collect_row(TupleDesc descriptor, HeapTuple tuple) {
     return row;
 }
 
+namespace {
+
+// A json value goes into the outbox's jsonb payload, which holds neither
+// "\u0000" nor a character the database encoding lacks ("\u20ac" in a LATIN1
+// database), although a json column accepts both. Such a value is carried
+// as its JSON text, a string: the event is queued and nothing is lost.
+nlohmann::json json_column_value(const std::string &text) {
+    nlohmann::json value = column_to_json(ColumnKind::Json, text);
+    if (!value.is_structured() && !value.is_string()) return value;
+    if (json_holds_nul(value)) return text;
+    const std::string written =
+        value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    bool fits = true;
+    pg_call([&] { fits = utf8_fits_server(written.data(), written.size()); });
+    return fits ? value : nlohmann::json(text);
+}
+
+}  // namespace
+
 nlohmann::json raw_row_to_json(const RawRow *row) {
     nlohmann::json object = nlohmann::json::object();
     for (int i = 0; i < row->count; ++i) {
         const RawColumn &column = row->columns[i];
-        object[column.name] = column.text == nullptr
-                                  ? nlohmann::json(nullptr)
-                                  : column_to_json(column.kind, std::string(column.text));
+        if (column.text == nullptr)
+            object[column.name] = nullptr;
+        else if (column.kind == ColumnKind::Json)
+            object[column.name] = json_column_value(column.text);
+        else
+            object[column.name] = column_to_json(column.kind, std::string(column.text));
     }
     return object;
 }

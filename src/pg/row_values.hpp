@@ -24,7 +24,8 @@ struct RawRow {
 // PostgreSQL side: may ereport (output functions, detoasting).
 RawRow *collect_row(TupleDesc descriptor, HeapTuple tuple);
 
-// C++ side: no PostgreSQL calls.
+// C++ side (it asks PostgreSQL through pg_call whether a json value fits the
+// database encoding); throws PgError.
 nlohmann::json raw_row_to_json(const RawRow *row);
 
 // The JSON kind a column of type `type_oid` maps to (domains by their base).

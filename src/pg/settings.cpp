@@ -5,6 +5,7 @@
 
 #include "core/signature.hpp"
 #include "core/webhook_url.hpp"
+#include "pg/enrichment_tables.hpp"
 #include "pg/log_redaction.hpp"
 #include "pg/postgres_headers.hpp"
 
@@ -95,8 +96,9 @@ bool check_signing_secret(char **newval, void **, GucSource) {
     });
 }
 
-// A table name that is a valid, optionally schema-qualified identifier.
-bool check_table_name(char **newval, void **, GucSource) {
+// A table name that is a valid, optionally schema-qualified identifier,
+// naming a table the enrichment may read (see enrichment_tables.hpp).
+bool check_table_name(const char *setting_name, char **newval, GucSource source) {
     if (*newval == nullptr || (*newval)[0] == '\0') return true;
     char *copy = pstrdup(*newval);
     List *names = NIL;
@@ -105,7 +107,15 @@ bool check_table_name(char **newval, void **, GucSource) {
     list_free(names);
     pfree(copy);
     if (!valid) GUC_check_errdetail("Use a table name, optionally qualified with its schema.");
-    return valid;
+    return valid && check_enrichment_table_setting(setting_name, *newval, source);
+}
+
+bool check_bookings_table(char **newval, void **, GucSource source) {
+    return check_table_name("booking_events.bookings_table", newval, source);
+}
+
+bool check_profiles_table(char **newval, void **, GucSource source) {
+    return check_table_name("booking_events.profiles_table", newval, source);
 }
 
 }  // namespace
@@ -176,11 +186,11 @@ void define_settings() {
         nullptr, &setting_notify_full_payload, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     DefineCustomStringVariable(
         "booking_events.bookings_table", "Table booking_details are looked up in.", nullptr,
-        &setting_bookings_table, "bookings", PGC_SIGHUP, 0, check_table_name, nullptr, nullptr);
+        &setting_bookings_table, "bookings", PGC_SIGHUP, 0, check_bookings_table, nullptr, nullptr);
     DefineCustomStringVariable("booking_events.profiles_table",
                                "Table client_info and provider_info are looked up in.", nullptr,
-                               &setting_profiles_table, "profiles", PGC_SIGHUP, 0, check_table_name,
-                               nullptr, nullptr);
+                               &setting_profiles_table, "profiles", PGC_SIGHUP, 0,
+                               check_profiles_table, nullptr, nullptr);
     DefineCustomStringVariable("booking_events.ca_file",
                                "CA bundle used to verify the receiver's TLS certificate; empty "
                                "uses the system's.",

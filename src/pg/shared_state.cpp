@@ -113,10 +113,16 @@ bool shared_state_available() { return shared_state != nullptr; }
 
 bool register_delivery_worker(Oid database_oid) {
     if (shared_state == nullptr) return false;
-    bool registered = false;
+    // A spinlock is held for a few instructions, never across a system
+    // call: whether the registered worker still lives is asked first, and
+    // the slot is taken only if nobody changed it meanwhile.
     SpinLockAcquire(&shared_state->mutex);
     const int other = shared_state->worker_pid;
-    if (other == 0 || other == MyProcPid || kill(other, 0) != 0) {
+    SpinLockRelease(&shared_state->mutex);
+    const bool other_gone = other == 0 || other == MyProcPid || kill(other, 0) != 0;
+    bool registered = false;
+    SpinLockAcquire(&shared_state->mutex);
+    if (other_gone && shared_state->worker_pid == other) {
         shared_state->worker_pid = MyProcPid;
         shared_state->worker_latch = MyLatch;
         shared_state->worker_database = database_oid;

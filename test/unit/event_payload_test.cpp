@@ -490,13 +490,25 @@ TEST(SerializeEventTest, CompactAndRoundTrips) {
     EXPECT_EQ(json::parse(body), event);
 }
 
-TEST(SerializeEventTest, SameEventGivesTheSameBytes) {
-    const json first = {{"b", 1}, {"a", {{"y", 2}, {"x", 3}}}};
-    json second = json::object();
-    second["a"]["x"] = 3;
-    second["a"]["y"] = 2;
-    second["b"] = 1;
-    EXPECT_EQ(serialize_event(first), serialize_event(second));
+TEST(SerializeEventTest, RawModeWritesValidTextLikeUtf8Mode) {
+    const json event =
+        build_event(example_context(), "booking.created",
+                    {{"record", {{"city", "Z\xC3\xBCrich"}, {"n", 1}}}}, Enrichment{});
+    EXPECT_EQ(serialize_event(event, TextBytes::Raw), serialize_event(event, TextBytes::Utf8));
+}
+
+TEST(SerializeEventTest, RawModeKeepsEveryByte) {
+    // SQL_ASCII data: Latin-1 bytes, a valid UTF-8 sequence, stray bytes,
+    // in values and in keys; each comes out as it went in.
+    const std::string bytes = "caf\xE9 \xC3\xA9 \xFF\x80\xC2";
+    const json event = {{"note", bytes}, {std::string("k\xE9y"), {bytes, "plain"}}};
+    EXPECT_EQ(serialize_event(event, TextBytes::Raw),
+              "{\"k\xE9y\":[\"" + bytes + "\",\"plain\"],\"note\":\"" + bytes + "\"}");
+}
+
+TEST(SerializeEventTest, RawModeStillEscapesJson) {
+    const json event = {{"q", "a\"b\\c\n\xE9"}};
+    EXPECT_EQ(serialize_event(event, TextBytes::Raw), "{\"q\":\"a\\\"b\\\\c\\n\xE9\"}");
 }
 
 TEST(SerializeEventTest, Utf8IsKeptAsIs) {
@@ -523,6 +535,25 @@ TEST(SerializeEventTest, InvalidUtf8InAKeyIsReplacedToo) {
     std::string body;
     ASSERT_NO_THROW(body = serialize_event(event));
     EXPECT_NO_THROW(json::parse(body));
+}
+
+TEST(IdFieldTest, ScalarsOfObjectsOnly) {
+    const json row = {{"client_id", "c-1"}, {"n", 7}, {"none", nullptr}, {"obj", {{"a", 1}}}};
+    EXPECT_EQ(id_field(row, "client_id"), "c-1");
+    EXPECT_EQ(id_field(row, "n"), "7");
+    EXPECT_EQ(id_field(row, "none"), std::nullopt);
+    EXPECT_EQ(id_field(row, "obj"), std::nullopt);
+    EXPECT_EQ(id_field(row, "absent"), std::nullopt);
+    EXPECT_EQ(id_field(json::array({1}), "client_id"), std::nullopt);
+    EXPECT_EQ(id_field(std::optional<json>{}, "client_id"), std::nullopt);
+    EXPECT_EQ(id_field(std::optional<json>{row}, "client_id"), "c-1");
+}
+
+TEST(JsonHoldsNulTest, InStringsKeysAndNesting) {
+    EXPECT_FALSE(json_holds_nul(json::parse(R"({"a": ["x", {"b": "y"}], "n": 1})")));
+    EXPECT_TRUE(json_holds_nul(json::parse(R"("x\u0000y")")));
+    EXPECT_TRUE(json_holds_nul(json::parse(R"({"a": [1, {"b": "\u0000"}]})")));
+    EXPECT_TRUE(json_holds_nul(json::parse(R"({"k\u0000": 1})")));
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,26 @@
+// Reads the enrichment rows (booking_details, client_info, provider_info):
+// one row by its id, as the owner of the table, in a restricted security
+// context (see identity.hpp), with a plan kept per table.
+//
+// So the owner's SELECT privilege decides, and row-level security applies
+// as it does to the owner: not at all, unless the table is FORCE ROW LEVEL
+// SECURITY, when the owner's policies filter the row. The writing role
+// needs no privilege on the table, and nothing it created can run.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pg/postgres_headers.hpp"
+
+namespace booking_events {
+
+// The row of `relid` whose `id` column equals `id`, as JSON; nullopt when
+// the table has no usable id column, `id` is no valid input for it, its
+// owner may not read it, or no row matches. Call it inside SPI_connect.
+// Throws PgError.
+std::optional<nlohmann::json> lookup_row(Oid relid, const std::string &id);
+
+}  // namespace booking_events

@@ -1,0 +1,20 @@
+// The extension as the trigger path sees it: its schema, its owner and its
+// outbox. Kept across transactions and looked up again after any change to
+// pg_class, so DROP and CREATE EXTENSION (even within one transaction) and
+// ALTER EXTENSION ... SET SCHEMA are noticed at the next row.
+#pragma once
+
+#include "pg/extension_catalog.hpp"
+
+namespace booking_events {
+
+struct CachedExtension {
+    ExtensionInfo info;
+    Oid outbox_relid = InvalidOid;
+};
+
+// False when the extension is not created in the current database.
+// PostgreSQL side (catalog access).
+bool current_extension(CachedExtension *out);
+
+}  // namespace booking_events
