@@ -72,25 +72,11 @@ psql_app=("${as_postgres[@]}" psql -h "$demo" -p "$port" -X -q -v ON_ERROR_STOP=
 "${as_postgres[@]}" createdb -h "$demo" -p "$port" app
 
 say "CREATE EXTENSION, sample tables and the two triggers of the contract"
-"${psql_app[@]}" -e <<'SQL'
-CREATE EXTENSION booking_events;
-CREATE TABLE profiles (id uuid PRIMARY KEY, full_name text, email text, company_name text);
-CREATE TABLE bookings (
-    id uuid PRIMARY KEY DEFAULT gen_random_uuid(), booking_number text UNIQUE,
-    client_id uuid REFERENCES profiles, provider_id uuid REFERENCES profiles,
-    status text NOT NULL DEFAULT 'pending', total_price numeric(10, 2),
-    created_at timestamptz DEFAULT now());
-CREATE TABLE booking_events (
-    id bigserial PRIMARY KEY, booking_id uuid REFERENCES bookings, event_type text,
-    description text, user_id uuid, created_at timestamptz DEFAULT now());
-CREATE TRIGGER booking_events_webhook_trigger
-    AFTER INSERT ON booking_events FOR EACH ROW
-    EXECUTE FUNCTION trigger_booking_event_webhook();
-CREATE TRIGGER bookings_webhook_trigger
-    AFTER UPDATE ON bookings FOR EACH ROW
-    WHEN (OLD.status IS DISTINCT FROM NEW.status)
-    EXECUTE FUNCTION trigger_booking_event_webhook();
-SQL
+# The tables and triggers every test uses too (test/fixtures/).
+{
+    echo 'CREATE EXTENSION booking_events;'
+    cat "$repo/test/fixtures/app_schema.sql" "$repo/test/fixtures/app_triggers.sql"
+} | "${psql_app[@]}" -e
 
 say "Firing booking events"
 # The receiver fails the first attempt of every event, so the retries show.

@@ -1,21 +1,14 @@
 -- Events written by the trigger: types, payload, enrichment.
 CREATE EXTENSION booking_events;
 
-CREATE TABLE profiles (id uuid PRIMARY KEY, full_name text, email text, company_name text);
-CREATE TABLE bookings (
-    id uuid PRIMARY KEY, booking_number text, client_id uuid, provider_id uuid,
-    status text, total_price numeric(10, 2), notes jsonb, created_at timestamptz DEFAULT now());
-CREATE TABLE booking_events (
-    id bigserial PRIMARY KEY, booking_id uuid, event_type text, description text,
-    user_id uuid, created_at timestamptz DEFAULT now());
-
-CREATE TRIGGER booking_events_webhook_trigger
-    AFTER INSERT ON booking_events FOR EACH ROW
-    EXECUTE FUNCTION trigger_booking_event_webhook();
-CREATE TRIGGER bookings_webhook_trigger
-    AFTER UPDATE ON bookings FOR EACH ROW
-    WHEN (OLD.status IS DISTINCT FROM NEW.status)
-    EXECUTE FUNCTION trigger_booking_event_webhook();
+-- The application's tables and the contract's triggers (test/fixtures/),
+-- not echoed: the expected output depends on what they do, not their text.
+\set ECHO none
+\i test/fixtures/app_schema.sql
+\i test/fixtures/app_triggers.sql
+\set ECHO all
+-- A jsonb column, to see it carried into the payload as JSON.
+ALTER TABLE bookings ADD COLUMN notes jsonb;
 
 -- Payloads with what changes from run to run replaced by placeholders.
 CREATE FUNCTION masked(p jsonb) RETURNS jsonb LANGUAGE sql AS $$

@@ -7,7 +7,7 @@
 # exits non-zero when anything failed.
 #
 #   test/run-all.sh                 every suite
-#   test/run-all.sh regress tap     only these (format unit asan regress tap;
+#   test/run-all.sh regress tap     only these (format unit asan guards regress tap;
 #                                   the build and install always run)
 #   REGRESS="001_schema 008_security" PROVE_TESTS="test/t/001_delivery.pl" \
 #   test/run-all.sh regress tap     only these regress files and TAP scripts
@@ -129,6 +129,8 @@ step format "clang-format" format_check
 step unit "unit tests (ctest)" unit_tests
 step asan "unit tests under ASan+UBSan (ctest)" sanitized_unit_tests
 step always "PGXS build and install" pgxs_build_and_install
+step guards "build guards (src/core without PostgreSQL, SQL functions behind the boundary)" \
+    make -C "$repo" -s guard-check PG_CONFIG="$pg_config"
 step always "test tree for postgres" prepare_test_tree
 step regress "pg_regress" regression_tests
 step tap "TAP" tap_tests

@@ -231,31 +231,18 @@ CONF
 nginx_pid() { cat "$BENCH_TMP/nginx/nginx.pid"; }
 webhook_url() { echo "http://127.0.0.1:$NGINX_PORT/hook"; }
 
-# Tables shaped like the application's (contract: bookings, booking_events,
-# profiles), uuid keys as in the demo, without foreign keys. Profiles 1-900
-# are clients, 901-1000 providers. bench_uuid(n) is the uuid of row n.
-# $1: number of bookings.
+# The application's tables and the contract's two triggers, from the fixture
+# every test loads (test/fixtures/), plus inserted_at for the latency figures.
+# Profiles 1-900 are clients, 901-1000 providers. bench_uuid(n) is the uuid
+# of row n. $1: number of bookings.
 create_app_schema() {
     local bookings=$1
+    cat "$REPO_ROOT/test/fixtures/app_schema.sql" "$REPO_ROOT/test/fixtures/app_triggers.sql" |
+        psql_bench
     psql_bench <<SQL
+ALTER TABLE booking_events ADD COLUMN inserted_at timestamptz DEFAULT clock_timestamp();
 CREATE FUNCTION bench_uuid(bigint) RETURNS uuid IMMUTABLE LANGUAGE sql
     AS \$\$ SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(\$1), 12, '0'))::uuid \$\$;
-CREATE TABLE profiles (id uuid PRIMARY KEY, full_name text, email text, company_name text);
-CREATE TABLE bookings (
-    id uuid PRIMARY KEY, booking_number text, client_id uuid, provider_id uuid,
-    status text NOT NULL DEFAULT 'pending', total_price numeric(10, 2),
-    created_at timestamptz DEFAULT now());
-CREATE TABLE booking_events (
-    id bigserial PRIMARY KEY, booking_id uuid, event_type text, description text,
-    user_id uuid, created_at timestamptz DEFAULT now(),
-    inserted_at timestamptz DEFAULT clock_timestamp());
-CREATE TRIGGER booking_events_webhook_trigger
-    AFTER INSERT ON booking_events FOR EACH ROW
-    EXECUTE FUNCTION trigger_booking_event_webhook();
-CREATE TRIGGER bookings_webhook_trigger
-    AFTER UPDATE ON bookings FOR EACH ROW
-    WHEN (OLD.status IS DISTINCT FROM NEW.status)
-    EXECUTE FUNCTION trigger_booking_event_webhook();
 INSERT INTO profiles
 SELECT bench_uuid(i), 'Profile ' || i, 'profile' || i || '@example.com',
        CASE WHEN i > 900 THEN 'Provider ' || i || ' Ltd' END

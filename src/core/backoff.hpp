@@ -1,16 +1,16 @@
-// Retry timing: the exponential backoff schedule of the contract and the
-// Retry-After header a receiver may send with 429 or 503.
+// Retry timing: the exponential backoff schedule of the contract (the
+// Retry-After header a receiver may send is read in retry_after.hpp).
 #pragma once
 
 #include <cstdint>
-#include <optional>
-#include <string_view>
+
+#include "core/setting_defaults.hpp"
 
 namespace booking_events {
 
 struct BackoffPolicy {
-    std::int64_t base_ms = 1000;
-    std::int64_t max_ms = 3600000;
+    std::int64_t base_ms = setting_defaults::kBackoffBaseMs.default_value;
+    std::int64_t max_ms = setting_defaults::kBackoffMaxMs.default_value;
 };
 
 // Delay before the next attempt after `attempts_made` failed attempts (>= 1):
@@ -18,14 +18,5 @@ struct BackoffPolicy {
 // `unit_random` in [0, 1). Jitter spreads retries of a burst that failed
 // together so they do not hit a recovering receiver at the same instant.
 std::int64_t backoff_delay_ms(const BackoffPolicy &policy, int attempts_made, double unit_random);
-
-// Parses a Retry-After value, either delta-seconds ("120") or an HTTP-date
-// (IMF-fixdate, RFC 850 or asctime form), into a delay from `now_unix_ms`.
-// A date in the past gives 0. Unparsable values give nullopt.
-std::optional<std::int64_t> parse_retry_after_ms(std::string_view value, std::int64_t now_unix_ms);
-
-// Seconds since the epoch of a proleptic Gregorian UTC date and time, without
-// depending on the process time zone.
-std::int64_t unix_seconds_from_utc(int year, int month, int day, int hour, int minute, int second);
 
 }  // namespace booking_events

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "core/setting_defaults.hpp"
+
 namespace booking_events {
 
 struct DeliveryConfig {
@@ -14,12 +16,12 @@ struct DeliveryConfig {
     std::string database_name;     // booking_events.database_name
     std::string current_database;  // where the check runs
     bool worker_loaded = false;    // shared_preload_libraries has booking_events
-    int max_attempts = 8;
-    int backoff_base_ms = 1000;
-    int backoff_max_ms = 3600000;
-    int request_timeout_ms = 10000;
-    int max_concurrency = 32;
-    int batch_size = 100;
+    int max_attempts = setting_defaults::kMaxAttempts.default_value;
+    int backoff_base_ms = setting_defaults::kBackoffBaseMs.default_value;
+    int backoff_max_ms = setting_defaults::kBackoffMaxMs.default_value;
+    int request_timeout_ms = setting_defaults::kRequestTimeoutMs.default_value;
+    int max_concurrency = setting_defaults::kMaxConcurrency.default_value;
+    int batch_size = setting_defaults::kBatchSize.default_value;
 };
 
 struct ConfigReport {

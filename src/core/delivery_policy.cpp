@@ -1,5 +1,7 @@
 #include "core/delivery_policy.hpp"
 
+#include "core/retry_after.hpp"
+
 #include <algorithm>
 #include <optional>
 

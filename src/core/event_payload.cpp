@@ -3,8 +3,8 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
-
-#include "core/backoff.hpp"
+#include <ctime>
+#include <stdexcept>
 
 namespace booking_events {
 
@@ -296,32 +296,20 @@ std::string serialize_event(const nlohmann::json &event, TextBytes bytes) {
 }
 
 std::string format_event_time(std::int64_t unix_ms) {
+    // Floor division: times before 1970 keep a positive millisecond part.
     std::int64_t seconds = unix_ms / 1000;
     int millis = static_cast<int>(unix_ms % 1000);
     if (millis < 0) {
         millis += 1000;
         seconds -= 1;
     }
-    std::int64_t days = seconds / 86400;
-    std::int64_t rem = seconds % 86400;
-    if (rem < 0) {
-        rem += 86400;
-        days -= 1;
-    }
-    // Civil from days (inverse of unix_seconds_from_utc).
-    const std::int64_t z = days + 719468;
-    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const std::int64_t doe = z - era * 146097;
-    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const std::int64_t mp = (5 * doy + 2) / 153;
-    const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-    const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-    const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const std::time_t time = static_cast<std::time_t>(seconds);
+    std::tm utc{};
+    if (gmtime_r(&time, &utc) == nullptr) throw std::out_of_range("event time out of range");
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                  static_cast<long long>(year), month, day, static_cast<int>(rem / 3600),
-                  static_cast<int>(rem % 3600 / 60), static_cast<int>(rem % 60), millis);
+                  utc.tm_year + 1900LL, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                  utc.tm_sec, millis);
     return buffer;
 }
 

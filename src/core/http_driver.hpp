@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/setting_defaults.hpp"
+
 namespace booking_events {
 
 struct HttpRequest {
@@ -20,7 +22,7 @@ struct HttpRequest {
     std::string body;                  // POSTed byte for byte
     // Both are raised to at least 1 ms (libcurl reads 0 as "wait forever"),
     // and connecting never gets longer than the whole transfer.
-    long timeout_ms = 10000;         // whole transfer, connecting included
+    long timeout_ms = setting_defaults::kRequestTimeoutMs.default_value;  // whole transfer
     long connect_timeout_ms = 5000;  // name resolution, TCP and TLS handshakes
 };
 

@@ -11,12 +11,15 @@ namespace {
 constexpr int kMaxDepth = 4;
 
 // `lowered` mentions a secret setting: its full name, or the distinctive part
-// after the dot (a name put together from pieces still has that part whole).
+// after the dot (a name put together from pieces still has that part whole);
+// or a function that takes secrets.
 bool mentions_secret_name(std::string_view lowered) {
     for (std::string_view name : kSecretSettings) {
         const std::string_view short_name = name.substr(name.rfind('.') + 1);
         if (lowered.find(short_name) != std::string_view::npos) return true;
     }
+    for (std::string_view function : kSecretTakingFunctions)
+        if (lowered.find(function) != std::string_view::npos) return true;
     return false;
 }
 

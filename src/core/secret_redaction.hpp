@@ -23,6 +23,11 @@ namespace booking_events {
 inline constexpr std::string_view kSecretSettings[] = {
     "booking_events.api_key", "booking_events.signing_secret", "booking_events.webhook_url"};
 
+// Functions that take secrets as arguments (an endpoint's URL, API key and
+// signing secret): a statement that calls one is treated like one that names
+// a secret setting.
+inline constexpr std::string_view kSecretTakingFunctions[] = {"webhook_endpoint_set"};
+
 // Whether `name` is a secret setting (ASCII case-insensitive, as PostgreSQL
 // compares setting names).
 bool is_secret_setting(std::string_view name);

@@ -24,7 +24,8 @@ HttpRequest build_webhook_request(const WebhookTarget &target, std::uint64_t tag
     request.timeout_ms = target.timeout_ms;
     // Connecting may use the whole budget, but not more than 10 s of it: a
     // host that does not answer SYN is down, and the retry comes sooner.
-    request.connect_timeout_ms = std::min<long>(target.timeout_ms, 10000);
+    constexpr long kLongestConnectMs = 10000;
+    request.connect_timeout_ms = std::min<long>(target.timeout_ms, kLongestConnectMs);
     const std::string timestamp = std::to_string(unix_seconds);
     request.headers.push_back("Content-Type: application/json");
     request.headers.push_back("User-Agent: " + target.user_agent);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/http_driver.hpp"
+#include "core/setting_defaults.hpp"
 
 namespace booking_events {
 
@@ -15,7 +16,7 @@ struct WebhookTarget {
     std::string api_key;                    // x-make-apikey when not empty
     std::vector<std::string> signing_keys;  // decoded keys; one signature each
     std::string user_agent;                 // "booking_events/<version>"
-    long timeout_ms = 10000;
+    long timeout_ms = setting_defaults::kRequestTimeoutMs.default_value;
 };
 
 // Decodes the signing_secret setting into keys. Invalid entries are skipped

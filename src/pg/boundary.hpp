@@ -12,6 +12,9 @@
 //  * sql_boundary(fn) wraps every SQL-callable function. It runs the C++ body
 //    inside try, lets every destructor run, and only after the catch block
 //    has ended raises the error in PostgreSQL's way.
+//  * BOOKING_EVENTS_SQL_FUNCTION(name, impl) is the only way to define an
+//    SQL-callable function (PG_FUNCTION_INFO_V1 is disabled in
+//    postgres_headers.hpp), so none can skip sql_boundary.
 #pragma once
 
 #include <exception>
@@ -107,3 +110,21 @@ Datum sql_boundary(Fn &&fn) {
 }
 
 }  // namespace booking_events
+
+// Defines the SQL-callable C function `name` (the symbol CREATE FUNCTION ...
+// AS 'MODULE_PATHNAME', 'name' finds) whose body is `impl`, a C++ function
+// Datum impl(FunctionCallInfo) run inside sql_boundary. The info function is
+// the version-1 calling convention record that PG_FUNCTION_INFO_V1 declares
+// (fmgr.h); use at global scope.
+#define BOOKING_EVENTS_SQL_FUNCTION(name, impl)                              \
+    extern "C" {                                                             \
+    PGDLLEXPORT Datum name(PG_FUNCTION_ARGS);                                \
+    PGDLLEXPORT const Pg_finfo_record *pg_finfo_##name(void);                \
+    const Pg_finfo_record *pg_finfo_##name(void) {                           \
+        static const Pg_finfo_record version_1 = {1};                        \
+        return &version_1;                                                   \
+    }                                                                        \
+    Datum name(PG_FUNCTION_ARGS) {                                           \
+        return ::booking_events::sql_boundary([&] { return impl(fcinfo); }); \
+    }                                                                        \
+    }

@@ -23,6 +23,7 @@
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/version.hpp"
+#include "pg/version_compat.hpp"
 #include "pg/worker_entry.hpp"
 
 namespace booking_events {
@@ -66,10 +67,23 @@ std::int64_t now_unix_ms() {
 
 class DeliveryWorker {
   public:
-    DeliveryWorker() : rng_(std::random_device{}()) { apply_settings(); }
+    DeliveryWorker() : rng_(std::random_device{}()) {
+        // What one loop pass allocates outside its transactions (PostgreSQL
+        // leaves TopMemoryContext current after a commit) is freed with the
+        // pass, as pg_cron's loop does.
+        pg_call([&] {
+            loop_context_ = AllocSetContextCreate(TopMemoryContext, "booking_events worker loop",
+                                                  ALLOCSET_DEFAULT_SIZES);
+        });
+        apply_settings();
+    }
 
     void run() {
         while (!ShutdownRequestPending) {
+            pg_call([&] {
+                MemoryContextSwitchTo(loop_context_);
+                MemoryContextReset(loop_context_);
+            });
             if (ConfigReloadPending) {
                 ConfigReloadPending = false;
                 pg_call([] { ProcessConfigFile(PGC_SIGHUP); });
@@ -244,10 +258,11 @@ class DeliveryWorker {
     }
 
     void commit_transaction() {
-        pg_call([] {
+        pg_call([this] {
             SPI_finish();
             PopActiveSnapshot();
             CommitTransactionCommand();
+            MemoryContextSwitchTo(loop_context_);
             // Without this the worker's updates reach the statistics only
             // when it exits, and autovacuum never sees the outbox's dead
             // rows (PostgreSQL rate-limits the actual flush).
@@ -381,11 +396,17 @@ class DeliveryWorker {
         // Log what went wrong, then roll back as PostgreSQL's own loops do.
         // Attempts not yet recorded stay in finished_ and are tried again;
         // claims are only in memory, so nothing is left half-done.
+        // Interrupts wait until the transaction is rolled back (an error
+        // raised meanwhile resets the hold-off and ends the worker).
         pg_call([&] {
+            HOLD_INTERRUPTS();
             error->elevel = LOG;
             ThrowErrorData(error);
+            FreeErrorData(error);
             AbortCurrentTransaction();
+            MemoryContextSwitchTo(loop_context_);
             reset_delivery_store();
+            RESUME_INTERRUPTS();
         });
         claim_wanted_ = true;
     }
@@ -408,8 +429,7 @@ class DeliveryWorker {
         WaitEvent events[kMaxEvents];
         int ready = 0;
         pg_call([&] {
-            WaitEventSet *set =
-                CreateWaitEventSet(CurrentMemoryContext, 2 + static_cast<int>(watches.size()));
+            WaitEventSet *set = create_wait_event_set(2 + static_cast<int>(watches.size()));
             AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, nullptr);
             AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, nullptr, nullptr);
             for (const HttpDriver::SocketWatch &watch : watches) {
@@ -447,6 +467,7 @@ class DeliveryWorker {
                                      .count());
     }
 
+    MemoryContext loop_context_ = nullptr;
     HttpDriver driver_;
     WebhookTarget target_;
     BackoffPolicy policy_;

@@ -5,6 +5,7 @@
 #include "pg/boundary.hpp"
 #include "pg/extension_cache.hpp"
 #include "pg/settings.hpp"
+#include "pg/version_compat.hpp"
 
 namespace booking_events {
 
@@ -43,7 +44,7 @@ bool is_temporary_schema_name(const char *schema) {
 Resolution resolve_table_name(const char *value, Oid extension_schema) {
     Resolution resolution;
     if (value == nullptr || value[0] == '\0') return resolution;
-    List *names = stringToQualifiedNameList(value);
+    List *names = qualified_name_list(value);
     if (list_length(names) == 2) {
         const char *schema = strVal(linitial(names));
         if (is_temporary_schema_name(schema)) {

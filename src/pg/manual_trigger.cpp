@@ -4,11 +4,6 @@
 #include "pg/event_capture.hpp"
 #include "pg/identity.hpp"
 
-extern "C" {
-PG_FUNCTION_INFO_V1(manually_trigger_webhook);
-Datum manually_trigger_webhook(PG_FUNCTION_ARGS);
-}
-
 namespace booking_events {
 
 namespace {
@@ -115,6 +110,4 @@ Datum trigger_manually(FunctionCallInfo fcinfo) {
 
 }  // namespace booking_events
 
-Datum manually_trigger_webhook(PG_FUNCTION_ARGS) {
-    return booking_events::sql_boundary([&] { return booking_events::trigger_manually(fcinfo); });
-}
+BOOKING_EVENTS_SQL_FUNCTION(manually_trigger_webhook, booking_events::trigger_manually)

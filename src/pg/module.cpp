@@ -12,9 +12,6 @@ extern "C" {
 PG_MODULE_MAGIC;
 
 void _PG_init(void);
-
-PG_FUNCTION_INFO_V1(booking_events_wake_worker);
-Datum booking_events_wake_worker(PG_FUNCTION_ARGS);
 }
 
 void _PG_init(void) {
@@ -27,7 +24,18 @@ void _PG_init(void) {
     booking_events::register_launcher();
 }
 
-Datum booking_events_wake_worker(PG_FUNCTION_ARGS) {
-    booking_events::wake_worker_on_commit();
-    PG_RETURN_VOID();
+namespace booking_events {
+namespace {
+
+// booking_events_wake_worker(): wakes the worker when the calling
+// transaction commits (retry_failed_webhooks, for one, requeues events
+// without writing through the trigger).
+Datum wake_worker(FunctionCallInfo) {
+    wake_worker_on_commit();
+    return (Datum)0;
 }
+
+}  // namespace
+}  // namespace booking_events
+
+BOOKING_EVENTS_SQL_FUNCTION(booking_events_wake_worker, booking_events::wake_worker)

@@ -19,15 +19,6 @@
 #include "pg/shared_state.hpp"
 #include "pg/version.hpp"
 
-extern "C" {
-PG_FUNCTION_INFO_V1(booking_events_worker_status);
-Datum booking_events_worker_status(PG_FUNCTION_ARGS);
-PG_FUNCTION_INFO_V1(validate_webhook_config);
-Datum validate_webhook_config(PG_FUNCTION_ARGS);
-PG_FUNCTION_INFO_V1(test_webhook);
-Datum test_webhook(PG_FUNCTION_ARGS);
-}
-
 namespace booking_events {
 
 namespace {
@@ -47,7 +38,7 @@ Datum jsonb_from(const nlohmann::json &value) {
     return result;
 }
 
-Datum worker_status() {
+Datum worker_status(FunctionCallInfo) {
     WorkerStatus status;
     bool available = false;
     char *database = nullptr;
@@ -211,14 +202,6 @@ Datum send_test_webhook(FunctionCallInfo fcinfo) {
 
 }  // namespace booking_events
 
-Datum booking_events_worker_status(PG_FUNCTION_ARGS) {
-    return booking_events::sql_boundary([&] { return booking_events::worker_status(); });
-}
-
-Datum validate_webhook_config(PG_FUNCTION_ARGS) {
-    return booking_events::sql_boundary([&] { return booking_events::validate_config(fcinfo); });
-}
-
-Datum test_webhook(PG_FUNCTION_ARGS) {
-    return booking_events::sql_boundary([&] { return booking_events::send_test_webhook(fcinfo); });
-}
+BOOKING_EVENTS_SQL_FUNCTION(booking_events_worker_status, booking_events::worker_status)
+BOOKING_EVENTS_SQL_FUNCTION(validate_webhook_config, booking_events::validate_config)
+BOOKING_EVENTS_SQL_FUNCTION(test_webhook, booking_events::send_test_webhook)

@@ -1,6 +1,12 @@
 // Every PostgreSQL header the module uses, included once with C linkage.
 #pragma once
 
+// Both builds define this when compiling src/core (see sources.mk): the core
+// knows nothing of PostgreSQL, and this makes that a compile-time fact.
+#ifdef BOOKING_EVENTS_CORE_ONLY
+#error "src/core must not include PostgreSQL headers"
+#endif
+
 extern "C" {
 #include "postgres.h"
 
@@ -59,6 +65,13 @@ extern "C" {
 #include "utils/varlena.h"
 #include "mb/pg_wchar.h"
 }
+
+// SQL-callable functions are defined with BOOKING_EVENTS_SQL_FUNCTION
+// (pg/boundary.hpp), which runs their body inside the C++/PostgreSQL
+// boundary; declaring one directly would skip it.
+#undef PG_FUNCTION_INFO_V1
+#define PG_FUNCTION_INFO_V1(name) \
+    static_assert(false, "define SQL-callable functions with BOOKING_EVENTS_SQL_FUNCTION")
 
 // port.h redirects the printf family to PostgreSQL's own versions with
 // macros, which breaks C++ headers that name std::snprintf (nlohmann/json).

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "core/setting_defaults.hpp"
 #include "core/signature.hpp"
 #include "core/webhook_url.hpp"
 #include "pg/enrichment_tables.hpp"
@@ -15,13 +16,13 @@ char *setting_database_name = nullptr;
 char *setting_webhook_url = nullptr;
 char *setting_api_key = nullptr;
 char *setting_signing_secret = nullptr;
-int setting_max_attempts = 8;
-int setting_backoff_base_ms = 1000;
-int setting_backoff_max_ms = 3600000;
-int setting_request_timeout_ms = 10000;
-int setting_max_concurrency = 32;
-int setting_batch_size = 100;
-int setting_log_retention_days = 30;
+int setting_max_attempts = setting_defaults::kMaxAttempts.default_value;
+int setting_backoff_base_ms = setting_defaults::kBackoffBaseMs.default_value;
+int setting_backoff_max_ms = setting_defaults::kBackoffMaxMs.default_value;
+int setting_request_timeout_ms = setting_defaults::kRequestTimeoutMs.default_value;
+int setting_max_concurrency = setting_defaults::kMaxConcurrency.default_value;
+int setting_batch_size = setting_defaults::kBatchSize.default_value;
+int setting_log_retention_days = setting_defaults::kLogRetentionDays.default_value;
 char *setting_environment = nullptr;
 char *setting_source = nullptr;
 bool setting_notify = true;
@@ -121,6 +122,7 @@ bool check_profiles_table(char **newval, void **, GucSource source) {
 }  // namespace
 
 void define_settings() {
+    using namespace setting_defaults;
     // Read at server start by the launcher. PostgreSQL refuses to create a
     // PGC_POSTMASTER setting after start, which is when a backend loads the
     // library without shared_preload_libraries: there no worker runs and the
@@ -146,28 +148,33 @@ void define_settings() {
         check_signing_secret, nullptr, nullptr);
     DefineCustomIntVariable("booking_events.max_attempts",
                             "Automatic delivery attempts before an event is marked failed.",
-                            nullptr, &setting_max_attempts, 8, 1, 100, PGC_SIGHUP, 0, nullptr,
-                            nullptr, nullptr);
+                            nullptr, &setting_max_attempts, kMaxAttempts.default_value,
+                            kMaxAttempts.min, kMaxAttempts.max, PGC_SIGHUP, 0, nullptr, nullptr,
+                            nullptr);
     DefineCustomIntVariable("booking_events.backoff_base_ms", "Delay before the first retry.",
-                            nullptr, &setting_backoff_base_ms, 1000, 1, 86400000, PGC_SIGHUP,
-                            GUC_UNIT_MS, nullptr, nullptr, nullptr);
+                            nullptr, &setting_backoff_base_ms, kBackoffBaseMs.default_value,
+                            kBackoffBaseMs.min, kBackoffBaseMs.max, PGC_SIGHUP, GUC_UNIT_MS,
+                            nullptr, nullptr, nullptr);
     DefineCustomIntVariable("booking_events.backoff_max_ms", "Longest delay between two attempts.",
-                            nullptr, &setting_backoff_max_ms, 3600000, 1, 604800000, PGC_SIGHUP,
-                            GUC_UNIT_MS, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable("booking_events.request_timeout_ms",
-                            "Timeout of one whole webhook request.", nullptr,
-                            &setting_request_timeout_ms, 10000, 100, 600000, PGC_SIGHUP,
-                            GUC_UNIT_MS, nullptr, nullptr, nullptr);
+                            nullptr, &setting_backoff_max_ms, kBackoffMaxMs.default_value,
+                            kBackoffMaxMs.min, kBackoffMaxMs.max, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
+                            nullptr, nullptr);
+    DefineCustomIntVariable(
+        "booking_events.request_timeout_ms", "Timeout of one whole webhook request.", nullptr,
+        &setting_request_timeout_ms, kRequestTimeoutMs.default_value, kRequestTimeoutMs.min,
+        kRequestTimeoutMs.max, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("booking_events.max_concurrency", "Webhook requests in flight at once.",
-                            nullptr, &setting_max_concurrency, 32, 1, 1000, PGC_SIGHUP, 0, nullptr,
+                            nullptr, &setting_max_concurrency, kMaxConcurrency.default_value,
+                            kMaxConcurrency.min, kMaxConcurrency.max, PGC_SIGHUP, 0, nullptr,
                             nullptr, nullptr);
     DefineCustomIntVariable("booking_events.batch_size", "Outbox rows claimed per transaction.",
-                            nullptr, &setting_batch_size, 100, 1, 10000, PGC_SIGHUP, 0, nullptr,
-                            nullptr, nullptr);
+                            nullptr, &setting_batch_size, kBatchSize.default_value, kBatchSize.min,
+                            kBatchSize.max, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable(
         "booking_events.log_retention_days",
         "Days webhook_logs rows and delivered events are kept; 0 keeps them forever.", nullptr,
-        &setting_log_retention_days, 30, 0, 36500, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+        &setting_log_retention_days, kLogRetentionDays.default_value, kLogRetentionDays.min,
+        kLogRetentionDays.max, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
     DefineCustomStringVariable(
         "booking_events.environment", "system.environment in the event payload.", nullptr,
         &setting_environment, "production", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);

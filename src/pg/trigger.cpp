@@ -2,11 +2,6 @@
 #include "pg/boundary.hpp"
 #include "pg/event_capture.hpp"
 
-extern "C" {
-PG_FUNCTION_INFO_V1(trigger_booking_event_webhook);
-Datum trigger_booking_event_webhook(PG_FUNCTION_ARGS);
-}
-
 namespace booking_events {
 
 namespace {
@@ -53,6 +48,4 @@ Datum fire_trigger(FunctionCallInfo fcinfo) {
 
 }  // namespace booking_events
 
-Datum trigger_booking_event_webhook(PG_FUNCTION_ARGS) {
-    return booking_events::sql_boundary([&] { return booking_events::fire_trigger(fcinfo); });
-}
+BOOKING_EVENTS_SQL_FUNCTION(trigger_booking_event_webhook, booking_events::fire_trigger)

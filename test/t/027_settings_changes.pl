@@ -46,8 +46,11 @@ sub tagged { "payload->'booking_event'->>'description' LIKE '$_[0] #%'" }
 # --- webhook_url emptied mid-drain, then set again -------------------------------------
 insert_many($node, 3000, bookings => 100, tag => 'pause');
 cmp_ok($recv_a->wait_for_count(500, 60), '>=', 500, 'drain under way');
+my $pause_offset = -s $node->logfile;
 reload_settings($node, webhook_url => '');
-pass('worker logged that delivery is paused');
+# reload_settings waits for either state line; this one must say paused.
+like(log_since($node, $pause_offset), qr/webhook_url is empty: delivery is paused/,
+	'worker logged that delivery is paused');
 # Requests sent just before the worker read the setting may still arrive.
 Time::HiRes::sleep(0.3);
 my $paused_at = $recv_a->count;
@@ -119,15 +122,7 @@ check_nothing_lost($node, [$recv_a], 'lock held', where => tagged('locked'));
 is(worker_pid($node), $pid, 'same worker');
 
 # --- DROP EXTENSION and CREATE EXTENSION while the worker runs ---------------------------
-my $triggers = <<'SQL';
-CREATE TRIGGER booking_events_webhook_trigger
-    AFTER INSERT ON booking_events FOR EACH ROW
-    EXECUTE FUNCTION trigger_booking_event_webhook();
-CREATE TRIGGER bookings_webhook_trigger
-    AFTER UPDATE ON bookings FOR EACH ROW
-    WHEN (OLD.status IS DISTINCT FROM NEW.status)
-    EXECUTE FUNCTION trigger_booking_event_webhook();
-SQL
+my $triggers = app_triggers_sql();
 
 # (1) dropped while five requests are in flight; created again once the
 # worker has noticed.

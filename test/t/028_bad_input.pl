@@ -17,12 +17,10 @@ use JSON::PP;
 use BookingEventsTest;
 
 my $JSON = JSON::PP->new->utf8;
-my $recv = start_receiver(quiet => 1);
-my $node = new_node('bad_input',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('bad_input',
+	receiver => { quiet => 1 },
 	backoff_base_ms => 100,
 	backoff_max_ms => 1000);
-create_app_schema($node);
 my $b = create_booking($node);
 
 # Runs $sql (which must succeed: the user's statement), then returns the

@@ -14,7 +14,7 @@ bool is_keyword(std::string_view word) {
         "alter",   "system",   "set",     "select",   "false",  "true",  "local",
         "session", "to",       "role",    "database", "update", "where", "name",
         "create",  "function", "returns", "language", "as",     "do",    "begin",
-        "end",     "perform",  "execute", "prepare",  "text",   "void"};
+        "end",     "perform",  "execute", "prepare",  "text",   "void",  "null"};
     return std::find(std::begin(keywords), std::end(keywords), word) != std::end(keywords);
 }
 
@@ -55,6 +55,14 @@ TEST(SecretRedactionTest, SettingsWithComputedNamesCount) {
     EXPECT_TRUE(
         touches("CREATE FUNCTION f(n text, v text) RETURNS void LANGUAGE plpython3u AS "
                 "$$ plpy.execute(\"SET \" + n + \" = '\" + v + \"'\") $$"));
+}
+
+TEST(SecretRedactionTest, CallsOfFunctionsThatTakeSecretsCount) {
+    EXPECT_TRUE(
+        touches("SELECT hooks.webhook_endpoint_set('crm', 'https://h/p', '{*}', NULL, 1, "
+                "'key', 'whsec_x')"));
+    EXPECT_EQ(redacted("SELECT webhook_endpoint_set('crm', 'https://h/p', '{*}', NULL, 1, 'k')"),
+              "SELECT webhook_endpoint_set('***', '***', '***', NULL, ***, '***')");
 }
 
 TEST(SecretRedactionTest, OrdinaryStatementsDoNot) {
