@@ -26,11 +26,6 @@
 #include "pg/enrichment_tables.hpp"
 #include "pg/extension_catalog.hpp"
 
-extern "C" {
-PG_FUNCTION_INFO_V1(booking_events_replay);
-Datum booking_events_replay(PG_FUNCTION_ARGS);
-}
-
 namespace booking_events {
 
 namespace {
@@ -274,24 +269,22 @@ void replay(FunctionCallInfo fcinfo, int64 max_rows) {
     SPI_finish();
 }
 
+Datum replay_entry(FunctionCallInfo fcinfo) {
+    if (PG_ARGISNULL(kAfterId))
+        throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "after_id must not be NULL", "",
+                       "Pass 0 for every event the outbox keeps.");
+    if (PG_ARGISNULL(kMaxRows) || PG_GETARG_INT32(kMaxRows) < 0)
+        throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE, "max_rows must be a non-negative integer");
+    const int64 max_rows = PG_GETARG_INT32(kMaxRows);
+    pg_call([&] {
+        InitMaterializedSRF(fcinfo, 0);
+        replay(fcinfo, max_rows);
+    });
+    return (Datum)0;
+}
+
 }  // namespace
 
 }  // namespace booking_events
 
-Datum booking_events_replay(PG_FUNCTION_ARGS) {
-    using namespace booking_events;
-    return sql_boundary([&]() -> Datum {
-        if (PG_ARGISNULL(kAfterId))
-            throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "after_id must not be NULL", "",
-                           "Pass 0 for every event the outbox keeps.");
-        if (PG_ARGISNULL(kMaxRows) || PG_GETARG_INT32(kMaxRows) < 0)
-            throw SqlError(ERRCODE_INVALID_PARAMETER_VALUE,
-                           "max_rows must be a non-negative integer");
-        const int64 max_rows = PG_GETARG_INT32(kMaxRows);
-        pg_call([&] {
-            InitMaterializedSRF(fcinfo, 0);
-            replay(fcinfo, max_rows);
-        });
-        return (Datum)0;
-    });
-}
+BOOKING_EVENTS_SQL_FUNCTION(booking_events_replay, booking_events::replay_entry)
