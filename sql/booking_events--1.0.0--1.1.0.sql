@@ -10,11 +10,19 @@
 -- already attached keep firing for every role, as before.
 REVOKE ALL ON FUNCTION @extschema@.trigger_booking_event_webhook() FROM PUBLIC;
 
+-- Delivery worker: per-booking order index keyed on a hash of booking_id, so
+-- a booking_id of any length can be inserted (a btree entry over about 2,700
+-- bytes is an error). Only the index changes; no row is touched.
+DROP INDEX @extschema@.webhook_outbox_booking_pending_idx;
+CREATE INDEX webhook_outbox_booking_pending_idx
+    ON @extschema@.webhook_outbox (hashtextextended(booking_id, 0), id)
+    WHERE status = 'pending';
+
 -- Real-time subscriptions (listen): booking_events_replay() becomes a C
 -- function that runs as its caller and returns only the events of bookings
 -- the caller can SELECT (row-level security included); it was a SECURITY
 -- DEFINER SQL function that returned every event. CREATE OR REPLACE keeps
--- the function's grants. The index serves the replay of restricted roles.
+-- the function's grants.
 CREATE OR REPLACE FUNCTION booking_events_replay(after_id bigint,
                                                  booking_ids text[] DEFAULT NULL,
                                                  user_ids text[] DEFAULT NULL,
@@ -26,4 +34,3 @@ CREATE OR REPLACE FUNCTION booking_events_replay(after_id bigint,
     LANGUAGE C STABLE;
 COMMENT ON FUNCTION booking_events_replay(bigint, text[], text[], text[], text[], int) IS
     'Events after an outbox id that the calling role may see: the replay of booking-events-listen';
-CREATE INDEX IF NOT EXISTS webhook_outbox_booking_idx ON webhook_outbox (booking_id, id);

@@ -36,7 +36,11 @@ ALTER TABLE webhook_outbox SET (autovacuum_vacuum_scale_factor = 0.02,
 CREATE INDEX webhook_outbox_due_idx ON webhook_outbox (next_attempt_at, id)
     WHERE status = 'pending';
 -- Per-booking order: is an earlier event of this booking still pending?
-CREATE INDEX webhook_outbox_booking_pending_idx ON webhook_outbox (booking_id, id)
+-- Keyed on a hash of booking_id (the worker rechecks the value itself): a
+-- btree entry over about 2,700 bytes is an error, and a long booking_id must
+-- never make the application's INSERT fail.
+CREATE INDEX webhook_outbox_booking_pending_idx
+    ON webhook_outbox (hashtextextended(booking_id, 0), id)
     WHERE status = 'pending';
 -- retry_failed_webhooks() and cleanup without scanning delivered history.
 CREATE INDEX webhook_outbox_failed_idx ON webhook_outbox (id) WHERE status = 'failed';
@@ -260,9 +264,6 @@ CREATE FUNCTION booking_events_replay(after_id bigint,
     RETURNS TABLE (id bigint, notification jsonb)
     AS 'MODULE_PATHNAME', 'booking_events_replay'
     LANGUAGE C STABLE;
--- The replay of a restricted role: the outbox rows of the bookings it sees,
--- in id order, without reading other bookings' events.
-CREATE INDEX webhook_outbox_booking_idx ON webhook_outbox (booking_id, id);
 COMMENT ON FUNCTION booking_events_replay(bigint, text[], text[], text[], text[], int) IS
     'Events after an outbox id that the calling role may see: the replay of booking-events-listen';
 

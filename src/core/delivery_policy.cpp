@@ -15,6 +15,22 @@ ResponseClass classify_response(long http_status) {
     return ResponseClass::Permanent;
 }
 
+const char *outbox_status_after(NextStep step) {
+    switch (step) {
+        case NextStep::Delivered:
+            return "delivered";
+        case NextStep::Retry:
+            return "pending";
+        case NextStep::Failed:
+            break;
+    }
+    return "failed";
+}
+
+const char *log_status_after(NextStep step) {
+    return step == NextStep::Delivered ? "success" : "failed";
+}
+
 namespace {
 
 std::string describe_failure(const AttemptOutcome &outcome) {

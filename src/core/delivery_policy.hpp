@@ -19,6 +19,12 @@ ResponseClass classify_response(long http_status);
 
 enum class NextStep { Delivered, Retry, Failed };
 
+// The one encoding of an attempt's outcome in the tables: the outbox status
+// the event is left in ("delivered", "pending" to retry, "failed") and the
+// webhook_logs status of the attempt ("success" or "failed").
+const char *outbox_status_after(NextStep step);
+const char *log_status_after(NextStep step);
+
 struct AttemptOutcome {
     long http_status = 0;     // 0 when no response was received
     std::string error;        // transport error text, empty when a response arrived

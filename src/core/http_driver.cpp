@@ -1,4 +1,5 @@
 #include "core/http_driver.hpp"
+#include "core/http_failure.hpp"
 
 #include <curl/curl.h>
 #include <poll.h>
@@ -59,9 +60,13 @@ struct Transfer {
 
     CURL *easy = nullptr;
     curl_slist *header_list = nullptr;
-    char error_buffer[CURL_ERROR_SIZE] = {};
+
+    // When the driver first ran the transfer: the whole-request timeout
+    // counts from here (see expire_overdue_transfers).
+    std::optional<Clock::time_point> started;
 
     std::string retry_after;
+    std::string declared_length;  // Content-Length of the final response, as sent
     std::string body_excerpt;
     std::size_t response_bytes = 0;
     bool response_too_large = false;
@@ -77,6 +82,7 @@ struct Transfer {
 };
 
 constexpr std::string_view kRetryAfter = "Retry-After:";
+constexpr std::string_view kContentLength = "Content-Length:";
 
 std::size_t on_response_header(char *data, std::size_t size, std::size_t count, void *context) {
     auto *transfer = static_cast<Transfer *>(context);
@@ -87,8 +93,11 @@ std::size_t on_response_header(char *data, std::size_t size, std::size_t count, 
         // (100 Continue, 103 Early Hints) must not leak into the final one.
         if (starts_with_ignoring_case(line, "HTTP/")) {
             transfer->retry_after.clear();
+            transfer->declared_length.clear();
         } else if (starts_with_ignoring_case(line, kRetryAfter)) {
             transfer->retry_after = std::string(trim(line.substr(kRetryAfter.size())));
+        } else if (starts_with_ignoring_case(line, kContentLength)) {
+            transfer->declared_length = std::string(trim(line.substr(kContentLength.size())));
         }
     } catch (...) {
         transfer->out_of_memory = true;
@@ -113,114 +122,6 @@ std::size_t on_response_body(char *data, std::size_t size, std::size_t count, vo
         return 0;
     }
     return length;
-}
-
-// libcurl's own messages may quote the URL; the parts that carry secrets
-// (userinfo, query) are listed so such a message can be recognised.
-std::vector<std::string> secret_url_parts(const std::string &url) {
-    std::vector<std::string> parts;
-    CURLU *parsed = curl_url();
-    if (parsed == nullptr) return parts;
-    if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
-        for (CURLUPart part : {CURLUPART_USER, CURLUPART_PASSWORD, CURLUPART_QUERY}) {
-            for (unsigned int flags : {0u, static_cast<unsigned int>(CURLU_URLDECODE)}) {
-                char *value = nullptr;
-                if (curl_url_get(parsed, part, &value, flags) == CURLUE_OK && value != nullptr &&
-                    value[0] != '\0')
-                    parts.emplace_back(value);
-                curl_free(value);
-            }
-        }
-    }
-    curl_url_cleanup(parsed);
-    return parts;
-}
-
-// The TLS library's reason ("certificate has expired", "unable to get local
-// issuer certificate") is what an operator needs, and it names at most the
-// host. It is still dropped if it mentions any secret part of the URL.
-std::string tls_detail(const Transfer &transfer) {
-    const std::string detail(trim(transfer.error_buffer));
-    if (detail.empty()) return detail;
-    for (const std::string &secret : secret_url_parts(transfer.request.url))
-        if (detail.find(secret) != std::string::npos) return std::string();
-    return detail;
-}
-
-std::string with_detail(std::string text, const std::string &detail) {
-    if (!detail.empty()) text += " (" + detail + ")";
-    return text;
-}
-
-// Short texts built from the outcome alone rather than from libcurl's message,
-// which may quote the URL, so credentials and query strings cannot leak into
-// logs. Only TLS failures carry the TLS library's reason (see tls_detail).
-std::string describe_failure(CURLcode code, const Transfer &transfer) {
-    long request_bytes_sent = 0;
-    curl_easy_getinfo(transfer.easy, CURLINFO_REQUEST_SIZE, &request_bytes_sent);
-    long os_error = 0;
-    curl_easy_getinfo(transfer.easy, CURLINFO_OS_ERRNO, &os_error);
-
-    if (transfer.out_of_memory) return "out of memory";
-    if (transfer.response_too_large || code == CURLE_FILESIZE_EXCEEDED)
-        return "response body larger than " + std::to_string(transfer.max_response_bytes) +
-               " bytes";
-    switch (code) {
-        case CURLE_OPERATION_TIMEDOUT:
-            if (request_bytes_sent == 0 && transfer.connect_timeout_ms < transfer.timeout_ms)
-                return "connect timed out after " + std::to_string(transfer.connect_timeout_ms) +
-                       " ms";
-            return "timed out after " + std::to_string(transfer.timeout_ms) + " ms";
-        case CURLE_COULDNT_RESOLVE_HOST:
-            return "could not resolve host";
-        case CURLE_COULDNT_RESOLVE_PROXY:
-            return "could not resolve proxy";
-        case CURLE_COULDNT_CONNECT:
-            switch (os_error) {
-                case ECONNREFUSED:
-                    return "connection refused";
-                case ENETUNREACH:
-                    return "network unreachable";
-                case EHOSTUNREACH:
-                    return "host unreachable";
-                default:
-                    return "could not connect";
-            }
-        case CURLE_UNSUPPORTED_PROTOCOL:
-            // Also what libcurl reports for a reply that is not HTTP at all
-            // (it refuses HTTP/0.9); only then was the request already sent.
-            if (request_bytes_sent > 0) return "invalid HTTP response";
-            return "unsupported URL scheme (only http and https are allowed)";
-        case CURLE_URL_MALFORMAT:
-            return "malformed URL";
-        case CURLE_GOT_NOTHING:
-            return "connection closed without a response";
-        case CURLE_PARTIAL_FILE:
-            return "connection closed before the response was complete";
-        case CURLE_WEIRD_SERVER_REPLY:
-        case CURLE_HTTP2:
-        case CURLE_HTTP2_STREAM:
-        case CURLE_BAD_CONTENT_ENCODING:
-            return "invalid HTTP response";
-        case CURLE_SEND_ERROR:
-            return os_error == ECONNRESET || os_error == EPIPE
-                       ? "connection reset while sending the request"
-                       : "error sending the request";
-        case CURLE_RECV_ERROR:
-            return os_error == ECONNRESET ? "connection reset while receiving the response"
-                                          : "error receiving the response";
-        case CURLE_PEER_FAILED_VERIFICATION:
-            return with_detail("TLS certificate verification failed", tls_detail(transfer));
-        case CURLE_SSL_CONNECT_ERROR:
-            return with_detail("TLS handshake failed", tls_detail(transfer));
-        case CURLE_SSL_CACERT_BADFILE:
-            return "could not load the CA certificate file";
-        case CURLE_OUT_OF_MEMORY:
-            return "out of memory";
-        default:
-            // curl_easy_strerror returns fixed texts that never quote the URL.
-            return std::string("transfer failed: ") + curl_easy_strerror(code);
-    }
 }
 
 }  // namespace
@@ -295,7 +196,10 @@ struct HttpDriver::State {
             check(curl_easy_setopt(easy, CURLOPT_CAINFO, options.ca_file.c_str()));
         if (!options.user_agent.empty())
             check(curl_easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str()));
-        check(curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, transfer.timeout_ms));
+        // No CURLOPT_TIMEOUT_MS: libcurl would count time in which the
+        // caller did not drive it (the worker waiting on a lock) and call an
+        // answer already in the socket a timeout. The driver enforces the
+        // whole-request timeout itself, after reading what has arrived.
         check(curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, transfer.connect_timeout_ms));
 
         // POSTFIELDS does not copy: the body stays in `transfer.request`,
@@ -325,7 +229,6 @@ struct HttpDriver::State {
         // before reading any of it; the write callback covers the rest.
         check(curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
                                static_cast<curl_off_t>(transfer.max_response_bytes)));
-        check(curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer.error_buffer));
         return first_error;
     }
 
@@ -368,7 +271,12 @@ struct HttpDriver::State {
         curl_easy_getinfo(transfer.easy, CURLINFO_TOTAL_TIME_T, &total_time_us);
         result.response_time_ms = static_cast<double>(total_time_us) / 1000.0;
         result.timed_out = code == CURLE_OPERATION_TIMEDOUT;
-        if (code != CURLE_OK) result.error = describe_failure(code, transfer);
+        if (code != CURLE_OK)
+            result.error = describe_failure(
+                code,
+                FailedTransfer{transfer.easy, transfer.timeout_ms, transfer.connect_timeout_ms,
+                               transfer.max_response_bytes, transfer.declared_length,
+                               transfer.response_too_large, transfer.out_of_memory});
         result.retry_after = transfer.retry_after;
         result.body_excerpt = transfer.body_excerpt;
         return result;
@@ -391,6 +299,9 @@ struct HttpDriver::State {
     }
 
     void socket_action(curl_socket_t fd, int event_mask) {
+        const Clock::time_point now = Clock::now();
+        for (auto &entry : transfers)
+            if (!entry.second->started) entry.second->started = now;
         int running = 0;
         const CURLMcode code = curl_multi_socket_action(multi, fd, event_mask, &running);
         collect_finished_transfers();
@@ -398,6 +309,68 @@ struct HttpDriver::State {
         if (code == CURLM_OUT_OF_MEMORY) throw std::bad_alloc();
         // Other codes (e.g. a socket libcurl has just closed) concern no
         // transfer in particular; each transfer still ends by its own timeout.
+    }
+
+    std::optional<Clock::time_point> earliest_deadline() const {
+        std::optional<Clock::time_point> earliest;
+        for (const auto &entry : transfers) {
+            const Transfer &transfer = *entry.second;
+            if (!transfer.started) continue;
+            const Clock::time_point deadline =
+                *transfer.started + std::chrono::milliseconds(transfer.timeout_ms);
+            if (!earliest || deadline < *earliest) earliest = deadline;
+        }
+        return earliest;
+    }
+
+    // Ends the transfers whose whole-request time is over. Called only after
+    // the sockets were read, so an answer that arrived while the caller was
+    // busy elsewhere completes its transfer instead of timing it out.
+    void expire_overdue_transfers() {
+        const Clock::time_point now = Clock::now();
+        for (auto it = transfers.begin(); it != transfers.end();) {
+            Transfer &transfer = *it->second;
+            const auto elapsed = transfer.started ? now - *transfer.started : Clock::duration{};
+            if (!transfer.started || elapsed < std::chrono::milliseconds(transfer.timeout_ms)) {
+                ++it;
+                continue;
+            }
+            HttpResult result;
+            result.tag = transfer.request.tag;
+            curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &result.http_status);
+            result.timed_out = true;
+            result.error = "timed out after " + std::to_string(transfer.timeout_ms) + " ms";
+            result.response_time_ms = std::chrono::duration<double, std::milli>(elapsed).count();
+            result.retry_after = transfer.retry_after;
+            result.body_excerpt = transfer.body_excerpt;
+            completed.push_back(std::move(result));
+            curl_multi_remove_handle(multi, it->first);
+            it = transfers.erase(it);
+        }
+    }
+
+    // Waits at most wait_ms for libcurl's sockets and hands what is ready to
+    // libcurl.
+    void dispatch_ready_sockets(int wait_ms, HttpDriver &driver) {
+        std::vector<pollfd> polled;
+        for (const auto &[fd, watch] : watches) {
+            short events = 0;
+            if (watch.want_read) events |= POLLIN;
+            if (watch.want_write) events |= POLLOUT;
+            polled.push_back(pollfd{fd, events, 0});
+        }
+        if (polled.empty() && wait_ms == 0) return;
+        if (poll(polled.data(), polled.size(), wait_ms) <= 0) return;
+        for (const pollfd &entry : polled) {
+            if (entry.revents == 0 || (entry.revents & POLLNVAL) != 0) continue;
+            // An earlier dispatch in this loop may have closed this socket.
+            if (watches.count(entry.fd) == 0) continue;
+            // Errors and hang-ups are reported as readiness so that libcurl
+            // reads the socket and finds out what happened.
+            const bool broken = (entry.revents & (POLLERR | POLLHUP)) != 0;
+            driver.on_socket_ready(entry.fd, broken || (entry.revents & POLLIN) != 0,
+                                   broken || (entry.revents & POLLOUT) != 0);
+        }
     }
 
     ~State() {
@@ -438,9 +411,11 @@ std::vector<HttpDriver::SocketWatch> HttpDriver::socket_watches() const {
 }
 
 long HttpDriver::timeout_ms() const {
-    if (!state_->timer_due) return -1;
-    const auto remaining =
-        std::chrono::ceil<std::chrono::milliseconds>(*state_->timer_due - Clock::now());
+    std::optional<Clock::time_point> due = state_->timer_due;
+    const std::optional<Clock::time_point> deadline = state_->earliest_deadline();
+    if (deadline && (!due || *deadline < *due)) due = deadline;
+    if (!due) return -1;
+    const auto remaining = std::chrono::ceil<std::chrono::milliseconds>(*due - Clock::now());
     return std::max<long>(0, static_cast<long>(remaining.count()));
 }
 
@@ -449,11 +424,14 @@ void HttpDriver::on_socket_ready(int fd, bool readable, bool writable) {
 }
 
 void HttpDriver::on_timeout() {
+    // Whatever arrived while the caller was away is read first.
+    state_->dispatch_ready_sockets(0, *this);
     // libcurl's timer is one-shot. On a timeout action libcurl announces its
     // next timer afresh, even one that is unchanged because it was called
     // early, so the spent timer is dropped first.
     state_->timer_due.reset();
     state_->socket_action(CURL_SOCKET_TIMEOUT, 0);
+    state_->expire_overdue_transfers();
 }
 
 std::vector<HttpResult> HttpDriver::take_completed() {
@@ -461,30 +439,10 @@ std::vector<HttpResult> HttpDriver::take_completed() {
 }
 
 void HttpDriver::run_once(int max_wait_ms) {
-    std::vector<pollfd> polled;
-    for (const auto &[fd, watch] : state_->watches) {
-        short events = 0;
-        if (watch.want_read) events |= POLLIN;
-        if (watch.want_write) events |= POLLOUT;
-        polled.push_back(pollfd{fd, events, 0});
-    }
     int wait_ms = std::max(0, max_wait_ms);
     const long timer_ms = timeout_ms();
     if (timer_ms >= 0 && timer_ms < wait_ms) wait_ms = static_cast<int>(timer_ms);
-
-    const int ready = poll(polled.data(), polled.size(), wait_ms);
-    if (ready > 0) {
-        for (const pollfd &entry : polled) {
-            if (entry.revents == 0 || (entry.revents & POLLNVAL) != 0) continue;
-            // An earlier dispatch in this loop may have closed this socket.
-            if (state_->watches.count(entry.fd) == 0) continue;
-            // Errors and hang-ups are reported as readiness so that libcurl
-            // reads the socket and finds out what happened.
-            const bool broken = (entry.revents & (POLLERR | POLLHUP)) != 0;
-            on_socket_ready(entry.fd, broken || (entry.revents & POLLIN) != 0,
-                            broken || (entry.revents & POLLOUT) != 0);
-        }
-    }
+    state_->dispatch_ready_sockets(wait_ms, *this);
     if (timeout_ms() == 0) on_timeout();
 }
 

@@ -22,7 +22,11 @@ struct HttpRequest {
     std::string body;                  // POSTed byte for byte
     // Both are raised to at least 1 ms (libcurl reads 0 as "wait forever"),
     // and connecting never gets longer than the whole transfer.
-    long timeout_ms = setting_defaults::kRequestTimeoutMs.default_value;  // whole transfer
+    // Whole transfer, connecting included, counted from the first time the
+    // driver runs it. Enforced by the driver after it has read the sockets,
+    // so time the caller spent elsewhere never turns an answer that arrived
+    // meanwhile into a timeout.
+    long timeout_ms = setting_defaults::kRequestTimeoutMs.default_value;
     long connect_timeout_ms = 5000;  // name resolution, TCP and TLS handshakes
 };
 

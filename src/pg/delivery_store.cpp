@@ -1,18 +1,25 @@
 #include "pg/delivery_store.hpp"
 #include "pg/encoding.hpp"
 
-#include <initializer_list>
+extern "C" {
+#include "storage/bufmgr.h"
+}
 
 namespace booking_events {
 
 namespace {
 
+// The worker's statements by name. Each is prepared once per extension
+// schema and kept; the worker runs them with generic plans (see
+// worker_session.cpp for the settings that keep those plans index-driven).
+enum Statement { kClaim, kRecord, kNextDue, kExpire, kStatementCount };
+
 struct StorePlans {
     Oid schema_oid = InvalidOid;
-    SPIPlanPtr claim = nullptr;
-    SPIPlanPtr record = nullptr;
-    SPIPlanPtr next_due = nullptr;
-    SPIPlanPtr expire = nullptr;
+    SPIPlanPtr plan[kStatementCount] = {};
+    // The outbox's size when the plans were made: they are made again once
+    // it has grown well past it (see outbox_outgrew_plans).
+    BlockNumber planned_blocks = 0;
 };
 
 StorePlans plans;
@@ -26,21 +33,26 @@ SPIPlanPtr prepare_kept(const char *query, int argument_count, Oid *argument_typ
     return plan;
 }
 
-void ensure_plans(const ExtensionInfo &extension) {
-    if (plans.schema_oid == extension.schema_oid && plans.claim != nullptr) return;
-    reset_delivery_store();
-    const char *outbox = qualified_extension_object(extension, "webhook_outbox");
-    const char *logs = qualified_extension_object(extension, "webhook_logs");
-
-    // Claimable: due, not in flight, and the oldest pending event of its
-    // booking (the NOT EXISTS probe reads the partial (booking_id, id) index,
-    // so a claim costs O(batch) whatever the history holds).
-    const char *claimable =
+// Claimable: due, not in flight, and the oldest pending event of its
+// booking. The per-booking probe reads the partial (hash of booking_id, id)
+// index and rechecks the booking_id itself: a hash has a fixed size, so a
+// booking_id of any length fits the index (a btree entry over about 2,700
+// bytes is an error), and a hash collision only costs a recheck. "Earlier"
+// is a row comparison on (hash, id), which only that index can answer: a
+// plan made while the outbox was empty cannot turn the probe into a range
+// scan of the primary key or of the claim's index from their start, which
+// would make every claim quadratic in the backlog. So a claim costs
+// O(batch) whatever the history holds.
+const char *claim_query(const char *outbox) {
+    const char *filter = psprintf(
         "o.status = 'pending' AND o.next_attempt_at <= now() AND o.id <> ALL ($1) "
         "AND (o.booking_id IS NULL OR (o.booking_id <> ALL ($2) AND NOT EXISTS ("
-        "  SELECT 1 FROM %s e WHERE e.booking_id = o.booking_id "
-        "    AND e.status = 'pending' AND e.id < o.id)))";
-    const char *filter = psprintf(claimable, outbox);
+        "  SELECT 1 FROM %s e "
+        "  WHERE hashtextextended(e.booking_id, 0) = hashtextextended(o.booking_id, 0) "
+        "    AND (hashtextextended(e.booking_id, 0), e.id) "
+        "        < (hashtextextended(o.booking_id, 0), o.id) "
+        "    AND e.booking_id = o.booking_id AND e.status = 'pending')))",
+        outbox);
     // Two lanes: most of a batch is the oldest due events, a quarter the
     // newest, so that a backlog of a million events drains oldest first
     // without making a fresh event of another booking wait behind all of it.
@@ -50,33 +62,36 @@ void ensure_plans(const ExtensionInfo &extension) {
     // bottleneck 3). A fresh event is claimed within that window, or by the
     // oldest lane in its turn.
     // UNION ALL of two index-ordered scans: the plan is the same for every
-    // parameter value (the worker uses generic plans), and an event both
-    // lanes return is skipped the second time when the rows are read.
+    // parameter value, and an event both lanes return is skipped the second
+    // time when the rows are read.
     const char *columns =
         "o.id, o.event_id::text, o.event_type, o.booking_id, o.attempts, "
         "o.attempts_before_retry, o.payload::text";
-    char *claim = psprintf(
+    return psprintf(
         "(SELECT %s FROM %s o WHERE %s ORDER BY o.next_attempt_at, o.id LIMIT $3) "
         "UNION ALL "
         "(SELECT %s FROM %s o WHERE %s "
         "   AND o.next_attempt_at > now() - interval '2 seconds' "
         " ORDER BY o.next_attempt_at DESC, o.id DESC LIMIT $4)",
         columns, outbox, filter, columns, outbox, filter);
-    Oid claim_types[4] = {INT8ARRAYOID, TEXTARRAYOID, INT4OID, INT4OID};
-    plans.claim = prepare_kept(claim, 4, claim_types);
+}
 
-    char *record = psprintf(
+// The outcome arrives as the statuses the tables store (outbox_status_after,
+// log_status_after), so its encoding lives in one place.
+const char *record_query(const char *outbox, const char *logs) {
+    return psprintf(
         "WITH r AS ("
-        "  SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int4[], $5::int4[], "
-        "                       $6::int4[], $7::text[], $8::float8[], $9::int8[]) "
-        "    AS r(outbox_id, event_id, event_type, attempt, step, http_status, error, "
-        "         response_time_ms, retry_delay_ms)"
+        "  SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int4[], $5::text[], "
+        "                       $6::text[], $7::int4[], $8::text[], $9::float8[], $10::int8[]) "
+        "    AS r(outbox_id, event_id, event_type, attempt, outbox_status, log_status, "
+        "         http_status, error, response_time_ms, retry_delay_ms)"
         "), updated AS ("
         "  UPDATE %s o SET "
         "    attempts = o.attempts + 1, "
-        "    status = CASE r.step WHEN 0 THEN 'delivered' WHEN 2 THEN 'failed' ELSE 'pending' END, "
-        "    delivered_at = CASE WHEN r.step = 0 THEN now() ELSE o.delivered_at END, "
-        "    next_attempt_at = CASE WHEN r.step = 1 "
+        "    status = r.outbox_status, "
+        "    delivered_at = CASE WHEN r.outbox_status = 'delivered' THEN now() "
+        "                        ELSE o.delivered_at END, "
+        "    next_attempt_at = CASE WHEN r.outbox_status = 'pending' "
         "        THEN now() + r.retry_delay_ms * interval '1 millisecond' "
         "        ELSE o.next_attempt_at END, "
         "    last_http_status = r.http_status, "
@@ -87,23 +102,22 @@ void ensure_plans(const ExtensionInfo &extension) {
         ") "
         "INSERT INTO %s (event_id, event_type, attempt, status, http_status, response_time_ms, "
         "                error) "
-        "SELECT r.event_id::uuid, r.event_type, r.attempt, "
-        "       CASE WHEN r.step = 0 THEN 'success' ELSE 'failed' END, "
+        "SELECT r.event_id::uuid, r.event_type, r.attempt, r.log_status, "
         "       r.http_status, r.response_time_ms, r.error "
         "FROM r WHERE EXISTS (SELECT 1 FROM %s o "
         "                     WHERE o.id = r.outbox_id AND o.event_id = r.event_id::uuid)",
         outbox, logs, outbox);
-    Oid record_types[9] = {INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,   INT4ARRAYOID, INT4ARRAYOID,
-                           INT4ARRAYOID, TEXTARRAYOID, FLOAT8ARRAYOID, INT8ARRAYOID};
-    plans.record = prepare_kept(record, 9, record_types);
+}
 
-    char *next_due = psprintf(
+const char *next_due_query(const char *outbox) {
+    return psprintf(
         "SELECT ceil(extract(epoch FROM min(next_attempt_at) - clock_timestamp()) * 1000)::int8 "
         "FROM %s WHERE status = 'pending' AND next_attempt_at > now()",
         outbox);
-    plans.next_due = prepare_kept(next_due, 0, nullptr);
+}
 
-    char *expire = psprintf(
+const char *expire_query(const char *outbox, const char *logs) {
+    return psprintf(
         "WITH logs AS ("
         "  DELETE FROM %s WHERE id IN (SELECT id FROM %s "
         "    WHERE created_at < now() - make_interval(days => $1) ORDER BY created_at LIMIT $2) "
@@ -115,9 +129,48 @@ void ensure_plans(const ExtensionInfo &extension) {
         "  RETURNING 1"
         ") SELECT (SELECT count(*) FROM logs) + (SELECT count(*) FROM events)",
         logs, logs, outbox, outbox);
-    Oid expire_types[2] = {INT4OID, INT4OID};
-    plans.expire = prepare_kept(expire, 2, expire_types);
-    plans.schema_oid = extension.schema_oid;
+}
+
+BlockNumber outbox_blocks(const ExtensionInfo &extension) {
+    const Oid outbox = get_relname_relid("webhook_outbox", extension.schema_oid);
+    if (!OidIsValid(outbox)) return 0;
+    Relation relation = relation_open(outbox, AccessShareLock);
+    const BlockNumber blocks = RelationGetNumberOfBlocks(relation);
+    relation_close(relation, AccessShareLock);
+    return blocks;
+}
+
+// A generic plan is made once, from the statistics of that moment; made on
+// an empty outbox (a quiet night after a vacuum) it may suit a handful of
+// rows only. When the outbox has grown to several times the size the plans
+// were made at, they are made again: PostgreSQL then estimates the rows from
+// the table's current size, whatever the last ANALYZE said.
+bool outbox_outgrew_plans(const ExtensionInfo &extension) {
+    constexpr BlockNumber kGrowthFactor = 4;
+    constexpr BlockNumber kSmallTableBlocks = 64;
+    const BlockNumber blocks = outbox_blocks(extension);
+    return blocks > kSmallTableBlocks && blocks / kGrowthFactor > plans.planned_blocks;
+}
+
+SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
+    if (plans.schema_oid != extension.schema_oid || plans.plan[kClaim] == nullptr ||
+        (statement == kClaim && outbox_outgrew_plans(extension))) {
+        reset_delivery_store();
+        plans.planned_blocks = outbox_blocks(extension);
+        const char *outbox = qualified_extension_object(extension, "webhook_outbox");
+        const char *logs = qualified_extension_object(extension, "webhook_logs");
+        Oid claim_types[4] = {INT8ARRAYOID, TEXTARRAYOID, INT4OID, INT4OID};
+        plans.plan[kClaim] = prepare_kept(claim_query(outbox), 4, claim_types);
+        Oid record_types[10] = {INT8ARRAYOID,   TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
+                                TEXTARRAYOID,   TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
+                                FLOAT8ARRAYOID, INT8ARRAYOID};
+        plans.plan[kRecord] = prepare_kept(record_query(outbox, logs), 10, record_types);
+        plans.plan[kNextDue] = prepare_kept(next_due_query(outbox), 0, nullptr);
+        Oid expire_types[2] = {INT4OID, INT4OID};
+        plans.plan[kExpire] = prepare_kept(expire_query(outbox, logs), 2, expire_types);
+        plans.schema_oid = extension.schema_oid;
+    }
+    return plans.plan[statement];
 }
 
 Datum int8_array(const int64 *values, int count) {
@@ -166,9 +219,9 @@ char *utf8_value(HeapTuple tuple, TupleDesc descriptor, int column) {
 }  // namespace
 
 void reset_delivery_store() {
-    for (SPIPlanPtr *plan : {&plans.claim, &plans.record, &plans.next_due, &plans.expire}) {
-        if (*plan != nullptr) SPI_freeplan(*plan);
-        *plan = nullptr;
+    for (SPIPlanPtr &plan : plans.plan) {
+        if (plan != nullptr) SPI_freeplan(plan);
+        plan = nullptr;
     }
     plans.schema_oid = InvalidOid;
 }
@@ -176,14 +229,14 @@ void reset_delivery_store() {
 ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flight_ids,
                             int in_flight_count, const char *const *busy_bookings, int busy_count,
                             int limit, int newest) {
-    ensure_plans(extension);
+    SPIPlanPtr claim = plan_for(extension, kClaim);
     newest = Max(0, Min(newest, limit));
     Datum arguments[4] = {int8_array(in_flight_ids, in_flight_count),
                           text_array(busy_bookings, busy_count), Int32GetDatum(limit - newest),
                           Int32GetDatum(newest)};
     // read_only = false: the claim must see the attempts recorded earlier in
     // this transaction (a fresh command id), or it would send them again.
-    if (SPI_execute_plan(plans.claim, arguments, nullptr, false, 0) != SPI_OK_SELECT)
+    if (SPI_execute_plan(claim, arguments, nullptr, false, 0) != SPI_OK_SELECT)
         elog(ERROR, "booking_events: claiming due events failed");
     ClaimBatch batch;
     batch.count = 0;
@@ -213,12 +266,13 @@ ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flig
 
 void record_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count) {
     if (count == 0) return;
-    ensure_plans(extension);
+    SPIPlanPtr record = plan_for(extension, kRecord);
     auto *ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
     auto *event_ids = static_cast<const char **>(palloc(sizeof(char *) * count));
     auto *event_types = static_cast<const char **>(palloc(sizeof(char *) * count));
     auto *attempt_numbers = static_cast<int *>(palloc(sizeof(int) * count));
-    auto *steps = static_cast<int *>(palloc(sizeof(int) * count));
+    auto *outbox_statuses = static_cast<const char **>(palloc(sizeof(char *) * count));
+    auto *log_statuses = static_cast<const char **>(palloc(sizeof(char *) * count));
     auto *statuses = static_cast<int *>(palloc(sizeof(int) * count));
     auto *status_nulls = static_cast<bool *>(palloc(sizeof(bool) * count));
     auto *errors = static_cast<const char **>(palloc(sizeof(char *) * count));
@@ -229,29 +283,31 @@ void record_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int
         event_ids[i] = rows[i].event_id;
         event_types[i] = rows[i].event_type;
         attempt_numbers[i] = rows[i].attempt;
-        steps[i] = static_cast<int>(rows[i].step);
+        outbox_statuses[i] = outbox_status_after(rows[i].step);
+        log_statuses[i] = log_status_after(rows[i].step);
         statuses[i] = rows[i].http_status;
         status_nulls[i] = rows[i].http_status == 0;
         errors[i] = rows[i].error;
         times[i] = rows[i].response_time_ms;
         delays[i] = rows[i].retry_delay_ms;
     }
-    Datum arguments[9] = {int8_array(ids, count),
-                          text_array(event_ids, count),
-                          text_array(event_types, count),
-                          int4_array(attempt_numbers, nullptr, count),
-                          int4_array(steps, nullptr, count),
-                          int4_array(statuses, status_nulls, count),
-                          text_array(errors, count),
-                          float8_array(times, count),
-                          int8_array(delays, count)};
-    if (SPI_execute_plan(plans.record, arguments, nullptr, false, 0) != SPI_OK_INSERT)
+    Datum arguments[10] = {int8_array(ids, count),
+                           text_array(event_ids, count),
+                           text_array(event_types, count),
+                           int4_array(attempt_numbers, nullptr, count),
+                           text_array(outbox_statuses, count),
+                           text_array(log_statuses, count),
+                           int4_array(statuses, status_nulls, count),
+                           text_array(errors, count),
+                           float8_array(times, count),
+                           int8_array(delays, count)};
+    if (SPI_execute_plan(record, arguments, nullptr, false, 0) != SPI_OK_INSERT)
         elog(ERROR, "booking_events: recording delivery attempts failed");
 }
 
 int64 ms_until_next_due(const ExtensionInfo &extension) {
-    ensure_plans(extension);
-    if (SPI_execute_plan(plans.next_due, nullptr, nullptr, false, 1) != SPI_OK_SELECT)
+    if (SPI_execute_plan(plan_for(extension, kNextDue), nullptr, nullptr, false, 1) !=
+        SPI_OK_SELECT)
         elog(ERROR, "booking_events: reading the next due time failed");
     bool is_null = true;
     Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
@@ -260,9 +316,9 @@ int64 ms_until_next_due(const ExtensionInfo &extension) {
 }
 
 int64 delete_expired_chunk(const ExtensionInfo &extension, int retention_days, int chunk) {
-    ensure_plans(extension);
     Datum arguments[2] = {Int32GetDatum(retention_days), Int32GetDatum(chunk)};
-    if (SPI_execute_plan(plans.expire, arguments, nullptr, false, 1) != SPI_OK_SELECT)
+    if (SPI_execute_plan(plan_for(extension, kExpire), arguments, nullptr, false, 1) !=
+        SPI_OK_SELECT)
         elog(ERROR, "booking_events: deleting expired rows failed");
     bool is_null = true;
     Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);

@@ -1,9 +1,12 @@
-// The delivery worker's SQL: claiming due events and recording attempts.
+// Every statement the delivery worker runs on the outbox and the audit trail,
+// in one place: claiming due events, recording attempts, the next due time
+// and retention.
 // PostgreSQL side only: every function may ereport, so the C++ worker calls
 // them under pg_call, inside a transaction with SPI connected. Inputs and
 // outputs are plain C data.
 #pragma once
 
+#include "core/delivery_policy.hpp"
 #include "pg/extension_catalog.hpp"
 
 namespace booking_events {
@@ -32,18 +35,16 @@ ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flig
                             int in_flight_count, const char *const *busy_bookings, int busy_count,
                             int limit, int newest);
 
-enum class RecordedStep : int { Delivered = 0, Retry = 1, Failed = 2 };
-
 struct AttemptRow {
     int64 outbox_id;
     const char *event_id;
     const char *event_type;
     int attempt;  // number of this attempt, counting all before it
-    RecordedStep step;
+    NextStep step;
     int http_status;    // 0: no response (stored as NULL)
     const char *error;  // nullptr on success
     double response_time_ms;
-    int64 retry_delay_ms;  // for Retry
+    int64 retry_delay_ms;  // for NextStep::Retry
 };
 
 // One statement for the whole batch: a webhook_logs row per attempt and the

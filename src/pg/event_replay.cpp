@@ -19,9 +19,11 @@
 // or not an ordinary or partitioned table.
 //
 // Cost: when the caller sees at most kVisibleBookingsListed bookings, their
-// ids go into the outbox query, which the (booking_id, id) index answers
-// without scanning other bookings' events. A role that sees more is checked
-// page by page of outbox rows instead.
+// ids go into the outbox query (one statement, walking the outbox from
+// after_id in id order). A role that sees more is checked page by page of
+// outbox rows instead. An index on the booking id would make the first case
+// independent of other bookings' events; it has to be on a hash of the id
+// (a long booking_id must not fail the application's INSERT), not done yet.
 #include "pg/boundary.hpp"
 #include "pg/enrichment_tables.hpp"
 #include "pg/extension_catalog.hpp"

@@ -57,6 +57,13 @@ Datum worker_status(FunctionCallInfo) {
         {"worker_last_loop_at", status.running ? timestamp_json(status.last_loop_at) : nullptr},
         {"database_name", setting_text(setting_database_name)},
     };
+    // The delivery worker's warning about a long transaction (README: Long
+    // transactions); null when none holds the outbox back.
+    result["worker_xmin_holder"] =
+        status.running && status.xmin_holder_pid != 0
+            ? nlohmann::json{{"pid", status.xmin_holder_pid},
+                             {"transaction_started_at", timestamp_json(status.xmin_holder_since)}}
+            : nlohmann::json(nullptr);
     const std::string url = setting_text(setting_webhook_url);
     std::optional<UrlParts> parts = parse_webhook_url(url);
     result["webhook_configured"] = !url.empty();

@@ -14,6 +14,10 @@ struct SharedState {
     pg_atomic_uint64 last_loop_at;
     // Set by the first committing backend of a burst, cleared by the worker.
     pg_atomic_uint32 wake_requested;
+    // The backend whose old snapshot holds back the outbox's cleanup, as the
+    // worker last saw it (0: none), under `mutex`.
+    int xmin_holder_pid;
+    TimestampTz xmin_holder_since;
 };
 
 SharedState *shared_state = nullptr;
@@ -42,6 +46,8 @@ void start_shared_memory() {
         shared_state->started_at = 0;
         pg_atomic_init_u64(&shared_state->last_loop_at, 0);
         pg_atomic_init_u32(&shared_state->wake_requested, 0);
+        shared_state->xmin_holder_pid = 0;
+        shared_state->xmin_holder_since = 0;
     }
     LWLockRelease(AddinShmemInitLock);
 }
@@ -127,6 +133,7 @@ bool register_delivery_worker(Oid database_oid) {
         shared_state->worker_latch = MyLatch;
         shared_state->worker_database = database_oid;
         shared_state->started_at = GetCurrentTimestamp();
+        shared_state->xmin_holder_pid = 0;
         registered = true;
     }
     SpinLockRelease(&shared_state->mutex);
@@ -167,10 +174,20 @@ WorkerStatus read_worker_status() {
     status.pid = shared_state->worker_pid;
     status.database_oid = shared_state->worker_database;
     status.started_at = shared_state->started_at;
+    status.xmin_holder_pid = shared_state->xmin_holder_pid;
+    status.xmin_holder_since = shared_state->xmin_holder_since;
     SpinLockRelease(&shared_state->mutex);
     status.running = status.pid != 0 && kill(status.pid, 0) == 0;
     status.last_loop_at = static_cast<TimestampTz>(pg_atomic_read_u64(&shared_state->last_loop_at));
     return status;
+}
+
+void note_xmin_holder(int pid, TimestampTz since) {
+    if (shared_state == nullptr) return;
+    SpinLockAcquire(&shared_state->mutex);
+    shared_state->xmin_holder_pid = pid;
+    shared_state->xmin_holder_since = since;
+    SpinLockRelease(&shared_state->mutex);
 }
 
 void clear_wake_request() {

@@ -13,6 +13,9 @@ struct WorkerStatus {
     Oid database_oid = InvalidOid;
     TimestampTz started_at = 0;
     TimestampTz last_loop_at = 0;
+    // A long transaction holding back the outbox's cleanup (0: none).
+    int xmin_holder_pid = 0;
+    TimestampTz xmin_holder_since = 0;  // its transaction's start
 };
 
 // Called from _PG_init while shared_preload_libraries is processed.
@@ -30,6 +33,9 @@ bool register_delivery_worker(Oid database_oid);
 void unregister_delivery_worker();
 void register_launcher_latch();
 void note_worker_loop();
+// The delivery worker reports the backend whose snapshot holds back the
+// outbox's cleanup (pid 0: none).
+void note_xmin_holder(int pid, TimestampTz since);
 WorkerStatus read_worker_status();
 
 // The worker forgets pending wake-ups right before it looks at the outbox;

@@ -54,7 +54,9 @@ is_deeply([ map { $_->{path} } @{ $recv_a->requests } ], [ ('/hook-a') x 4 ],
 
 # --- immediate shutdown while a request is in flight --------------------------
 $recv_a->reset;
-$recv_a->config({ delay_ms => 3000 });
+# Long enough that the answer can never come before the stop below, however
+# slow the machine (it came after 3 s once, and the queued event went out).
+$recv_a->config({ delay_ms => 30000 });
 my $in_flight = insert_event($node, $b1->{id}, 'booking.in_flight', 'sent when the server dies');
 is($recv_a->wait_for_count(1, 30), 1, 'request in flight (receiver stalls)');
 my $queued = insert_event($node, $b1->{id}, 'booking.queued', 'committed behind it');

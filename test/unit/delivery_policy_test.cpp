@@ -232,3 +232,21 @@ TEST(DecideAfterAttemptTest, RetryAfterDoesNotDelayAFinalFailure) {
 
 }  // namespace
 }  // namespace booking_events
+
+namespace booking_events {
+namespace {
+
+// ---------------------------------------------------------------------------
+// the outcome as the tables store it
+
+TEST(OutcomeEncodingTest, EachStepHasOneOutboxAndOneLogStatus) {
+    EXPECT_STREQ(outbox_status_after(NextStep::Delivered), "delivered");
+    EXPECT_STREQ(outbox_status_after(NextStep::Retry), "pending");
+    EXPECT_STREQ(outbox_status_after(NextStep::Failed), "failed");
+    EXPECT_STREQ(log_status_after(NextStep::Delivered), "success");
+    EXPECT_STREQ(log_status_after(NextStep::Retry), "failed");
+    EXPECT_STREQ(log_status_after(NextStep::Failed), "failed");
+}
+
+}  // namespace
+}  // namespace booking_events

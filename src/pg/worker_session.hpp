@@ -1,0 +1,36 @@
+// The delivery worker's process: its signal handling, the session settings
+// its statements run under, and the guard that keeps each of its database
+// transactions interruptible and bounded in time.
+#pragma once
+
+#include <string>
+
+#include "pg/postgres_headers.hpp"
+
+namespace booking_events {
+
+// SIGHUP reloads; SIGTERM asks the loop to stop (requests in flight get a
+// short grace) or, while the worker is inside a database transaction,
+// terminates it at once, as a backend does: a claim waiting on a lock or
+// stuck in a long scan never delays a shutdown.
+void install_worker_signal_handlers();
+
+// Session settings for the worker's own statements, set once after
+// connecting (see the .cpp for why each).
+void configure_worker_session();
+
+// Marks the worker as inside a database transaction (SIGTERM then
+// terminates it) and arms a statement timeout, so no statement of the
+// worker can run for longer than `timeout_ms`. Always paired with
+// leave_database_work(), on success and after an error alike.
+void enter_database_work(int timeout_ms);
+void leave_database_work();
+
+// pg_db_role_setting as it applies to this session (database, role, both,
+// all): PostgreSQL applies these only when a session starts, so the worker
+// compares them with what it started with to notice a change (a fence set
+// or lifted with ALTER DATABASE ... SET default_transaction_read_only).
+// Inside a transaction with SPI connected; may ereport.
+char *session_settings_signature();
+
+}  // namespace booking_events
