@@ -50,8 +50,8 @@ tapcheck:
 # The C++ code and META.json (its own version and the extension's) report
 # the control file's version.
 version-check:
-	@grep -q '"$(EXTVERSION)"' src/pg/version.hpp || \
-	  { echo "src/pg/version.hpp does not say $(EXTVERSION)"; exit 1; }
+	@grep -q '"$(EXTVERSION)"' src/core/version.hpp || \
+	  { echo "src/core/version.hpp does not say $(EXTVERSION)"; exit 1; }
 	@[ "$$(grep -c '"version": "$(EXTVERSION)"' META.json)" -eq 2 ] || \
 	  { echo "META.json does not say version $(EXTVERSION) for the distribution and the extension"; exit 1; }
 all: version-check
@@ -78,6 +78,8 @@ install: install-listen
 install-listen: $(LISTEN_PROGRAM)
 	$(MKDIR_P) '$(DESTDIR)$(bindir)'
 	$(INSTALL_PROGRAM) $(LISTEN_PROGRAM) '$(DESTDIR)$(bindir)/$(LISTEN_PROGRAM)'
+	@echo "$(LISTEN_PROGRAM) installed as $(DESTDIR)$(bindir)/$(LISTEN_PROGRAM)" \
+	  "(PostgreSQL's bindir, often not on PATH: call it by that path or link it)"
 
 uninstall: uninstall-listen
 uninstall-listen:

@@ -452,3 +452,19 @@ REVOKE ALL ON FUNCTION booking_events_purpose_within(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION booking_events_apply_privileges(text, regrole, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION booking_events_grant(regrole, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION booking_events_revoke(regrole, text) FROM PUBLIC;
+-- Real-time subscriptions (listen): booking_events_replay() becomes a C
+-- function that runs as its caller and returns only the events of bookings
+-- the caller can SELECT (row-level security included); it was a SECURITY
+-- DEFINER SQL function that returned every event. CREATE OR REPLACE keeps
+-- the function's grants.
+CREATE OR REPLACE FUNCTION booking_events_replay(after_id bigint,
+                                                 booking_ids text[] DEFAULT NULL,
+                                                 user_ids text[] DEFAULT NULL,
+                                                 client_ids text[] DEFAULT NULL,
+                                                 provider_ids text[] DEFAULT NULL,
+                                                 max_rows int DEFAULT 1000)
+    RETURNS TABLE (id bigint, notification jsonb)
+    AS 'MODULE_PATHNAME', 'booking_events_replay'
+    LANGUAGE C STABLE;
+COMMENT ON FUNCTION booking_events_replay(bigint, text[], text[], text[], text[], int) IS
+    'Events after an outbox id that the calling role may see: the replay of booking-events-listen';

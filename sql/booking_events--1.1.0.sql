@@ -378,10 +378,13 @@ CREATE FUNCTION test_webhook(OUT success boolean, OUT status_code int,
 COMMENT ON FUNCTION test_webhook() IS
     'Sends one webhook.test event now, from this session, and logs it in webhook_logs';
 
--- Real-time subscriptions: what a listener missed while it was disconnected.
--- Events after `after_id` (an outbox id) matching any of the given ids (all
--- events when every filter is NULL or empty), as the same compact JSON the
--- NOTIFY carries, oldest first.
+-- Real-time subscriptions: what a listener missed, or what a notification
+-- hinted at. Events after `after_id` (an outbox id) matching any of the
+-- given ids (all events when every filter is NULL or empty), oldest first,
+-- at most max_rows. It runs as its caller, not as the owner: a role that may
+-- read webhook_outbox sees every event; any other role sees the events of
+-- the bookings it can SELECT in booking_events.bookings_table (row-level
+-- security included), and no event without a booking.
 CREATE FUNCTION booking_events_replay(after_id bigint,
                                       booking_ids text[] DEFAULT NULL,
                                       user_ids text[] DEFAULT NULL,
@@ -389,32 +392,10 @@ CREATE FUNCTION booking_events_replay(after_id bigint,
                                       provider_ids text[] DEFAULT NULL,
                                       max_rows int DEFAULT 1000)
     RETURNS TABLE (id bigint, notification jsonb)
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path = pg_catalog, @extschema@, pg_temp
-AS $$
-    SELECT e.id,
-           jsonb_build_object('id', e.id, 'event_id', e.event_id, 'event_type', e.event_type,
-                              'booking_id', e.booking_id, 'user_id', e.user_id,
-                              'client_id', e.client_id, 'provider_id', e.provider_id,
-                              'description', e.description,
-                              'created_at', to_char(e.created_at AT TIME ZONE 'UTC',
-                                                    'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-    FROM (SELECT o.id, o.event_id, o.event_type, o.booking_id, o.created_at,
-                 o.payload->'booking_event'->>'user_id' AS user_id,
-                 o.payload->'booking_details'->>'client_id' AS client_id,
-                 o.payload->'booking_details'->>'provider_id' AS provider_id,
-                 o.payload->'booking_event'->>'description' AS description
-          FROM @extschema@.webhook_outbox o
-          WHERE o.id > after_id) AS e
-    WHERE (coalesce(cardinality(booking_ids), 0) + coalesce(cardinality(user_ids), 0)
-           + coalesce(cardinality(client_ids), 0) + coalesce(cardinality(provider_ids), 0) = 0)
-       OR e.booking_id = ANY (booking_ids) OR e.user_id = ANY (user_ids)
-       OR e.client_id = ANY (client_ids) OR e.provider_id = ANY (provider_ids)
-    ORDER BY e.id
-    LIMIT greatest(max_rows, 0)
-$$;
+    AS 'MODULE_PATHNAME', 'booking_events_replay'
+    LANGUAGE C STABLE;
 COMMENT ON FUNCTION booking_events_replay(bigint, text[], text[], text[], text[], int) IS
-    'Events after an outbox id, as real-time notifications: the replay of booking-events-listen';
+    'Events after an outbox id that the calling role may see: the replay of booking-events-listen';
 
 -- Sessions following booking events live. PostgreSQL does not show other
 -- sessions' LISTENs, so this counts the clients that say who they are:

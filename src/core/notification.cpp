@@ -54,6 +54,20 @@ std::string render(const NotificationFields &fields) {
 
 }  // namespace
 
+std::string notification_hint(const NotificationFields &fields, std::size_t max_bytes) {
+    const auto render_hint = [&](const std::string &event_type) {
+        return nlohmann::json{{"id", fields.outbox_id}, {"event_type", event_type}}.dump(
+            -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    std::string hint = render_hint(fields.event_type);
+    // Escaping can double the text; halve until it fits.
+    for (std::size_t keep = fields.event_type.size(); hint.size() > max_bytes && keep > 0;) {
+        keep /= 2;
+        hint = render_hint(utf8_prefix(fields.event_type, keep));
+    }
+    return hint;
+}
+
 std::string notification_payload(const NotificationFields &fields, std::size_t max_bytes) {
     std::string payload = render(fields);
     if (payload.size() <= max_bytes) return payload;

@@ -33,7 +33,17 @@ struct NotificationFields {
 // :provider: for the ids that are known; names over the limit are left out.
 std::vector<std::string> notification_channels(const NotificationFields &fields);
 
-// Compact JSON with every field (null when unknown). When it would exceed
+// What every notification carries by default: {"event_type":...,"id":...}.
+// Any connected role can LISTEN on any channel, so the payload says only
+// that something happened; the event itself is read through
+// booking_events_replay(), which checks who may see it. An event type too
+// long for the limit is shortened (on a character boundary).
+std::string notification_hint(const NotificationFields &fields,
+                              std::size_t max_bytes = kNotifyPayloadMaxBytes);
+
+// The opt-in full payload (booking_events.notify_full_payload), and the line
+// booking-events-listen prints: compact JSON with every field (null when
+// unknown). When it would exceed
 // `max_bytes`, the description is shortened first (on a UTF-8 character
 // boundary, ending in "..."), then the longest other optional fields become
 // null, so the notification always goes out.

@@ -54,6 +54,16 @@ ParsedEvent parse_event(const std::string &json) {
     return ParsedEvent{std::move(event), ""};
 }
 
+std::optional<std::int64_t> hinted_outbox_id(const std::string &payload) {
+    const nlohmann::json object = nlohmann::json::parse(payload, nullptr, false);
+    if (!object.is_object()) return std::nullopt;
+    const auto id = object.find("id");
+    if (id == object.end() || !id->is_number_integer()) return std::nullopt;
+    const std::int64_t value = id->get<std::int64_t>();
+    if (value <= 0) return std::nullopt;
+    return value;
+}
+
 std::string event_line(const NotificationFields &event) { return notification_payload(event); }
 
 }  // namespace booking_events::listen

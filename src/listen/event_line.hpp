@@ -4,6 +4,7 @@
 // both become the same line, so a consumer can compare lines.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,10 @@ struct ParsedEvent {
 // `event_id`, `event_type`, `created_at`, and `booking_id`, `user_id`,
 // `client_id`, `provider_id`, `description` as strings or null.
 ParsedEvent parse_event(const std::string &json);
+
+// The outbox id a notification's payload names ("id", a positive integer),
+// whatever else it holds; nullopt when it names none. Only ever a hint.
+std::optional<std::int64_t> hinted_outbox_id(const std::string &payload);
 
 // Compact JSON, keys sorted, exactly as the trigger renders the payload
 // (including its size limit), without a newline.

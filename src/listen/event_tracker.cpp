@@ -41,6 +41,11 @@ std::int64_t EventTracker::replay_after() const {
     return std::max(floor_, newest_ - lookback_);
 }
 
+std::int64_t EventTracker::replay_after_hint(std::optional<std::int64_t> hinted_id) const {
+    if (!hinted_id || *hinted_id > newest_) return newest_;
+    return std::max(replay_after(), *hinted_id - 1);
+}
+
 std::size_t EventTracker::remembered() const {
     const std::int64_t window_start = replay_after();
     return in_window_.size() + static_cast<std::size_t>(std::count_if(

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <set>
 #include <unordered_set>
 
@@ -40,6 +41,13 @@ class EventTracker {
 
     // The replay after a (re)connect asks for the events after this id.
     std::int64_t replay_after() const;
+    // The replay a notification triggers asks for the events after this id:
+    // the newest id printed, or, when the notification names a lower id
+    // (an event that committed after newer ones), one below it, but never
+    // below replay_after(). A notification is never trusted: a forged id
+    // can only make this replay look again at ids it already remembers,
+    // never skip one.
+    std::int64_t replay_after_hint(std::optional<std::int64_t> hinted_id) const;
     std::int64_t newest() const { return newest_; }
     // How many distinct ids are remembered: at most lookback + kRecentIdsKept.
     std::size_t remembered() const;

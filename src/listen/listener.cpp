@@ -1,5 +1,6 @@
 #include "listen/listener.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 #include <utility>
@@ -8,6 +9,8 @@
 #include "listen/event_line.hpp"
 #include "listen/newest_id_search.hpp"
 #include "listen/replay_query.hpp"
+#include "listen/setup_problem.hpp"
+#include "listen/state_file.hpp"
 
 namespace booking_events::listen {
 
@@ -23,37 +26,62 @@ std::int64_t row_id(const std::vector<std::optional<std::string>> &row) {
     throw SessionError("booking_events_replay() returned a row without an id");
 }
 
+std::string events_text(std::size_t count) {
+    return std::to_string(count) + (count == 1 ? " event" : " events");
+}
+
 }  // namespace
 
-Listener::Listener(const ListenOptions &options, Subscription subscription)
-    : subscription_(std::move(subscription)),
+Listener::Listener(const ListenOptions &options, Subscription subscription,
+                   std::string resumed_extension_oid)
+    : options_(options),
+      subscription_(std::move(subscription)),
       tracker_(options.lookback),
-      started_(options.since.has_value()) {
+      started_(options.since.has_value()),
+      resumed_extension_oid_(std::move(resumed_extension_oid)) {
     if (options.since) tracker_.start_after(*options.since);
 }
 
 void Listener::catch_up(PgSession &session) {
+    const ExtensionLocation location = locate_extension(session);
+    // The extension followed so far, or the one the state file was saved from.
+    const std::string followed = extension_ ? extension_->extension_oid : resumed_extension_oid_;
+    if (!followed.empty() && followed != location.extension_oid) start_over(location);
+    extension_ = location;
+    reported_missing_ = false;
     if (!started_) note_existing_events(session);
     listen(session);
     const std::int64_t after = tracker_.replay_after();
-    const std::size_t printed = replay(session);
-    print_status("replayed " + std::to_string(printed) + (printed == 1 ? " event" : " events") +
-                 " after outbox id " + std::to_string(after));
+    const std::size_t printed = replay(session, after);
+    print_status("replayed " + events_text(printed) + " after outbox id " + std::to_string(after));
+    save_state();
+}
+
+void Listener::start_over(const ExtensionLocation &location) {
+    print_status("the extension booking_events was dropped and created again (schema " +
+                 location.schema +
+                 "): its outbox ids start again, so following it from outbox id 0");
+    tracker_ = EventTracker(options_.lookback);
+    tracker_.start_after(0);
+    started_ = true;
 }
 
 // Without --since the listener prints what happens from now on. "Now" is
-// the newest outbox id; the matching events of the lookback window below it
-// are remembered as existing, so the replay after a reconnect, which starts
-// in that window, does not print them as if they were new.
+// the newest outbox id this role can see; the matching events of the
+// lookback window below it are remembered as existing, so the replay after
+// a reconnect, which starts in that window, does not print them as if they
+// were new.
 void Listener::note_existing_events(PgSession &session) {
+    const std::string &schema = extension_->schema;
     const std::int64_t newest = find_newest_outbox_id([&](std::int64_t after) {
-        const ReplayQuery probe = replay_query(after, EventFilters{}, 1);
+        const ReplayQuery probe = replay_query(schema, after, EventFilters{}, 1);
         const Rows rows = session.query("booking_events_replay()", probe.sql, probe.parameters);
         return rows.empty() ? std::nullopt : std::optional<std::int64_t>(row_id(rows[0]));
     });
     tracker_.advance_to(newest);
     for (std::int64_t after = tracker_.replay_after();;) {
-        const ReplayQuery page = replay_query(after, subscription_.filters, kReplayPageRows);
+        const ReplayQuery page =
+            replay_query(schema, after, subscription_.filters, kReplayPageRows);
         const Rows rows = session.query("booking_events_replay()", page.sql, page.parameters);
         for (const auto &row : rows) {
             after = row_id(row);
@@ -81,15 +109,25 @@ void Listener::listen(PgSession &session) {
                  (count == 1 ? " channel: " : " channels: ") + names);
 }
 
-std::size_t Listener::replay(PgSession &session) {
+// Prints the events after `after` that were not printed before; returns
+// how many it printed.
+std::size_t Listener::replay(PgSession &session, std::int64_t after) {
     std::size_t printed = 0;
-    for (std::int64_t after = tracker_.replay_after();;) {
-        const ReplayQuery page = replay_query(after, subscription_.filters, kReplayPageRows);
+    for (;;) {
+        const ReplayQuery page =
+            replay_query(extension_->schema, after, subscription_.filters, kReplayPageRows);
         const Rows rows = session.query("booking_events_replay()", page.sql, page.parameters);
         for (const auto &row : rows) {
             after = row_id(row);
-            if (offer("a replayed row", row.size() > 1 && row[1] ? *row[1] : "", nullptr))
-                ++printed;
+            const ParsedEvent parsed = parse_event(row.size() > 1 && row[1] ? *row[1] : "");
+            if (!parsed.fields) {
+                print_status("ignoring a replayed row that is not a booking event: " +
+                             parsed.error);
+                continue;
+            }
+            if (!tracker_.first_time(after)) continue;
+            print_event_line(event_line(*parsed.fields));
+            ++printed;
         }
         if (rows.size() < static_cast<std::size_t>(kReplayPageRows)) return printed;
     }
@@ -97,27 +135,49 @@ std::size_t Listener::replay(PgSession &session) {
 
 void Listener::follow(PgSession &session) {
     for (;;) {
-        for (const ReceivedNotification &notification : session.wait_for_notifications())
-            offer("a notification on " + notification.channel, notification.payload,
-                  &notification.channel);
+        std::optional<std::int64_t> lowest_hint;
+        for (const ReceivedNotification &notification : session.wait_for_notifications()) {
+            const std::optional<std::int64_t> hint = hinted_outbox_id(notification.payload);
+            if (hint && (!lowest_hint || *hint < *lowest_hint)) lowest_hint = hint;
+        }
+        const std::optional<std::string> extension_oid = current_extension_oid(session);
+        if (!extension_oid) {
+            // Between DROP and CREATE EXTENSION, or a NOTIFY from anyone.
+            if (!reported_missing_)
+                print_status(
+                    "the extension booking_events is not installed now; waiting for "
+                    "CREATE EXTENSION");
+            reported_missing_ = true;
+            continue;
+        }
+        reported_missing_ = false;
+        if (*extension_oid != extension_->extension_oid) {
+            const ExtensionLocation location = locate_extension(session);
+            start_over(location);
+            extension_ = location;
+        }
+        replay(session, tracker_.replay_after_hint(lowest_hint));
+        save_state();
     }
 }
 
-// Prints the event in `json` unless it was printed before; true when it
-// printed. `channel` is where a notification arrived (nullptr for a
-// replayed row, which the replay already filtered).
-bool Listener::offer(const std::string &origin, const std::string &json,
-                     const std::string *channel) {
-    const ParsedEvent parsed = parse_event(json);
-    if (!parsed.fields) {
-        print_status("ignoring " + origin + " that is not a booking event: " + parsed.error);
-        return false;
-    }
-    const NotificationFields &event = *parsed.fields;
-    if (channel != nullptr && !subscription_.accepts(*channel, event)) return false;
-    if (!tracker_.first_time(event.outbox_id)) return false;
-    print_event_line(event_line(event));
-    return true;
+void Listener::save_state() {
+    // Before the first connection there is nothing new to save.
+    if (options_.state_file.empty() || !extension_) return;
+    auto state = std::make_pair(tracker_.newest(), extension_->extension_oid);
+    if (saved_ == state) return;
+    write_state_file(options_.state_file, ListenerState{state.first, state.second});
+    saved_ = std::move(state);
+}
+
+}  // namespace booking_events::listen
+
+namespace booking_events::listen {
+
+std::optional<std::string> Listener::setup_problem(const SessionError &error) const {
+    return failed_statement_problem(error.sqlstate(), error.what(),
+                                    extension_ ? extension_->role : "this role",
+                                    extension_ ? extension_->schema : "its schema");
 }
 
 }  // namespace booking_events::listen

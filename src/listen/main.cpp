@@ -1,6 +1,8 @@
 // booking-events-listen: follows booking events in real time (see --help).
-// Reads the arguments, then connects, catches up and follows, and after
-// every failure reconnects with exponential backoff until SIGINT/SIGTERM.
+// Reads the arguments, then connects, catches up and follows, and after a
+// lost connection reconnects with exponential backoff until SIGINT/SIGTERM.
+// A problem only a DBA can fix (the extension missing, a grant missing)
+// ends it with a message that names it.
 #include <cerrno>
 #include <csignal>
 #include <chrono>
@@ -17,9 +19,11 @@
 #include "listen/listener.hpp"
 #include "listen/options.hpp"
 #include "listen/pg_session.hpp"
+#include "listen/setup_problem.hpp"
+#include "listen/state_file.hpp"
 #include "listen/stop_signal.hpp"
 #include "listen/subscription.hpp"
-#include "pg/version.hpp"
+#include "core/version.hpp"
 
 namespace {
 
@@ -59,12 +63,13 @@ int bad_arguments(const std::string &message) {
     return kBadArguments;
 }
 
-int run(const ListenOptions &options) {
+// `resumed_extension_oid`: from the state file, see Listener.
+int run(const ListenOptions &options, const std::string &resumed_extension_oid) {
     const Subscription subscription = plan_subscription(options.filters);
     for (const std::string &warning : subscription.warnings) print_status("warning: " + warning);
     install_stop_signal_handlers();
 
-    Listener listener(options, subscription);
+    Listener listener(options, subscription, resumed_extension_oid);
     std::mt19937_64 random{std::random_device{}()};
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     int failures = 0;
@@ -79,7 +84,14 @@ int run(const ListenOptions &options) {
             listener.follow(session);
         } catch (const StopRequested &) {
             break;
+        } catch (const SetupProblem &problem) {
+            print_status("error: " + std::string(problem.what()));
+            return kSetupProblemExit;
         } catch (const SessionError &error) {
+            if (const auto problem = listener.setup_problem(error)) {
+                print_status("error: " + *problem);
+                return kSetupProblemExit;
+            }
             const std::int64_t delay =
                 backoff_delay_ms(kReconnectBackoff, ++failures, unit(random));
             print_status(std::string(error.what()) +
@@ -88,8 +100,11 @@ int run(const ListenOptions &options) {
             if (!sleep_unless_stopped(delay)) break;
         }
     }
+    listener.save_state();
+    const std::string resume = std::to_string(listener.resume_id());
     print_status(std::string("stopped by ") +
-                 (stop_signal_number() == SIGINT ? "SIGINT" : "SIGTERM"));
+                 (stop_signal_number() == SIGINT ? "SIGINT" : "SIGTERM") +
+                 "; resume with --since " + resume);
     return 0;
 }
 
@@ -98,6 +113,7 @@ int run(const ListenOptions &options) {
 int main(int argc, char **argv) {
     const ParsedOptions parsed =
         parse_listen_options(std::vector<std::string>(argv + 1, argv + argc));
+    hide_dsn_arguments(argc, argv);
     if (!parsed.options) return bad_arguments(parsed.error);
     const ListenOptions &options = *parsed.options;
     if (options.show_help) {
@@ -110,8 +126,24 @@ int main(int argc, char **argv) {
     }
     if (const std::string error = dsn_error(options.dsn); !error.empty())
         return bad_arguments("invalid --dsn: " + error);
+    // A state file that cannot be read is a bad argument: starting from
+    // "now" instead would silently skip what happened while it was down.
+    ListenOptions effective = options;
+    std::string resumed_extension_oid;
     try {
-        return run(options);
+        if (!options.state_file.empty() && !options.since) {
+            if (const std::optional<ListenerState> state = read_state_file(options.state_file)) {
+                effective.since = state->outbox_id;
+                resumed_extension_oid = state->extension_oid;
+                print_status("resuming after outbox id " + std::to_string(state->outbox_id) +
+                             " from " + options.state_file);
+            }
+        }
+    } catch (const StateFileError &error) {
+        return bad_arguments(error.what());
+    }
+    try {
+        return run(effective, resumed_extension_oid);
     } catch (const std::exception &error) {
         print_status(std::string("fatal: ") + error.what());
         return 1;

@@ -31,6 +31,7 @@ struct ListenOptions {
     std::string dsn;  // empty: libpq's defaults (PGHOST, PGDATABASE, ...)
     EventFilters filters;
     std::optional<std::int64_t> since;  // print the events after this outbox id first
+    std::string state_file;             // empty: none
     std::int64_t lookback = kDefaultLookback;
     bool show_help = false;
     bool show_version = false;
@@ -47,5 +48,10 @@ ParsedOptions parse_listen_options(const std::vector<std::string> &arguments);
 
 // The --help text.
 std::string listen_usage();
+
+// Overwrites the value of every --dsn in argv (as the next argument or
+// after '=') with '*', so that `ps` and /proc/PID/cmdline no longer show a
+// password. Call it after the arguments were copied and parsed.
+void hide_dsn_arguments(int argc, char **argv);
 
 }  // namespace booking_events::listen

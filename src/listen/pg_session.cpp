@@ -182,6 +182,7 @@ Rows PgSession::query(const std::string &what, const std::string &sql,
 
     Rows rows;
     std::string error;
+    std::string sqlstate;
     for (Result result(PQgetResult(handle())); result; result.reset(PQgetResult(handle()))) {
         const ExecStatusType status = PQresultStatus(result.get());
         if (status == PGRES_TUPLES_OK) {
@@ -199,10 +200,12 @@ Rows PgSession::query(const std::string &what, const std::string &sql,
             }
         } else if (status != PGRES_COMMAND_OK && error.empty()) {
             error = one_line(PQresultErrorMessage(result.get()));
+            const char *code = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+            sqlstate = code ? code : "";
         }
     }
     if (PQstatus(handle()) == CONNECTION_BAD) fail("connection lost");
-    if (!error.empty()) throw SessionError(what + " failed: " + error);
+    if (!error.empty()) throw SessionError(what + " failed: " + error, sqlstate);
     return rows;
 }
 
@@ -232,6 +235,8 @@ std::vector<ReceivedNotification> PgSession::wait_for_notifications() {
     }
     return received;
 }
+
+std::string PgSession::user() const { return PQuser(handle()); }
 
 std::string PgSession::description() const {
     const char *host = PQhost(handle());

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -14,10 +15,16 @@
 namespace booking_events::listen {
 
 // The session cannot go on: connecting failed, the connection was lost, or
-// a statement failed. The message says which; the listener reconnects.
+// a statement failed. The message says which; `sqlstate` is the server's
+// code when a statement failed (empty otherwise).
 class SessionError : public std::runtime_error {
   public:
-    using std::runtime_error::runtime_error;
+    explicit SessionError(const std::string &message, std::string sqlstate = {})
+        : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+    const std::string &sqlstate() const { return sqlstate_; }
+
+  private:
+    std::string sqlstate_;
 };
 
 // SIGINT or SIGTERM arrived during a wait.
@@ -59,6 +66,7 @@ class PgSession {
 
     // "database app on /var/run/postgresql:5432 as listener"
     std::string description() const;
+    std::string user() const;
 
   private:
     // Polls the socket for `events` and the stop pipe; returns the socket's

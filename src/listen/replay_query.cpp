@@ -26,13 +26,15 @@ std::string text_array_literal(const std::vector<std::string> &values) {
     return literal;
 }
 
-ReplayQuery replay_query(std::int64_t after_id, const EventFilters &filters, int max_rows) {
-    return ReplayQuery{
-        "SELECT id, notification::text FROM booking_events_replay($1::bigint, $2::text[], "
-        "$3::text[], $4::text[], $5::text[], $6::int)",
-        {std::to_string(after_id), array_parameter(filters.booking_ids),
-         array_parameter(filters.user_ids), array_parameter(filters.client_ids),
-         array_parameter(filters.provider_ids), std::to_string(max_rows)}};
+ReplayQuery replay_query(const std::string &schema, std::int64_t after_id,
+                         const EventFilters &filters, int max_rows) {
+    return ReplayQuery{"SELECT r.id, r.notification::pg_catalog.text FROM " + schema +
+                           ".booking_events_replay($1::pg_catalog.int8, $2::pg_catalog.text[], "
+                           "$3::pg_catalog.text[], $4::pg_catalog.text[], $5::pg_catalog.text[], "
+                           "$6::pg_catalog.int4) AS r",
+                       {std::to_string(after_id), array_parameter(filters.booking_ids),
+                        array_parameter(filters.user_ids), array_parameter(filters.client_ids),
+                        array_parameter(filters.provider_ids), std::to_string(max_rows)}};
 }
 
 }  // namespace booking_events::listen

@@ -20,10 +20,11 @@ struct ReplayQuery {
     std::vector<std::optional<std::string>> parameters;  // nullopt is SQL NULL
 };
 
-// Rows (id bigint, notification text), oldest first. The function is called
-// by its plain name: the connection's search_path must reach the
-// extension's schema.
-ReplayQuery replay_query(std::int64_t after_id, const EventFilters &filters, int max_rows);
+// Rows (id bigint, notification text), oldest first. `schema` is the
+// extension's schema, already quoted as an identifier: the call does not
+// depend on the connection's search_path.
+ReplayQuery replay_query(const std::string &schema, std::int64_t after_id,
+                         const EventFilters &filters, int max_rows);
 
 // A text[] literal: every element double-quoted, with '"' and '\' escaped.
 std::string text_array_literal(const std::vector<std::string> &values);

@@ -7,6 +7,7 @@
 #include "pg/boundary.hpp"
 #include "pg/encoding.hpp"
 #include "pg/pending_notifications.hpp"
+#include "pg/settings.hpp"
 
 namespace booking_events {
 
@@ -14,7 +15,9 @@ namespace booking_events {
 // with an ERROR are checked first, and what would break them is left out.
 void publish_notification(const NotificationFields &fields) {
     const std::vector<std::string> channels = notification_channels(fields);
-    const std::string payload = notification_payload(fields);
+    // A hint unless a superuser opted into full payloads: any role may LISTEN.
+    const std::string payload =
+        setting_notify_full_payload ? notification_payload(fields) : notification_hint(fields);
     const char *server_payload = nullptr;
     std::vector<const char *> server_channels(channels.size(), nullptr);
     pg_call([&] {

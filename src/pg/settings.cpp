@@ -26,6 +26,7 @@ int setting_log_retention_days = setting_defaults::kLogRetentionDays.default_val
 char *setting_environment = nullptr;
 char *setting_source = nullptr;
 bool setting_notify = true;
+bool setting_notify_full_payload = false;
 char *setting_bookings_table = nullptr;
 char *setting_profiles_table = nullptr;
 char *setting_ca_file = nullptr;
@@ -184,6 +185,13 @@ void define_settings() {
     DefineCustomBoolVariable("booking_events.notify",
                              "Publish real-time notifications of events on commit.", nullptr,
                              &setting_notify, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    // Every role that can connect may LISTEN on any channel: only a
+    // superuser may decide that they all see the events' ids and texts.
+    DefineCustomBoolVariable(
+        "booking_events.notify_full_payload",
+        "Notifications carry the event's ids and description instead of only its outbox id "
+        "and type; every connected role can read them.",
+        nullptr, &setting_notify_full_payload, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
     DefineCustomStringVariable(
         "booking_events.bookings_table", "Table booking_details are looked up in.", nullptr,
         &setting_bookings_table, "bookings", PGC_SIGHUP, 0, check_bookings_table, nullptr, nullptr);

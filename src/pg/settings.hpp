@@ -18,6 +18,7 @@ extern int setting_log_retention_days;
 extern char *setting_environment;
 extern char *setting_source;
 extern bool setting_notify;
+extern bool setting_notify_full_payload;
 extern char *setting_bookings_table;
 extern char *setting_profiles_table;
 extern char *setting_ca_file;

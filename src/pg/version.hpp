@@ -1,7 +1,5 @@
-// The extension's version, as sent in User-Agent and system.version. Kept in
-// step with booking_events.control by the build (see Makefile).
+// The extension's version lives in core (booking-events-listen shows it
+// too, and it includes nothing of src/pg).
 #pragma once
 
-namespace booking_events {
-inline constexpr const char *kExtensionVersion = "1.1.0";
-}
+#include "core/version.hpp"

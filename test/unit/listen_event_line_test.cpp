@@ -7,7 +7,8 @@
 namespace booking_events::listen {
 namespace {
 
-// As the trigger publishes it (compact, keys sorted).
+// As the listener prints it, and as the opt-in full payload carries it
+// (compact, keys sorted).
 const std::string kNotification =
     R"({"booking_id":"c0000000-0000-4000-8000-000000000003","client_id":null,)"
     R"("created_at":"2026-01-17T10:15:30.123Z","description":"Confirmed \"now\"",)"
@@ -74,6 +75,23 @@ TEST(EventLineTest, SomethingElseOnTheChannelIsRejectedWithAReason) {
         parse_event(R"({"id":7,"event_id":"e","event_type":"t","created_at":"c","user_id":5})")
             .error,
         "\"user_id\" is neither a string nor null");
+}
+
+TEST(HintedOutboxIdTest, ThePositiveIntegerIdOfAnyObject) {
+    EXPECT_EQ(hinted_outbox_id(R"({"event_type":"booking.created","id":42})"), 42);
+    EXPECT_EQ(hinted_outbox_id(kNotification), 42);
+    EXPECT_EQ(hinted_outbox_id(R"({"id":9223372036854775000})"), 9223372036854775000);
+}
+
+TEST(HintedOutboxIdTest, NothingElseIsAHint) {
+    EXPECT_FALSE(hinted_outbox_id(""));
+    EXPECT_FALSE(hinted_outbox_id("not json"));
+    EXPECT_FALSE(hinted_outbox_id("[1]"));
+    EXPECT_FALSE(hinted_outbox_id(R"({"id":"42"})"));
+    EXPECT_FALSE(hinted_outbox_id(R"({"id":1.5})"));
+    EXPECT_FALSE(hinted_outbox_id(R"({"id":0})"));
+    EXPECT_FALSE(hinted_outbox_id(R"({"id":-3})"));
+    EXPECT_FALSE(hinted_outbox_id(R"({"id":18446744073709551615})"));
 }
 
 }  // namespace

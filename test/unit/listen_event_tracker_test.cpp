@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <optional>
 
 namespace booking_events::listen {
 namespace {
@@ -113,6 +114,37 @@ TEST(EventTrackerTest, NegativeLookbackActsAsZero) {
     EventTracker tracker(-5);
     tracker.first_time(8);
     EXPECT_EQ(tracker.replay_after(), 8);
+}
+
+TEST(EventTrackerTest, ANotificationReplaysFromTheNewestIdPrinted) {
+    EventTracker tracker(10);
+    tracker.first_time(40);
+    EXPECT_EQ(tracker.replay_after_hint(std::nullopt), 40);
+}
+
+TEST(EventTrackerTest, AHintBelowTheNewestIdLooksBackToIt) {
+    // id 35 committed after 40 was printed: its notification names it.
+    EventTracker tracker(10);
+    tracker.first_time(40);
+    EXPECT_EQ(tracker.replay_after_hint(35), 34);
+}
+
+TEST(EventTrackerTest, AForgedHintCanNeitherSkipNorReachBelowTheWindow) {
+    EventTracker tracker(10);
+    tracker.first_time(40);
+    // A huge id would skip every real event up to it: ignored.
+    EXPECT_EQ(tracker.replay_after_hint(INT64_MAX), 40);
+    EXPECT_EQ(tracker.replay_after_hint(41), 40);
+    // A tiny one would replay the whole outbox: bounded by the window,
+    // where every id is remembered, so nothing prints twice.
+    EXPECT_EQ(tracker.replay_after_hint(1), 30);
+    EXPECT_EQ(tracker.newest(), 40);
+}
+
+TEST(EventTrackerTest, AHintNeverGoesBelowSince) {
+    EventTracker tracker(1000);
+    tracker.start_after(500);
+    EXPECT_EQ(tracker.replay_after_hint(3), 500);
 }
 
 }  // namespace

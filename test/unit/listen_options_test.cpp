@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,32 @@ TEST(ListenOptionsTest, UsageDocumentsEveryOption) {
     for (const char *option : {"--dsn", "--booking", "--user", "--client", "--provider", "--since",
                                "--lookback", "--help", "--version", "Example"})
         EXPECT_NE(usage.find(option), std::string::npos) << option;
+}
+
+TEST(ListenOptionsTest, StateFile) {
+    EXPECT_EQ(parse_ok({"--state-file", "/var/lib/x.state"}).state_file, "/var/lib/x.state");
+    EXPECT_EQ(parse_ok({"--state-file=s"}).state_file, "s");
+    EXPECT_EQ(parse_ok({}).state_file, "");
+    EXPECT_EQ(parse_error({"--state-file", "a", "--state-file", "b"}),
+              "option '--state-file' is given twice");
+    EXPECT_EQ(parse_error({"--state-file="}), "option '--state-file' needs a file name");
+}
+
+TEST(HideDsnArgumentsTest, EveryDsnValueIsOverwrittenInPlace) {
+    char program[] = "booking-events-listen";
+    char dsn_option[] = "--dsn";
+    char dsn[] = "host=db password=secret";
+    char booking[] = "--booking";
+    char booking_id[] = "b-1";
+    char dsn_inline[] = "--dsn=postgresql://u:secret@db/app";
+    char dangling[] = "--dsn";
+    char *argv[] = {program, dsn_option, dsn, booking, booking_id, dsn_inline, dangling, nullptr};
+    hide_dsn_arguments(7, argv);
+    EXPECT_EQ(std::string(argv[2]), std::string(std::strlen("host=db password=secret"), '*'));
+    EXPECT_EQ(std::string(argv[4]), "b-1");
+    EXPECT_EQ(std::string(argv[5]),
+              "--dsn=" + std::string(std::strlen("postgresql://u:secret@db/app"), '*'));
+    EXPECT_EQ(std::string(argv[6]), "--dsn");
 }
 
 }  // namespace

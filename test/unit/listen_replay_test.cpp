@@ -16,9 +16,10 @@ TEST(ReplayQueryTest, FiltersBecomeTextArraysAndMissingOnesNull) {
     EventFilters filters;
     filters.booking_ids = {"b-1", "b-2"};
     filters.provider_ids = {"p-1"};
-    const ReplayQuery query = replay_query(41, filters, 1000);
-    EXPECT_NE(query.sql.find("booking_events_replay($1::bigint, $2::text[], $3::text[], "
-                             "$4::text[], $5::text[], $6::int)"),
+    const ReplayQuery query = replay_query("\"my hooks\"", 41, filters, 1000);
+    EXPECT_NE(query.sql.find("FROM \"my hooks\".booking_events_replay($1::pg_catalog.int8, "
+                             "$2::pg_catalog.text[], $3::pg_catalog.text[], "
+                             "$4::pg_catalog.text[], $5::pg_catalog.text[], $6::pg_catalog.int4)"),
               std::string::npos);
     ASSERT_EQ(query.parameters.size(), 6u);
     EXPECT_EQ(query.parameters[0], "41");

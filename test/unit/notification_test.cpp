@@ -130,6 +130,27 @@ TEST(NotificationPayloadTest, EvenAnOverlongEventTypeFits) {
     EXPECT_LE(notification_payload(fields).size(), kNotifyPayloadMaxBytes);
 }
 
+TEST(NotificationHintTest, OnlyTheOutboxIdAndTheEventType) {
+    EXPECT_EQ(notification_hint(sample()), R"({"event_type":"booking.confirmed","id":42})");
+}
+
+TEST(NotificationHintTest, NothingAboutTheBookingLeaks) {
+    const std::string hint = notification_hint(sample());
+    for (const char *secret : {"c0000000", "a0000000", "b0000000", "Confirmed", "b1284b5c"})
+        EXPECT_EQ(hint.find(secret), std::string::npos) << secret;
+}
+
+TEST(NotificationHintTest, AnOverlongOrEscapingHeavyEventTypeFits) {
+    NotificationFields fields = sample();
+    fields.event_type = std::string(20000, '"');
+    const std::string hint = notification_hint(fields);
+    EXPECT_LE(hint.size(), kNotifyPayloadMaxBytes);
+    EXPECT_EQ(json::parse(hint)["id"], 42);
+    fields.event_type = std::string(3000, 't') + "\xC3\xA9" + std::string(5000, 't');
+    EXPECT_LE(notification_hint(fields, 100).size(), 100u);
+    EXPECT_NO_THROW(json::parse(notification_hint(fields, 100)));
+}
+
 TEST(Utf8PrefixTest, StopsAtCharacterBoundaries) {
     EXPECT_EQ(utf8_prefix("abc", 10), "abc");
     EXPECT_EQ(utf8_prefix("abc", 2), "ab");
