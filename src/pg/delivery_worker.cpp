@@ -35,8 +35,7 @@ namespace booking_events {
 
 namespace {
 
-// How long to wait before looking again when there is nothing to be woken
-// for: the extension is not created yet.
+// The next look when nothing can wake the worker (no extension yet).
 constexpr long kRecheckMs = 5000;
 // After a failed transaction: the first retry within a quarter second, then
 // doubling up to half a minute.
@@ -59,9 +58,8 @@ class DeliveryWorker {
         : rng_(std::random_device{}()),
           error_backoff_(kErrorBackoff),
           delivery_state_(kDeliveryStateLogIntervalMs) {
-        // What one loop pass allocates outside its transactions (PostgreSQL
-        // leaves TopMemoryContext current after a commit; the wait's event
-        // set is one) is freed with the pass, as pg_cron's loop does.
+        // What a loop pass allocates outside its transactions (the wait's
+        // event set, say) is freed with the pass, as pg_cron's loop does.
         pg_call([&] {
             loop_context_ = AllocSetContextCreate(TopMemoryContext, "booking_events worker loop",
                                                   ALLOCSET_DEFAULT_SIZES);
