@@ -21,13 +21,7 @@ SELECT manually_trigger_webhook('public.bookings', '33333333-3333-3333-3333-3333
 SELECT event_id = :'returned_id' AS returns_event_id FROM webhook_outbox ORDER BY id DESC LIMIT 1;
 
 -- Clear errors with their SQLSTATE, and nothing enqueued by any of them.
-CREATE FUNCTION error_of(call text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE call;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i test/sql/error_of.sql
 SELECT count(*) AS before_errors FROM webhook_outbox \gset
 SELECT call, error_of(call) FROM (VALUES
     ($$SELECT manually_trigger_webhook('no_such_table', '1')$$),

@@ -17,13 +17,7 @@ CREATE TRIGGER bookings_webhook_trigger
     EXECUTE FUNCTION hooks.trigger_booking_event_webhook();
 INSERT INTO booking.bookings VALUES ('33333333-3333-3333-3333-333333333333', 'BK-1', NULL, NULL,
                                      'pending');
-CREATE FUNCTION error_of(call text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE call;
-    RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i test/sql/error_of.sql
 GRANT EXECUTE ON FUNCTION error_of(text) TO PUBLIC;
 
 CREATE ROLE be_app;
