@@ -13,6 +13,7 @@
 #include "core/circuit_breaker.hpp"
 #include "core/endpoint_backpressure.hpp"
 #include "core/rate_limiter.hpp"
+#include "core/setting_defaults.hpp"
 
 namespace booking_events {
 
@@ -23,8 +24,8 @@ struct EndpointSettings {
     // webhook_endpoint_pause(), booking_events.paused, or `default` with an
     // empty webhook_url.
     bool paused = false;
-    int breaker_failures = 20;
-    std::int64_t breaker_probe_ms = 30000;
+    int breaker_failures = setting_defaults::kBreakerFailures.default_value;
+    std::int64_t breaker_probe_ms = setting_defaults::kBreakerProbeMs.default_value;
     // Added to every rate window (see send_window_for): the spread of delays
     // between handing a request to libcurl and its arrival.
     std::int64_t rate_guard_ms = 0;

@@ -19,5 +19,7 @@ inline constexpr IntSetting kRequestTimeoutMs{10000, 100, 600000};
 inline constexpr IntSetting kMaxConcurrency{32, 1, 1000};
 inline constexpr IntSetting kBatchSize{100, 1, 10000};
 inline constexpr IntSetting kLogRetentionDays{30, 0, 36500};
+inline constexpr IntSetting kBreakerFailures{20, 1, 100000};
+inline constexpr IntSetting kBreakerProbeMs{30000, 100, 86400000};
 
 }  // namespace booking_events::setting_defaults

@@ -23,6 +23,8 @@ int setting_request_timeout_ms = setting_defaults::kRequestTimeoutMs.default_val
 int setting_max_concurrency = setting_defaults::kMaxConcurrency.default_value;
 int setting_batch_size = setting_defaults::kBatchSize.default_value;
 int setting_log_retention_days = setting_defaults::kLogRetentionDays.default_value;
+int setting_breaker_failures = setting_defaults::kBreakerFailures.default_value;
+int setting_breaker_probe_ms = setting_defaults::kBreakerProbeMs.default_value;
 char *setting_environment = nullptr;
 char *setting_source = nullptr;
 bool setting_notify = true;
@@ -176,6 +178,16 @@ void define_settings() {
         "Days webhook_logs rows and delivered events are kept; 0 keeps them forever.", nullptr,
         &setting_log_retention_days, kLogRetentionDays.default_value, kLogRetentionDays.min,
         kLogRetentionDays.max, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("booking_events.breaker_failures",
+                            "Consecutive failed attempts that open an endpoint's circuit breaker.",
+                            nullptr, &setting_breaker_failures, kBreakerFailures.default_value,
+                            kBreakerFailures.min, kBreakerFailures.max, PGC_SIGHUP, 0, nullptr,
+                            nullptr, nullptr);
+    DefineCustomIntVariable("booking_events.breaker_probe_ms",
+                            "Interval between probes of an endpoint whose breaker is open.",
+                            nullptr, &setting_breaker_probe_ms, kBreakerProbeMs.default_value,
+                            kBreakerProbeMs.min, kBreakerProbeMs.max, PGC_SIGHUP, GUC_UNIT_MS,
+                            nullptr, nullptr, nullptr);
     DefineCustomStringVariable(
         "booking_events.environment", "system.environment in the event payload.", nullptr,
         &setting_environment, "production", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);

@@ -15,6 +15,8 @@ extern int setting_request_timeout_ms;
 extern int setting_max_concurrency;
 extern int setting_batch_size;
 extern int setting_log_retention_days;
+extern int setting_breaker_failures;
+extern int setting_breaker_probe_ms;
 extern char *setting_environment;
 extern char *setting_source;
 extern bool setting_notify;

@@ -23,7 +23,7 @@ create_app_schema($node);
 
 my $version = $node->safe_psql('postgres',
 	"SELECT extversion FROM pg_extension WHERE extname = 'booking_events'");
-is($version, '1.1.0', 'extension version');
+is($version, '1.2.0', 'extension version');
 
 # --- background processes -------------------------------------------------
 ok(wait_for_worker($node), 'delivery worker shows in pg_stat_activity');
