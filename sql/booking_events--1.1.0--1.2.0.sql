@@ -106,3 +106,62 @@ SELECT id, 'default', booking_id, status, attempts, manual_retries, attempts_bef
        next_attempt_at, delivered_at, last_http_status, last_error
 FROM webhook_outbox
 WHERE status IN ('pending', 'failed');
+
+-- The outbox row of an event summarises its deliveries: pending while any
+-- delivery is pending, else failed if any failed, else delivered; attempts
+-- and manual retries add up; the schedule is the earliest pending one; the
+-- last answer and error are those of the delivery furthest from done
+-- (failed, then pending, then delivered; by endpoint name within one
+-- status). Everything that changes a delivery's status (the worker, the
+-- admin functions) calls it for the events it touched, in the same
+-- transaction. An event without deliveries (no endpoint wanted it) is left
+-- as it was written.
+CREATE FUNCTION booking_events_settle_events(outbox_ids bigint[]) RETURNS bigint
+    LANGUAGE sql
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH summary AS (
+        SELECT d.outbox_id,
+               CASE WHEN bool_or(d.status = 'pending') THEN 'pending'
+                    WHEN bool_or(d.status = 'failed') THEN 'failed'
+                    ELSE 'delivered' END AS status,
+               sum(d.attempts)::int AS attempts,
+               max(d.manual_retries) AS manual_retries,
+               sum(d.attempts_before_retry)::int AS attempts_before_retry,
+               min(d.next_attempt_at) FILTER (WHERE d.status = 'pending') AS next_attempt_at,
+               max(d.delivered_at) AS delivered_at,
+               (array_agg(d.last_http_status ORDER BY
+                    CASE d.status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END,
+                    d.endpoint))[1] AS last_http_status,
+               (array_agg(d.last_error ORDER BY
+                    CASE d.status WHEN 'failed' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END,
+                    d.endpoint))[1] AS last_error
+        FROM @extschema@.webhook_deliveries d
+        WHERE d.outbox_id = ANY (outbox_ids)
+        GROUP BY d.outbox_id
+    ), settled AS (
+        UPDATE @extschema@.webhook_outbox o
+        SET status = s.status,
+            attempts = s.attempts,
+            manual_retries = s.manual_retries,
+            attempts_before_retry = s.attempts_before_retry,
+            next_attempt_at = coalesce(s.next_attempt_at, o.next_attempt_at),
+            delivered_at = CASE WHEN s.status = 'delivered' THEN s.delivered_at END,
+            last_http_status = s.last_http_status,
+            last_error = s.last_error
+        FROM summary s
+        WHERE o.id = s.outbox_id
+          AND (o.status, o.attempts, o.manual_retries, o.attempts_before_retry,
+               o.next_attempt_at, o.delivered_at, o.last_http_status, o.last_error)
+              IS DISTINCT FROM
+              (s.status, s.attempts, s.manual_retries, s.attempts_before_retry,
+               coalesce(s.next_attempt_at, o.next_attempt_at),
+               CASE WHEN s.status = 'delivered' THEN s.delivered_at END,
+               s.last_http_status, s.last_error)
+        RETURNING 1
+    )
+    SELECT count(*) FROM settled
+$$;
+COMMENT ON FUNCTION booking_events_settle_events(bigint[]) IS
+    'Brings the outbox rows of these events in line with their deliveries (status, attempts, schedule, last error)';
+REVOKE ALL ON FUNCTION booking_events_settle_events(bigint[]) FROM PUBLIC;
