@@ -74,8 +74,22 @@ format_check() {
     git -C "$repo" ls-files '*.cpp' '*.hpp' | (cd "$repo" && xargs clang-format --dry-run --Werror)
 }
 
+# Scripts an earlier install left behind (a full script of a version this
+# tree installs through update scripts) would give CREATE EXTENSION a shorter
+# path than the one users get: remove every script this tree does not ship.
+remove_stale_scripts() {
+    local dir shipped script
+    dir="$("$pg_config" --sharedir)/extension"
+    shipped=$(cd "$repo/sql" && ls booking_events--*.sql)
+    for script in "$dir"/booking_events--*.sql; do
+        [ -e "$script" ] || continue
+        grep -qxF "$(basename "$script")" <<<"$shipped" || "${as_root[@]}" rm -f "$script"
+    done
+}
+
 pgxs_build_and_install() {
     make -C "$repo" -s -j "$jobs" PG_CONFIG="$pg_config" &&
+        remove_stale_scripts &&
         "${as_root[@]}" make -C "$repo" -s install PG_CONFIG="$pg_config"
 }
 
