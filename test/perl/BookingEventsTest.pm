@@ -55,6 +55,9 @@ our @EXPORT = qw(
   recorded_requests delivery_report check_nothing_lost wait_for_drain
   insert_many kill_worker free_port log_since in_flight_at reload_settings
   poll_within app_triggers_sql node_with_receiver
+  endpoint_set sql_text_array path_requests full_path_requests worst_window
+  standard_webhooks_signature key_of_secret payload_texts batch_parts
+  expected_batch_body delivery_rows endpoint_status
 );
 
 # The database the helpers run their SQL in.
@@ -444,5 +447,6 @@ sub body_ids
 }
 
 require BookingEventsTest::Faults;    # the fault-injection helpers, same package
+require BookingEventsTest::Endpoints;    # the endpoint helpers (#11), same package
 
 1;
