@@ -57,7 +57,7 @@ our @EXPORT = qw(
   poll_within app_triggers_sql node_with_receiver
   endpoint_set sql_text_array path_requests full_path_requests worst_window
   standard_webhooks_signature key_of_secret payload_texts batch_parts
-  expected_batch_body delivery_rows endpoint_status
+  expected_batch_body delivery_rows endpoint_status log_hides_secrets
 );
 
 # The database the helpers run their SQL in.
@@ -144,7 +144,9 @@ sub start_receiver
 
 =item create_app_schema($node, %opts)
 
-C<CREATE EXTENSION booking_events> (skipped with C<extension =E<gt> 0>), the
+C<CREATE EXTENSION booking_events> (skipped with C<extension =E<gt> 0>; with
+C<extension_schema =E<gt> 'hooks'>, into that new schema, which the
+database's search_path then includes after C<public>), the
 application tables C<profiles>, C<bookings>, C<booking_events> and the two
 triggers of the contract, from F<test/fixtures/> (which the regress tests,
 the demo and the benchmarks load too).
@@ -168,8 +170,17 @@ sub create_app_schema
 {
 	my ($node, %opts) = @_;
 	my $sql = '';
-	$sql .= "CREATE EXTENSION booking_events;\n"
-	  unless defined $opts{extension} && !$opts{extension};
+	if (my $schema = $opts{extension_schema})
+	{
+		# As a DBA installs it: its own schema, found through search_path.
+		$sql .= "CREATE SCHEMA $schema;\nCREATE EXTENSION booking_events SCHEMA $schema;\n"
+		  . "ALTER DATABASE $DB SET search_path = public, $schema;\n"
+		  . "SET search_path = public, $schema;\n";
+	}
+	elsif (!defined $opts{extension} || $opts{extension})
+	{
+		$sql .= "CREATE EXTENSION booking_events;\n";
+	}
 	$sql .= fixture_sql('app_schema.sql') . app_triggers_sql();
 	$node->safe_psql($DB, $sql);
 	return;
@@ -444,6 +455,40 @@ sub body_ids
 {
 	my ($recv) = @_;
 	return [ map { $_->{headers}{'webhook-id'} // '' } @{ $recv->requests } ];
+}
+
+=pod
+
+=over
+
+=item log_hides_secrets($log, \@secrets)
+
+For each C<[label, value]>: one test each that C<$log> contains neither the
+value nor its first nor its last 12 characters (a partly redacted value
+leaks too); the neighbourhood of a find is shown.
+
+=back
+
+=cut
+
+sub log_hides_secrets
+{
+	my ($log, $secrets) = @_;
+	for my $secret (@$secrets)
+	{
+		my ($label, $value) = @$secret;
+		my %pieces = (
+			'value' => $value,
+			'first 12 characters' => substr($value, 0, 12),
+			'last 12 characters' => substr($value, -12));
+		for my $piece (sort keys %pieces)
+		{
+			my $at = index($log, $pieces{$piece});
+			ok($at < 0, "$label: the log does not contain the $piece")
+			  or diag(substr($log, $at < 300 ? 0 : $at - 300, 600));
+		}
+	}
+	return;
 }
 
 require BookingEventsTest::Faults;    # the fault-injection helpers, same package
