@@ -58,6 +58,7 @@ our @EXPORT = qw(
   endpoint_set sql_text_array path_requests full_path_requests worst_window
   standard_webhooks_signature key_of_secret payload_texts batch_parts
   expected_batch_body delivery_rows endpoint_status log_hides_secrets
+  log_everything_conf
 );
 
 # The database the helpers run their SQL in.
@@ -461,6 +462,12 @@ sub body_ids
 
 =over
 
+=item log_everything_conf()
+
+postgresql.conf lines that make the server log every statement, its
+parameters, errors with their statement and context, and (auto_explain)
+every nested statement's plan: what a secret must not leak through.
+
 =item log_hides_secrets($log, \@secrets)
 
 For each C<[label, value]>: one test each that C<$log> contains neither the
@@ -470,6 +477,22 @@ leaks too); the neighbourhood of a find is shown.
 =back
 
 =cut
+
+sub log_everything_conf
+{
+	return <<'CONF';
+log_statement = all
+log_min_duration_statement = 0
+log_min_error_statement = info
+log_parameter_max_length = -1
+log_parameter_max_length_on_error = -1
+log_error_verbosity = verbose
+session_preload_libraries = 'auto_explain'
+auto_explain.log_min_duration = 0
+auto_explain.log_nested_statements = on
+auto_explain.log_verbose = on
+CONF
+}
 
 sub log_hides_secrets
 {

@@ -21,16 +21,7 @@ use BookingEventsTest;
 my $recv = start_receiver();
 my $node = new_node('ep_secrets_log',
 	webhook_url => $recv->url('/hook'),
-	no_start => 1,
-	extra_conf => <<'CONF');
-log_statement = all
-log_min_duration_statement = 0
-log_min_error_statement = info
-log_parameter_max_length = -1
-log_parameter_max_length_on_error = -1
-log_error_verbosity = verbose
-CONF
-$node->start;
+	extra_conf => log_everything_conf());
 create_app_schema($node, extension_schema => 'hooks');
 
 my @secrets;    # [label, value]
