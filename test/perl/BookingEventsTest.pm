@@ -55,6 +55,10 @@ our @EXPORT = qw(
   recorded_requests delivery_report check_nothing_lost wait_for_drain
   insert_many kill_worker free_port log_since in_flight_at reload_settings
   poll_within app_triggers_sql node_with_receiver
+  endpoint_set sql_text_array path_requests full_path_requests worst_window
+  standard_webhooks_signature key_of_secret payload_texts batch_parts
+  expected_batch_body delivery_rows endpoint_status log_hides_secrets
+  log_everything_conf
 );
 
 # The database the helpers run their SQL in.
@@ -141,7 +145,9 @@ sub start_receiver
 
 =item create_app_schema($node, %opts)
 
-C<CREATE EXTENSION booking_events> (skipped with C<extension =E<gt> 0>), the
+C<CREATE EXTENSION booking_events> (skipped with C<extension =E<gt> 0>; with
+C<extension_schema =E<gt> 'hooks'>, into that new schema, which the
+database's search_path then includes after C<public>), the
 application tables C<profiles>, C<bookings>, C<booking_events> and the two
 triggers of the contract, from F<test/fixtures/> (which the regress tests,
 the demo and the benchmarks load too).
@@ -165,8 +171,17 @@ sub create_app_schema
 {
 	my ($node, %opts) = @_;
 	my $sql = '';
-	$sql .= "CREATE EXTENSION booking_events;\n"
-	  unless defined $opts{extension} && !$opts{extension};
+	if (my $schema = $opts{extension_schema})
+	{
+		# As a DBA installs it: its own schema, found through search_path.
+		$sql .= "CREATE SCHEMA $schema;\nCREATE EXTENSION booking_events SCHEMA $schema;\n"
+		  . "ALTER DATABASE $DB SET search_path = public, $schema;\n"
+		  . "SET search_path = public, $schema;\n";
+	}
+	elsif (!defined $opts{extension} || $opts{extension})
+	{
+		$sql .= "CREATE EXTENSION booking_events;\n";
+	}
 	$sql .= fixture_sql('app_schema.sql') . app_triggers_sql();
 	$node->safe_psql($DB, $sql);
 	return;
@@ -443,6 +458,63 @@ sub body_ids
 	return [ map { $_->{headers}{'webhook-id'} // '' } @{ $recv->requests } ];
 }
 
+=pod
+
+=over
+
+=item log_everything_conf()
+
+postgresql.conf lines that make the server log every statement, its
+parameters, errors with their statement and context, and (auto_explain)
+every nested statement's plan: what a secret must not leak through.
+
+=item log_hides_secrets($log, \@secrets)
+
+For each C<[label, value]>: one test each that C<$log> contains neither the
+value nor its first nor its last 12 characters (a partly redacted value
+leaks too); the neighbourhood of a find is shown.
+
+=back
+
+=cut
+
+sub log_everything_conf
+{
+	return <<'CONF';
+log_statement = all
+log_min_duration_statement = 0
+log_min_error_statement = info
+log_parameter_max_length = -1
+log_parameter_max_length_on_error = -1
+log_error_verbosity = verbose
+session_preload_libraries = 'auto_explain'
+auto_explain.log_min_duration = 0
+auto_explain.log_nested_statements = on
+auto_explain.log_verbose = on
+CONF
+}
+
+sub log_hides_secrets
+{
+	my ($log, $secrets) = @_;
+	for my $secret (@$secrets)
+	{
+		my ($label, $value) = @$secret;
+		my %pieces = (
+			'value' => $value,
+			'first 12 characters' => substr($value, 0, 12),
+			'last 12 characters' => substr($value, -12));
+		for my $piece (sort keys %pieces)
+		{
+			my $at = index($log, $pieces{$piece});
+			ok($at < 0, "$label: the log does not contain the $piece")
+			  or diag(substr($log, $at < 300 ? 0 : $at - 300, 600));
+		}
+	}
+	return;
+}
+
 require BookingEventsTest::Faults;    # the fault-injection helpers, same package
+require BookingEventsTest::Endpoints;    # the endpoint helpers (#11), same package
 
 1;

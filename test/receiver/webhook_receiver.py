@@ -47,6 +47,7 @@ DEFAULT_CONFIG = {
     "redirect_to": "/redirected",
     "huge_bytes": 50 * 1024 * 1024,
     "response_body": "ok",
+    "paths": {},
 }
 
 
@@ -72,10 +73,12 @@ def _status_or_mode(key, v):
                       % (key, ", ".join(m for m in MODES if m != "normal"), v))
 
 
-def validate_config(raw):
+def validate_config(raw, nested=False):
     """Full config from a (partial) JSON object; omitted keys get defaults."""
     if not isinstance(raw, dict):
         raise ConfigError("config must be a JSON object")
+    if nested and "paths" in raw:
+        raise ConfigError("paths: a path's config cannot have paths of its own")
     unknown = sorted(set(raw) - set(DEFAULT_CONFIG))
     if unknown:
         raise ConfigError("unknown config key(s): %s (known: %s)"
@@ -122,8 +125,28 @@ def validate_config(raw):
         elif key == "response_body":
             if not isinstance(v, str):
                 v = json.dumps(v)
+        elif key == "paths":
+            v = _path_configs(v)
         cfg[key] = v
     return cfg
+
+
+def _path_configs(v):
+    """{"/path": partial config}: requests to that exact path (query ignored)
+    are answered by that config instead of the top-level one, with their own
+    statuses queue and per-event counters, so one receiver can play several
+    webhook endpoints that misbehave differently."""
+    if not isinstance(v, dict):
+        raise ConfigError("paths: expected an object of path -> config, got %r" % (v,))
+    out = {}
+    for path, sub in v.items():
+        if not path.startswith("/") or path.startswith(CONTROL_PREFIX):
+            raise ConfigError("paths: %r is not a webhook path" % (path,))
+        try:
+            out[path] = validate_config(sub, nested=True)
+        except ConfigError as e:
+            raise ConfigError("paths[%s]: %s" % (path, e))
+    return out
 
 
 def _retry_after_value(spec):
@@ -148,6 +171,7 @@ class State:
         self.per_event = collections.Counter()
         self.config = validate_config({})
         self.queue = collections.deque()
+        self.path_queues = {}
         self.record_file = None
         if record_path:
             if resume and os.path.exists(record_path):
@@ -188,11 +212,15 @@ class State:
         with self.lock:
             self.config = cfg
             self.queue = collections.deque(cfg["statuses"])
+            self.path_queues = {p: collections.deque(c["statuses"])
+                                for p, c in cfg["paths"].items()}
 
     def current_config(self):
         with self.lock:
             cfg = dict(self.config)
             cfg["statuses"] = list(self.queue)  # what is left of the queue
+            cfg["paths"] = {p: dict(c, statuses=list(self.path_queues[p]))
+                            for p, c in self.config["paths"].items()}
             return cfg
 
     def reset(self):
@@ -201,20 +229,29 @@ class State:
             self.per_event.clear()
             self.config = validate_config({})
             self.queue = collections.deque()
+            self.path_queues = {}
             self._write_line({"reset": True, "time": time.time()})
 
     def decide_and_record(self, rec):
         """Pick how to answer, then record the request.  Returns (plan, rec)."""
         with self.lock:
             cfg = self.config
+            queue = self.queue
             wid = rec["headers"].get("webhook-id")
             nth = None
             if wid is not None:
                 self.per_event[wid] += 1
                 nth = self.per_event[wid]
+            path = urllib.parse.urlsplit(rec["path"]).path
+            if path in cfg["paths"]:
+                # The same event goes to several endpoints: a path counts its own.
+                cfg, queue = cfg["paths"][path], self.path_queues[path]
+                if wid is not None:
+                    self.per_event[(path, wid)] += 1
+                    nth = self.per_event[(path, wid)]
 
-            if self.queue:
-                chosen = self.queue.popleft()
+            if queue:
+                chosen = queue.popleft()
             elif nth is not None and nth <= cfg["fail_first_per_event"]:
                 chosen = cfg["fail_status"]
             else:
