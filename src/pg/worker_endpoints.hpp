@@ -22,6 +22,12 @@ struct WorkerEndpoint {
     std::string name;
     WebhookTarget target;
     std::unique_ptr<EndpointRuntime> runtime;
+    // For webhook_endpoint_state (steady clock; -1: none yet).
+    std::int64_t last_success_at = -1;
+    std::int64_t last_failure_at = -1;
+    std::string last_error;
+
+    void note_result(bool delivered, const std::string &error, std::int64_t now);
 };
 
 class WorkerEndpoints {
@@ -40,6 +46,12 @@ class WorkerEndpoints {
     bool any_sendable() const;
 
     std::vector<WorkerEndpoint *> sendable();
+
+    // Inside the worker's transaction, from 1.2.0 on: writes
+    // webhook_endpoint_state when an endpoint's state changed, else at most
+    // about once a second while results come in; never per request.
+    void write_state_if_due(const ExtensionInfo &extension, std::int64_t now);
+    void results_arrived() { results_since_write_ = true; }
     WorkerEndpoint *find(const std::string &name);
 
   private:
@@ -54,6 +66,9 @@ class WorkerEndpoints {
     void rebuild(const std::vector<Row> &rows, std::int64_t now);
 
     std::map<std::string, WorkerEndpoint> endpoints_;
+    std::string state_written_;  // what the last write said (states, failures)
+    std::int64_t state_written_at_ = -1;
+    bool results_since_write_ = false;
     std::uint64_t generation_read_ = 0;
     Oid schema_read_ = InvalidOid;
     bool schema_had_endpoints_ = false;
