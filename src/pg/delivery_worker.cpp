@@ -96,7 +96,7 @@ class DeliveryWorker {
             // While delivery is paused a commit only needs noting: no
             // transaction is opened until there is somewhere to send to.
             const bool can_claim =
-                claim_wanted_ && free_slots() > 0 && endpoints_.any_sendable() && !setting_paused;
+                claim_wanted_ && free_slots() > 0 && endpoints_.worth_a_look() && !setting_paused;
             const bool wanted =
                 ledger_.has_unrecorded() || can_claim || (claim_wanted_ && !extension_checked_);
             if (wanted && steady_ms() >= retry_after_error_at_ms_) {
@@ -352,7 +352,7 @@ class DeliveryWorker {
         const long curl_timeout = driver_.timeout_ms();
         if (curl_timeout >= 0 && (timeout < 0 || curl_timeout < timeout)) timeout = curl_timeout;
         const bool backing_off = steady_ms() < retry_after_error_at_ms_;
-        if (claim_wanted_ && free_slots() > 0 && endpoints_.any_sendable() && !stopping_ &&
+        if (claim_wanted_ && free_slots() > 0 && endpoints_.worth_a_look() && !stopping_ &&
             !backing_off)
             timeout = 0;
         if (ledger_.has_unrecorded() && !backing_off)

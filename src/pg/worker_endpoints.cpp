@@ -100,8 +100,9 @@ void WorkerEndpoints::rebuild(const std::vector<Row> &rows, std::int64_t now) {
     endpoints_ = std::move(fresh);
 }
 
-bool WorkerEndpoints::any_sendable() const {
-    if (!read_once_) return !setting_paused;
+bool WorkerEndpoints::worth_a_look() const {
+    if (setting_paused) return false;
+    if (!read_once_ || schema_had_endpoints_) return true;
     for (const auto &entry : endpoints_)
         if (!entry.second.runtime->settings().paused) return true;
     return false;

@@ -41,9 +41,12 @@ class WorkerEndpoints {
     // alone (an older schema). `now` is the worker's steady clock.
     void refresh(const ExtensionInfo &extension, bool schema_has_endpoints, std::int64_t now);
 
-    // Whether any endpoint may be sent to now or later without a setting or
-    // table change (not paused, with a URL). True before the first refresh.
-    bool any_sendable() const;
+    // Whether a wake-up is worth a transaction: some endpoint may be sent
+    // to (not paused, with a URL), or the schema has webhook_endpoints, whose
+    // changes (a resume, a new endpoint) the worker learns only inside a
+    // transaction. True before the first refresh; false while
+    // booking_events.paused is on.
+    bool worth_a_look() const;
 
     std::vector<WorkerEndpoint *> sendable();
 
