@@ -84,6 +84,8 @@ RESET ROLE;
 -- admin: repairs; manually_trigger_webhook reads the application's table
 -- as the admin, so the DBA grants that too.
 UPDATE hooks.webhook_outbox SET status = 'failed' WHERE event_type = 'booking.paid';
+UPDATE hooks.webhook_deliveries d SET status = 'failed' FROM hooks.webhook_outbox o
+ WHERE o.id = d.outbox_id AND o.event_type = 'booking.paid';
 SET ROLE be_admin;
 SELECT hooks.retry_failed_webhooks() AS requeued;
 SELECT hooks.cleanup_webhook_logs(7) AS cleaned;

@@ -44,7 +44,8 @@ class WorkerEndpoints {
     // Whether a wake-up is worth a transaction: some endpoint may be sent
     // to (not paused, with a URL), or the schema has webhook_endpoints, whose
     // changes (a resume, a new endpoint) the worker learns only inside a
-    // transaction. True before the first refresh; false while
+    // transaction, or the settings changed since the last read (a URL set by
+    // a reload). True before the first refresh; false while
     // booking_events.paused is on.
     bool worth_a_look() const;
 

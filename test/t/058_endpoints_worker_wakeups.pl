@@ -43,4 +43,19 @@ is($node->safe_psql('postgres',
 		"SELECT count(*) FROM webhook_deliveries WHERE endpoint = 'crm' AND status = 'delivered'"),
 	'2', 'both reached crm');
 
+# A database still at 1.1.0 (no endpoints table), started with an empty
+# webhook_url: once the worker has seen `default` without a URL, the reload
+# that sets one must still be taken in. Before, the worker looked at the
+# settings only inside a transaction and opened none while `default` was
+# paused, so the events waited forever.
+my $old = new_node('old_wakeups', webhook_url => '', backoff_base_ms => 100);
+$old->safe_psql('postgres', "CREATE EXTENSION booking_events VERSION '1.1.0'");
+create_app_schema($old, extension => 0);
+insert_many($old, 3, bookings => 3, tag => 'old', event_type => 'booking.old');
+sleep 2;    # lets the worker see the empty URL first (the order that lost the reload)
+$old->safe_psql('postgres',
+	'ALTER SYSTEM SET booking_events.webhook_url = ' . pg_quote($recv->url('/old')));
+$old->reload;
+wait_for_drain($old, '1.1.0: the events queued while webhook_url was empty are delivered');
+
 done_testing();
