@@ -149,6 +149,7 @@ bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_
     SendPermit permit = runtime.permit(now);
     if (!permit.allowed) {
         if (permit.not_before) *wake_at = *permit.not_before;
+        endpoint.had_work = false;  // waiting: it needs no share of the slots now
         return false;
     }
     // While the breaker probes, one request goes: the probe.
@@ -189,6 +190,7 @@ bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_
                                  bookings.data(), static_cast<int>(bookings.size()), limit, newest);
         });
     }
+    endpoint.had_work = batch.count > 0;
     const std::int64_t unix_seconds = now_unix_ms() / 1000;
     for (int first = 0; first < batch.count; first += batch_max) {
         // The rate limit may allow fewer requests than were claimed: the
@@ -243,7 +245,14 @@ ClaimRound DeliveryLedger::claim_round(const ExtensionInfo &extension, bool sche
     ClaimRound round;
     if (endpoints.empty()) return round;
     const std::size_t slots = static_cast<std::size_t>(std::max(max_concurrency, 1));
-    const std::size_t share = std::max<std::size_t>(1, slots / endpoints.size());
+    // Shared among the endpoints with work (something in flight, or found
+    // by their last claim): three idle endpoints beside a busy one must not
+    // cut its concurrency to a quarter. An idle endpoint is still asked,
+    // within the same share, and counts again once it finds work.
+    std::size_t with_work = 0;
+    for (const WorkerEndpoint *endpoint : endpoints)
+        if (endpoint->had_work || in_flight_to(endpoint->name) > 0) ++with_work;
+    const std::size_t share = std::max<std::size_t>(1, slots / std::max<std::size_t>(1, with_work));
     std::int64_t wake_at = -1;
     for (WorkerEndpoint *endpoint : endpoints) {
         const std::size_t free = in_flight_.size() >= slots ? 0 : slots - in_flight_.size();

@@ -26,6 +26,9 @@ struct WorkerEndpoint {
     std::int64_t last_success_at = -1;
     std::int64_t last_failure_at = -1;
     std::string last_error;
+    // Whether its last claim found anything: an endpoint with nothing queued
+    // does not count when max_concurrency is shared out.
+    bool had_work = true;
 
     void note_result(bool delivered, const std::string &error, std::int64_t now);
 };
