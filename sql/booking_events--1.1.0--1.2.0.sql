@@ -742,3 +742,15 @@ BEGIN
     END LOOP;
 END;
 $$;
+-- Routing and delivery (ep-worker). Each backend keeps the endpoints'
+-- names and patterns in memory to route an event when it is written; row
+-- changes send no cache invalidation of their own, so this statement trigger
+-- sends one for the table: every backend (the worker too) reads the
+-- endpoints again from its next transaction on, whoever changed them (the
+-- webhook_endpoint_* functions or a superuser's own INSERT).
+CREATE FUNCTION booking_events_endpoints_changed() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'booking_events_endpoints_changed';
+REVOKE ALL ON FUNCTION booking_events_endpoints_changed() FROM PUBLIC;
+CREATE TRIGGER webhook_endpoints_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON webhook_endpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION booking_events_endpoints_changed();

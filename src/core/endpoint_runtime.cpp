@@ -99,7 +99,8 @@ std::vector<EndpointNotice> EndpointRuntime::on_request_started(std::int64_t now
     std::vector<EndpointNotice> notices;
     if (std::optional<BreakerTransition> transition = breaker_.on_request_started(now, is_probe))
         notices.push_back({EndpointNotice::Kind::BreakerTransition,
-                           transition->describe(settings_.name, breaker_.probe_interval_ms())});
+                           transition->describe(settings_.name, breaker_.probe_interval_ms()),
+                           transition->is_probe_cycle()});
     return notices;
 }
 
@@ -129,7 +130,8 @@ std::vector<EndpointNotice> EndpointRuntime::on_response(std::int64_t now,
     if (std::optional<BreakerTransition> transition =
             breaker_.on_result(now, feedback.http_status, feedback.was_probe))
         notices.push_back({EndpointNotice::Kind::BreakerTransition,
-                           transition->describe(settings_.name, breaker_.probe_interval_ms())});
+                           transition->describe(settings_.name, breaker_.probe_interval_ms()),
+                           transition->is_probe_cycle()});
     return notices;
 }
 

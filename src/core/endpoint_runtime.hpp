@@ -57,6 +57,10 @@ struct EndpointNotice {
     enum class Kind { BreakerTransition, RetryAfterPause, RateReduced, RateRestored };
     Kind kind;
     std::string message;  // names the endpoint; never its URL or secrets
+    // A probe cycle of a receiver that stays down (open -> half_open ->
+    // open): logged below LOG, so a dead receiver does not flood the log
+    // (issue #15); opening and closing are not routine.
+    bool routine = false;
 };
 
 struct RequestFeedback {

@@ -2,8 +2,10 @@
 
 #include <chrono>
 
+#include "core/retry_after.hpp"
 #include "pg/boundary.hpp"
 #include "pg/delivery_store.hpp"
+#include "pg/endpoint_store.hpp"
 
 namespace booking_events {
 
@@ -15,11 +17,20 @@ std::int64_t now_unix_ms() {
         .count();
 }
 
+// Endpoint names hold no control characters (webhook_endpoints_name_check).
+std::string busy_key(const std::string &endpoint, const std::string &booking_id) {
+    return endpoint + '\n' + booking_id;
+}
+
+constexpr long kTooManyRequests = 429;
+
 }  // namespace
 
 std::vector<AttemptDecision> DeliveryLedger::collect(HttpDriver &driver, int max_attempts,
                                                      const BackoffPolicy &policy,
-                                                     std::mt19937_64 &random) {
+                                                     std::mt19937_64 &random,
+                                                     WorkerEndpoints &endpoints, std::int64_t now,
+                                                     std::vector<EndpointNotice> *notices) {
     std::vector<AttemptDecision> decisions;
     for (HttpResult &result : driver.take_completed()) {
         // Requests are tagged with a number of their own, never the outbox
@@ -34,20 +45,39 @@ std::vector<AttemptDecision> DeliveryLedger::collect(HttpDriver &driver, int max
                                 result.response_time_ms,
                                 result.error};
         in_flight_.erase(found);
-        if (attempt.event.has_booking) busy_bookings_.erase(attempt.event.booking_id);
+        if (attempt.event.has_booking)
+            busy_bookings_.erase(busy_key(attempt.event.endpoint, attempt.event.booking_id));
+        const std::int64_t unix_now = now_unix_ms();
+        // An endpoint removed meanwhile has no runtime left to tell.
+        if (WorkerEndpoint *endpoint = endpoints.find(attempt.event.endpoint)) {
+            RequestFeedback feedback;
+            feedback.http_status = result.http_status;
+            if (!result.retry_after.empty())
+                feedback.retry_after_ms = parse_retry_after_ms(result.retry_after, unix_now);
+            feedback.was_probe = attempt.event.is_probe;
+            for (EndpointNotice &notice : endpoint->runtime->on_response(now, feedback))
+                notices->push_back(std::move(notice));
+        }
         AttemptOutcome outcome{result.http_status, result.error, result.retry_after};
-        const int attempts_in_budget =
-            attempt.event.attempts_before + 1 - attempt.event.attempts_before_retry;
+        const bool delivered_answer =
+            result.error.empty() && result.http_status >= 200 && result.http_status < 300;
+        attempt.outside_budget =
+            result.http_status == kTooManyRequests || (attempt.event.is_probe && !delivered_answer);
+        const int attempts_in_budget = attempt.event.attempts_before + 1 -
+                                       attempt.event.attempts_before_retry -
+                                       (attempt.outside_budget ? 1 : 0);
         std::uniform_real_distribution<double> unit(0.0, 1.0);
-        attempt.decision = decide_after_attempt(outcome, attempts_in_budget, max_attempts, policy,
-                                                unit(random), now_unix_ms());
+        attempt.decision =
+            decide_after_attempt(outcome, std::max(attempts_in_budget, 1),
+                                 attempt.outside_budget ? max_attempts + 1 : max_attempts, policy,
+                                 unit(random), unix_now);
         decisions.push_back(attempt.decision);
         finished_.push_back(std::move(attempt));
     }
     return decisions;
 }
 
-void DeliveryLedger::record(const ExtensionInfo &extension) {
+void DeliveryLedger::record(const ExtensionInfo &extension, bool schema_has_endpoints) {
     recording_ = 0;
     if (finished_.empty()) return;
     std::vector<AttemptRow> rows;
@@ -55,6 +85,7 @@ void DeliveryLedger::record(const ExtensionInfo &extension) {
     for (const FinishedAttempt &attempt : finished_) {
         AttemptRow row{};
         row.outbox_id = attempt.event.outbox_id;
+        row.endpoint = attempt.event.endpoint.c_str();
         row.event_id = attempt.event.event_id.c_str();
         row.event_type = attempt.event.event_type.c_str();
         row.attempt = attempt.event.attempts_before + 1;
@@ -65,9 +96,15 @@ void DeliveryLedger::record(const ExtensionInfo &extension) {
         row.error = error.empty() ? nullptr : error.c_str();
         row.response_time_ms = attempt.response_time_ms;
         row.retry_delay_ms = attempt.decision.retry_delay_ms;
+        row.outside_budget = attempt.outside_budget;
         rows.push_back(row);
     }
-    pg_call([&] { record_attempts(extension, rows.data(), static_cast<int>(rows.size())); });
+    pg_call([&] {
+        if (schema_has_endpoints)
+            record_endpoint_attempts(extension, rows.data(), static_cast<int>(rows.size()));
+        else
+            record_attempts(extension, rows.data(), static_cast<int>(rows.size()));
+    });
     recording_ = finished_.size();
 }
 
@@ -83,45 +120,113 @@ void DeliveryLedger::forget_everything() {
     recording_ = 0;
 }
 
-int DeliveryLedger::claim_and_send(const ExtensionInfo &extension, HttpDriver &driver,
-                                   const WebhookTarget &target, int limit) {
-    std::vector<int64> ids;
-    ids.reserve(in_flight_.size());
-    for (const auto &entry : in_flight_) ids.push_back(entry.second.outbox_id);
-    std::vector<const char *> bookings;
-    bookings.reserve(busy_bookings_.size());
-    for (const std::string &booking : busy_bookings_) bookings.push_back(booking.c_str());
+std::size_t DeliveryLedger::in_flight_to(const std::string &endpoint) const {
+    std::size_t count = 0;
+    for (const auto &entry : in_flight_)
+        if (entry.second.endpoint == endpoint) ++count;
+    return count;
+}
 
-    // A quarter of all claimed slots go to the newest due events. Slots free
-    // one or two at a time while a backlog drains, so the quarter is kept as
-    // a running credit rather than rounded per claim.
-    newest_lane_credit_ += limit / 4.0;
-    const int newest = static_cast<int>(newest_lane_credit_);
-    newest_lane_credit_ -= newest;
+int DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_has_endpoints,
+                                   HttpDriver &driver, WorkerEndpoint &endpoint, int limit,
+                                   std::int64_t now, std::vector<EndpointNotice> *notices,
+                                   std::int64_t *wake_at) {
+    EndpointRuntime &runtime = *endpoint.runtime;
+    SendPermit permit = runtime.permit(now);
+    if (!permit.allowed) {
+        if (permit.not_before) *wake_at = *permit.not_before;
+        return 0;
+    }
+    // While the breaker probes, one request goes: the probe.
+    if (permit.is_probe) limit = 1;
+    std::vector<int64> ids;
+    const std::string prefix = endpoint.name + '\n';
+    for (const auto &entry : in_flight_)
+        if (entry.second.endpoint == endpoint.name) ids.push_back(entry.second.outbox_id);
+    std::vector<const char *> bookings;
+    for (const std::string &key : busy_bookings_)
+        if (key.compare(0, prefix.size(), prefix) == 0)
+            bookings.push_back(key.c_str() + prefix.size());
+
     ClaimBatch batch{0, nullptr};
-    pg_call([&] {
-        batch = claim_due_events(extension, ids.data(), static_cast<int>(ids.size()),
+    if (schema_has_endpoints) {
+        pg_call([&] {
+            batch = claim_endpoint_deliveries(extension, endpoint.name.c_str(), ids.data(),
+                                              static_cast<int>(ids.size()), bookings.data(),
+                                              static_cast<int>(bookings.size()), limit);
+        });
+    } else {
+        // A quarter of all claimed slots go to the newest due events. Slots
+        // free one or two at a time while a backlog drains, so the quarter is
+        // kept as a running credit rather than rounded per claim.
+        newest_lane_credit_ += limit / 4.0;
+        const int newest = static_cast<int>(newest_lane_credit_);
+        newest_lane_credit_ -= newest;
+        pg_call([&] {
+            batch =
+                claim_due_events(extension, ids.data(), static_cast<int>(ids.size()),
                                  bookings.data(), static_cast<int>(bookings.size()), limit, newest);
-    });
+        });
+    }
     const std::int64_t unix_seconds = now_unix_ms() / 1000;
     for (int i = 0; i < batch.count; ++i) {
+        // The rate limit may allow fewer than were claimed: the rest stay
+        // pending, unsent, and are claimed again when the window has room.
+        if (i > 0) {
+            permit = runtime.permit(now);
+            if (!permit.allowed) {
+                if (permit.not_before) *wake_at = *permit.not_before;
+                break;
+            }
+        }
         const ClaimedEvent &claimed = batch.events[i];
         InFlightEvent event;
         event.outbox_id = claimed.outbox_id;
+        event.endpoint = endpoint.name;
+        event.is_probe = permit.is_probe;
         event.event_id = claimed.event_id;
         event.event_type = claimed.event_type;
         event.has_booking = claimed.booking_id != nullptr;
         if (event.has_booking) event.booking_id = claimed.booking_id;
         event.attempts_before = claimed.attempts;
         event.attempts_before_retry = claimed.attempts_before_retry;
+        for (EndpointNotice &notice : runtime.on_request_started(now, permit.is_probe))
+            notices->push_back(std::move(notice));
         driver.submit(build_webhook_request(
-            target, ++last_tag_, event.event_id,
+            endpoint.target, ++last_tag_, event.event_id,
             std::string(claimed.body, static_cast<std::size_t>(claimed.body_length)),
             unix_seconds));
-        if (event.has_booking) busy_bookings_.insert(event.booking_id);
+        if (event.has_booking) busy_bookings_.insert(busy_key(endpoint.name, event.booking_id));
         in_flight_.emplace(last_tag_, std::move(event));
     }
     return batch.count;
+}
+
+ClaimRound DeliveryLedger::claim_round(const ExtensionInfo &extension, bool schema_has_endpoints,
+                                       HttpDriver &driver,
+                                       const std::vector<WorkerEndpoint *> &endpoints,
+                                       int max_concurrency, int batch_size, std::int64_t now,
+                                       std::vector<EndpointNotice> *notices) {
+    ClaimRound round;
+    if (endpoints.empty()) return round;
+    const std::size_t slots = static_cast<std::size_t>(std::max(max_concurrency, 1));
+    const std::size_t share = std::max<std::size_t>(1, slots / endpoints.size());
+    std::int64_t wake_at = -1;
+    for (WorkerEndpoint *endpoint : endpoints) {
+        const std::size_t free = in_flight_.size() >= slots ? 0 : slots - in_flight_.size();
+        const std::size_t busy = in_flight_to(endpoint->name);
+        const std::size_t room = std::min(free, busy >= share ? std::size_t{0} : share - busy);
+        if (room == 0) continue;
+        const int limit =
+            static_cast<int>(std::min<std::size_t>(room, static_cast<std::size_t>(batch_size)));
+        std::int64_t endpoint_wake = -1;
+        if (claim_and_send(extension, schema_has_endpoints, driver, *endpoint, limit, now, notices,
+                           &endpoint_wake) == limit)
+            round.more_due = true;
+        if (endpoint_wake >= 0 && (wake_at < 0 || endpoint_wake < wake_at)) wake_at = endpoint_wake;
+    }
+    if (wake_at >= 0) round.wait_ms = std::max<std::int64_t>(0, wake_at - now);
+    return round;
 }
 
 }  // namespace booking_events

@@ -16,21 +16,35 @@
 #include "core/http_driver.hpp"
 #include "core/webhook_request.hpp"
 #include "pg/extension_catalog.hpp"
+#include "pg/worker_endpoints.hpp"
 
 namespace booking_events {
+
+struct ClaimRound {
+    bool more_due = false;      // an endpoint filled its claim: more may be due now
+    bool claimed_any = false;   // some endpoint was asked (its slots allowed)
+    std::int64_t wait_ms = -1;  // until an endpoint's permit allows more; -1: none waits
+};
 
 class DeliveryLedger {
   public:
     std::size_t in_flight() const { return in_flight_.size(); }
     bool has_unrecorded() const { return !finished_.empty(); }
 
-    // Decides what each transfer the driver finished means for its event;
-    // returns the decisions, for the caller's log.
+    // Decides what each transfer the driver finished means for its
+    // delivery, and tells its endpoint's runtime (breaker, Retry-After,
+    // AIMD); returns the decisions and appends the endpoints' notices, for
+    // the caller's log. `now` is the worker's steady clock.
     std::vector<AttemptDecision> collect(HttpDriver &driver, int max_attempts,
-                                         const BackoffPolicy &policy, std::mt19937_64 &random);
+                                         const BackoffPolicy &policy, std::mt19937_64 &random,
+                                         WorkerEndpoints &endpoints, std::int64_t now,
+                                         std::vector<EndpointNotice> *notices);
 
-    // Inside the worker's transaction: writes the unrecorded attempts.
-    void record(const ExtensionInfo &extension);
+    // Inside the worker's transaction: writes the unrecorded attempts, to
+    // the deliveries when the schema has them (1.2.0), else to the outbox.
+    // An attempt sent before ALTER EXTENSION UPDATE and recorded after it
+    // goes to its (event, 'default') delivery, which the update created.
+    void record(const ExtensionInfo &extension, bool schema_has_endpoints);
     // After the commit: those attempts are recorded for good.
     void confirm_recorded();
     // After a rollback: they are still to be recorded.
@@ -39,14 +53,29 @@ class DeliveryLedger {
     // still in flight finish unrecorded (their tags are no longer known).
     void forget_everything();
 
-    // Inside the worker's transaction: claims up to `limit` due events and
-    // hands their requests to the driver; returns how many.
-    int claim_and_send(const ExtensionInfo &extension, HttpDriver &driver,
-                       const WebhookTarget &target, int limit);
+    // Inside the worker's transaction: claims up to `limit` due deliveries
+    // of `endpoint` and hands to the driver as many as its runtime permits
+    // now (rate limit, breaker probe); returns how many were claimed, and
+    // sets `*wake_at` (steady clock) when a permit said "not before".
+    int claim_and_send(const ExtensionInfo &extension, bool schema_has_endpoints,
+                       HttpDriver &driver, WorkerEndpoint &endpoint, int limit, std::int64_t now,
+                       std::vector<EndpointNotice> *notices, std::int64_t *wake_at);
+    std::size_t in_flight_to(const std::string &endpoint) const;
+
+    // Each endpoint that may be sent to claims its share of the free slots
+    // (max_concurrency / endpoints, at least one): an endpoint down,
+    // throttled or slow holds only its share, never the others' (a hung
+    // receiver's requests keep their slots until the timeout).
+    ClaimRound claim_round(const ExtensionInfo &extension, bool schema_has_endpoints,
+                           HttpDriver &driver, const std::vector<WorkerEndpoint *> &endpoints,
+                           int max_concurrency, int batch_size, std::int64_t now,
+                           std::vector<EndpointNotice> *notices);
 
   private:
     struct InFlightEvent {
         std::int64_t outbox_id = 0;
+        std::string endpoint;
+        bool is_probe = false;  // the breaker's probe: a failure burns no attempt
         std::string event_id;
         std::string event_type;
         std::string booking_id;  // empty when the event has none
@@ -62,9 +91,14 @@ class DeliveryLedger {
         double response_time_ms;
         // Kept even for a 2xx whose body was cut off: the audit trail says so.
         std::string transport_error;
+        // A 429 or a failed probe: logged, but it burns nothing of the
+        // max_attempts budget (the receiver throttles or is still down).
+        bool outside_budget = false;
     };
 
     std::unordered_map<std::uint64_t, InFlightEvent> in_flight_;  // by request tag
+    // Bookings with a delivery in flight, by endpoint and booking
+    // (busy_key): per-booking order is per endpoint.
     std::unordered_set<std::string> busy_bookings_;
     std::vector<FinishedAttempt> finished_;
     std::size_t recording_ = 0;  // of finished_, written in the open transaction

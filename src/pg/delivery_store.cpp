@@ -1,5 +1,6 @@
 #include "pg/delivery_store.hpp"
 #include "pg/encoding.hpp"
+#include "pg/spi_arrays.hpp"
 
 extern "C" {
 #include "storage/bufmgr.h"
@@ -23,15 +24,6 @@ struct StorePlans {
 };
 
 StorePlans plans;
-
-SPIPlanPtr prepare_kept(const char *query, int argument_count, Oid *argument_types) {
-    SPIPlanPtr plan = SPI_prepare(query, argument_count, argument_types);
-    if (plan == nullptr)
-        elog(ERROR, "booking_events: could not prepare worker query: %s",
-             SPI_result_code_string(SPI_result));
-    SPI_keepplan(plan);
-    return plan;
-}
 
 // Claimable: due, not in flight, and the oldest pending event of its
 // booking. The per-booking probe reads the partial (hash of booking_id, id)
@@ -116,28 +108,8 @@ const char *next_due_query(const char *outbox) {
         outbox);
 }
 
-const char *expire_query(const char *outbox, const char *logs) {
-    return psprintf(
-        "WITH logs AS ("
-        "  DELETE FROM %s WHERE id IN (SELECT id FROM %s "
-        "    WHERE created_at < now() - make_interval(days => $1) ORDER BY created_at LIMIT $2) "
-        "  RETURNING 1"
-        "), events AS ("
-        "  DELETE FROM %s WHERE id IN (SELECT id FROM %s "
-        "    WHERE status = 'delivered' AND delivered_at < now() - make_interval(days => $1) "
-        "    ORDER BY delivered_at LIMIT $2) "
-        "  RETURNING 1"
-        ") SELECT (SELECT count(*) FROM logs) + (SELECT count(*) FROM events)",
-        logs, logs, outbox, outbox);
-}
-
 BlockNumber outbox_blocks(const ExtensionInfo &extension) {
-    const Oid outbox = get_relname_relid("webhook_outbox", extension.schema_oid);
-    if (!OidIsValid(outbox)) return 0;
-    Relation relation = relation_open(outbox, AccessShareLock);
-    const BlockNumber blocks = RelationGetNumberOfBlocks(relation);
-    relation_close(relation, AccessShareLock);
-    return blocks;
+    return extension_table_blocks(extension, "webhook_outbox");
 }
 
 // A generic plan is made once, from the statistics of that moment; made on
@@ -146,10 +118,7 @@ BlockNumber outbox_blocks(const ExtensionInfo &extension) {
 // were made at, they are made again: PostgreSQL then estimates the rows from
 // the table's current size, whatever the last ANALYZE said.
 bool outbox_outgrew_plans(const ExtensionInfo &extension) {
-    constexpr BlockNumber kGrowthFactor = 4;
-    constexpr BlockNumber kSmallTableBlocks = 64;
-    const BlockNumber blocks = outbox_blocks(extension);
-    return blocks > kSmallTableBlocks && blocks / kGrowthFactor > plans.planned_blocks;
+    return table_outgrew_plans(outbox_blocks(extension), plans.planned_blocks);
 }
 
 SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
@@ -160,69 +129,79 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
         const char *outbox = qualified_extension_object(extension, "webhook_outbox");
         const char *logs = qualified_extension_object(extension, "webhook_logs");
         Oid claim_types[4] = {INT8ARRAYOID, TEXTARRAYOID, INT4OID, INT4OID};
-        plans.plan[kClaim] = prepare_kept(claim_query(outbox), 4, claim_types);
+        plans.plan[kClaim] = prepare_worker_plan(claim_query(outbox), 4, claim_types);
         Oid record_types[10] = {INT8ARRAYOID,   TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
                                 TEXTARRAYOID,   TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
                                 FLOAT8ARRAYOID, INT8ARRAYOID};
-        plans.plan[kRecord] = prepare_kept(record_query(outbox, logs), 10, record_types);
-        plans.plan[kNextDue] = prepare_kept(next_due_query(outbox), 0, nullptr);
+        plans.plan[kRecord] = prepare_worker_plan(record_query(outbox, logs), 10, record_types);
+        plans.plan[kNextDue] = prepare_worker_plan(next_due_query(outbox), 0, nullptr);
         Oid expire_types[2] = {INT4OID, INT4OID};
-        plans.plan[kExpire] = prepare_kept(expire_query(outbox, logs), 2, expire_types);
+        plans.plan[kExpire] =
+            prepare_worker_plan(expired_rows_query(outbox, logs, nullptr), 2, expire_types);
         plans.schema_oid = extension.schema_oid;
     }
     return plans.plan[statement];
 }
 
-Datum int8_array(const int64 *values, int count) {
-    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
-    for (int i = 0; i < count; ++i) datums[i] = Int64GetDatum(values[i]);
-    return PointerGetDatum(
-        construct_array(datums, count, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-}
-
-Datum int4_array(const int *values, const bool *nulls, int count) {
-    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
-    for (int i = 0; i < count; ++i) datums[i] = Int32GetDatum(values[i]);
-    int dims[1] = {count};
-    int lower_bounds[1] = {1};
-    return PointerGetDatum(construct_md_array(datums, const_cast<bool *>(nulls), 1, dims,
-                                              lower_bounds, INT4OID, 4, true, TYPALIGN_INT));
-}
-
-Datum float8_array(const double *values, int count) {
-    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
-    for (int i = 0; i < count; ++i) datums[i] = Float8GetDatum(values[i]);
-    return PointerGetDatum(
-        construct_array(datums, count, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-}
-
-// Text arrays from UTF-8 strings (nullptr: NULL element), converted to the
-// database encoding.
-Datum text_array(const char *const *values, int count) {
-    auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
-    auto *nulls = static_cast<bool *>(palloc(sizeof(bool) * (count + 1)));
-    for (int i = 0; i < count; ++i) {
-        nulls[i] = values[i] == nullptr;
-        datums[i] =
-            nulls[i] ? (Datum)0 : CStringGetTextDatum(utf8_to_server(values[i], strlen(values[i])));
-    }
-    int dims[1] = {count};
-    int lower_bounds[1] = {1};
-    return PointerGetDatum(
-        construct_md_array(datums, nulls, 1, dims, lower_bounds, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
-char *utf8_value(HeapTuple tuple, TupleDesc descriptor, int column) {
-    return server_to_utf8(SPI_getvalue(tuple, descriptor, column));
-}
-
 }  // namespace
 
-void reset_delivery_store() {
-    for (SPIPlanPtr &plan : plans.plan) {
-        if (plan != nullptr) SPI_freeplan(plan);
-        plan = nullptr;
+BlockNumber extension_table_blocks(const ExtensionInfo &extension, const char *table) {
+    const Oid relid = get_relname_relid(table, extension.schema_oid);
+    if (!OidIsValid(relid)) return 0;
+    Relation relation = relation_open(relid, AccessShareLock);
+    const BlockNumber blocks = RelationGetNumberOfBlocks(relation);
+    relation_close(relation, AccessShareLock);
+    return blocks;
+}
+
+bool table_outgrew_plans(BlockNumber blocks, BlockNumber planned_blocks) {
+    constexpr BlockNumber kGrowthFactor = 4;
+    constexpr BlockNumber kSmallTableBlocks = 64;
+    return blocks > kSmallTableBlocks && blocks / kGrowthFactor > planned_blocks;
+}
+
+const char *expired_rows_query(const char *outbox, const char *logs, const char *deliveries) {
+    // From 1.2.0 on, delivered events leave with their deliveries in the
+    // same statement (there is no foreign key to do it).
+    const char *with_deliveries =
+        deliveries == nullptr
+            ? ""
+            : psprintf(
+                  ", gone AS (DELETE FROM %s WHERE outbox_id IN (SELECT id FROM events) "
+                  "RETURNING 1)",
+                  deliveries);
+    return psprintf(
+        "WITH logs AS ("
+        "  DELETE FROM %s WHERE id IN (SELECT id FROM %s "
+        "    WHERE created_at < now() - make_interval(days => $1) ORDER BY created_at LIMIT $2) "
+        "  RETURNING 1"
+        "), events AS ("
+        "  DELETE FROM %s WHERE id IN (SELECT id FROM %s "
+        "    WHERE status = 'delivered' AND delivered_at < now() - make_interval(days => $1) "
+        "    ORDER BY delivered_at LIMIT $2) "
+        "  RETURNING id"
+        ")%s SELECT (SELECT count(*) FROM logs) + (SELECT count(*) FROM events)",
+        logs, logs, outbox, outbox, with_deliveries);
+}
+
+SPIPlanPtr prepare_worker_plan(const char *query, int argument_count, Oid *argument_types) {
+    SPIPlanPtr plan = SPI_prepare(query, argument_count, argument_types);
+    if (plan == nullptr)
+        elog(ERROR, "booking_events: could not prepare worker query: %s",
+             SPI_result_code_string(SPI_result));
+    SPI_keepplan(plan);
+    return plan;
+}
+
+void free_worker_plans(SPIPlanPtr *plans_to_free, int count) {
+    for (int i = 0; i < count; ++i) {
+        if (plans_to_free[i] != nullptr) SPI_freeplan(plans_to_free[i]);
+        plans_to_free[i] = nullptr;
     }
+}
+
+void reset_delivery_store() {
+    free_worker_plans(plans.plan, kStatementCount);
     plans.schema_oid = InvalidOid;
 }
 
@@ -251,56 +230,75 @@ ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flig
         for (int j = 0; j < batch.count && !seen; ++j)
             seen = batch.events[j].outbox_id == outbox_id;
         if (seen) continue;
-        ClaimedEvent &event = batch.events[batch.count++];
-        event.outbox_id = outbox_id;
-        event.event_id = SPI_getvalue(tuple, descriptor, 2);
-        event.event_type = utf8_value(tuple, descriptor, 3);
-        event.booking_id = utf8_value(tuple, descriptor, 4);
-        event.attempts = DatumGetInt32(SPI_getbinval(tuple, descriptor, 5, &is_null));
-        event.attempts_before_retry = DatumGetInt32(SPI_getbinval(tuple, descriptor, 6, &is_null));
-        event.body = utf8_value(tuple, descriptor, 7);
-        event.body_length = static_cast<int>(strlen(event.body));
+        read_claimed_event(tuple, descriptor, &batch.events[batch.count++]);
     }
     return batch;
 }
 
-void record_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count) {
-    if (count == 0) return;
-    SPIPlanPtr record = plan_for(extension, kRecord);
+AttemptArguments attempt_arguments(const AttemptRow *rows, int count) {
     auto *ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
+    auto *endpoints = static_cast<const char **>(palloc(sizeof(char *) * count));
     auto *event_ids = static_cast<const char **>(palloc(sizeof(char *) * count));
     auto *event_types = static_cast<const char **>(palloc(sizeof(char *) * count));
     auto *attempt_numbers = static_cast<int *>(palloc(sizeof(int) * count));
-    auto *outbox_statuses = static_cast<const char **>(palloc(sizeof(char *) * count));
+    auto *row_statuses = static_cast<const char **>(palloc(sizeof(char *) * count));
     auto *log_statuses = static_cast<const char **>(palloc(sizeof(char *) * count));
     auto *statuses = static_cast<int *>(palloc(sizeof(int) * count));
     auto *status_nulls = static_cast<bool *>(palloc(sizeof(bool) * count));
     auto *errors = static_cast<const char **>(palloc(sizeof(char *) * count));
     auto *times = static_cast<double *>(palloc(sizeof(double) * count));
     auto *delays = static_cast<int64 *>(palloc(sizeof(int64) * count));
+    auto *outside_budget = static_cast<int *>(palloc(sizeof(int) * count));
     for (int i = 0; i < count; ++i) {
         ids[i] = rows[i].outbox_id;
+        endpoints[i] = rows[i].endpoint;
         event_ids[i] = rows[i].event_id;
         event_types[i] = rows[i].event_type;
         attempt_numbers[i] = rows[i].attempt;
-        outbox_statuses[i] = outbox_status_after(rows[i].step);
+        row_statuses[i] = outbox_status_after(rows[i].step);
         log_statuses[i] = log_status_after(rows[i].step);
         statuses[i] = rows[i].http_status;
         status_nulls[i] = rows[i].http_status == 0;
         errors[i] = rows[i].error;
         times[i] = rows[i].response_time_ms;
         delays[i] = rows[i].retry_delay_ms;
+        outside_budget[i] = rows[i].outside_budget ? 1 : 0;
     }
-    Datum arguments[10] = {int8_array(ids, count),
-                           text_array(event_ids, count),
-                           text_array(event_types, count),
-                           int4_array(attempt_numbers, nullptr, count),
-                           text_array(outbox_statuses, count),
-                           text_array(log_statuses, count),
-                           int4_array(statuses, status_nulls, count),
-                           text_array(errors, count),
-                           float8_array(times, count),
-                           int8_array(delays, count)};
+    AttemptArguments arguments;
+    arguments.outbox_id = int8_array(ids, count);
+    arguments.endpoint = text_array(endpoints, count);
+    arguments.event_id = text_array(event_ids, count);
+    arguments.event_type = text_array(event_types, count);
+    arguments.attempt = int4_array(attempt_numbers, nullptr, count);
+    arguments.row_status = text_array(row_statuses, count);
+    arguments.log_status = text_array(log_statuses, count);
+    arguments.http_status = int4_array(statuses, status_nulls, count);
+    arguments.error = text_array(errors, count);
+    arguments.response_time_ms = float8_array(times, count);
+    arguments.retry_delay_ms = int8_array(delays, count);
+    arguments.outside_budget = int4_array(outside_budget, nullptr, count);
+    return arguments;
+}
+
+void read_claimed_event(HeapTuple tuple, TupleDesc descriptor, ClaimedEvent *event) {
+    bool is_null = false;
+    event->outbox_id = DatumGetInt64(SPI_getbinval(tuple, descriptor, 1, &is_null));
+    event->event_id = SPI_getvalue(tuple, descriptor, 2);
+    event->event_type = utf8_value(tuple, descriptor, 3);
+    event->booking_id = utf8_value(tuple, descriptor, 4);
+    event->attempts = DatumGetInt32(SPI_getbinval(tuple, descriptor, 5, &is_null));
+    event->attempts_before_retry = DatumGetInt32(SPI_getbinval(tuple, descriptor, 6, &is_null));
+    event->body = utf8_value(tuple, descriptor, 7);
+    event->body_length = static_cast<int>(strlen(event->body));
+}
+
+void record_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count) {
+    if (count == 0) return;
+    SPIPlanPtr record = plan_for(extension, kRecord);
+    const AttemptArguments a = attempt_arguments(rows, count);
+    Datum arguments[10] = {a.outbox_id,        a.event_id,      a.event_type,  a.attempt,
+                           a.row_status,       a.log_status,    a.http_status, a.error,
+                           a.response_time_ms, a.retry_delay_ms};
     if (SPI_execute_plan(record, arguments, nullptr, false, 0) != SPI_OK_INSERT)
         elog(ERROR, "booking_events: recording delivery attempts failed");
 }
@@ -316,9 +314,12 @@ int64 ms_until_next_due(const ExtensionInfo &extension) {
 }
 
 int64 delete_expired_chunk(const ExtensionInfo &extension, int retention_days, int chunk) {
+    return run_expiry(plan_for(extension, kExpire), retention_days, chunk);
+}
+
+int64 run_expiry(SPIPlanPtr expire, int retention_days, int chunk) {
     Datum arguments[2] = {Int32GetDatum(retention_days), Int32GetDatum(chunk)};
-    if (SPI_execute_plan(plan_for(extension, kExpire), arguments, nullptr, false, 1) !=
-        SPI_OK_SELECT)
+    if (SPI_execute_plan(expire, arguments, nullptr, false, 1) != SPI_OK_SELECT)
         elog(ERROR, "booking_events: deleting expired rows failed");
     bool is_null = true;
     Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);

@@ -37,6 +37,7 @@ ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flig
 
 struct AttemptRow {
     int64 outbox_id;
+    const char *endpoint;  // read from 1.2.0 on (webhook_deliveries)
     const char *event_id;
     const char *event_type;
     int attempt;  // number of this attempt, counting all before it
@@ -45,6 +46,10 @@ struct AttemptRow {
     const char *error;  // nullptr on success
     double response_time_ms;
     int64 retry_delay_ms;  // for NextStep::Retry
+    // From 1.2.0 on: an attempt that burns nothing of max_attempts (a 429,
+    // a failed breaker probe) also moves attempts_before_retry, so the
+    // budget (attempts - attempts_before_retry) stays where it was.
+    bool outside_budget;
 };
 
 // One statement for the whole batch: a webhook_logs row per attempt and the
@@ -58,6 +63,36 @@ int64 ms_until_next_due(const ExtensionInfo &extension);
 // older than `retention_days`; returns how many rows went. Small chunks keep
 // locks short and leave room for delivery between them.
 int64 delete_expired_chunk(const ExtensionInfo &extension, int retention_days, int chunk);
+
+// Shared by the 1.1.0 statements and the 1.2.0 ones (endpoint_store):
+// both claims return these seven columns (outbox id, event id, event type,
+// booking id, attempts, attempts_before_retry, body), and both records take
+// the attempts as these arrays.
+void read_claimed_event(HeapTuple tuple, TupleDesc descriptor, ClaimedEvent *event);
+
+struct AttemptArguments {
+    Datum outbox_id, endpoint, event_id, event_type, attempt, row_status, log_status, http_status,
+        error, response_time_ms, retry_delay_ms, outside_budget;
+};
+AttemptArguments attempt_arguments(const AttemptRow *rows, int count);
+
+// Retention's statement: old webhook_logs rows and delivered events, and
+// from 1.2.0 on (`deliveries` not nullptr) those events' deliveries.
+const char *expired_rows_query(const char *outbox, const char *logs, const char *deliveries);
+
+// Runs a prepared expired_rows_query; returns how many rows went.
+int64 run_expiry(SPIPlanPtr expire, int retention_days, int chunk);
+
+// A statement of the worker, prepared and kept (SPI_keepplan); and freed.
+SPIPlanPtr prepare_worker_plan(const char *query, int argument_count, Oid *argument_types);
+void free_worker_plans(SPIPlanPtr *plans, int count);
+
+// The size of one of the extension's tables, in blocks (0 when absent).
+BlockNumber extension_table_blocks(const ExtensionInfo &extension, const char *table);
+// Whether plans made at `planned_blocks` should be made again at `blocks`:
+// a generic plan made on a nearly empty table may suit a handful of rows
+// only; PostgreSQL estimates from the current size when it plans anew.
+bool table_outgrew_plans(BlockNumber blocks, BlockNumber planned_blocks);
 
 // Forgets the prepared statements (after an error, or when the extension moved).
 void reset_delivery_store();

@@ -17,11 +17,11 @@
 #include "core/error_backoff.hpp"
 #include "core/http_driver.hpp"
 #include "core/state_change_log.hpp"
-#include "core/webhook_url.hpp"
 #include "pg/boundary.hpp"
 #include "pg/database_identity.hpp"
 #include "pg/delivery_ledger.hpp"
 #include "pg/delivery_store.hpp"
+#include "pg/endpoint_store.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/version.hpp"
@@ -29,6 +29,7 @@
 #include "pg/worker_entry.hpp"
 #include "pg/worker_session.hpp"
 #include "pg/worker_wait.hpp"
+#include "pg/worker_endpoints.hpp"
 #include "pg/worker_surroundings.hpp"
 
 namespace booking_events {
@@ -95,7 +96,7 @@ class DeliveryWorker {
             // While delivery is paused a commit only needs noting: no
             // transaction is opened until there is somewhere to send to.
             const bool can_claim =
-                claim_wanted_ && free_slots() > 0 && !target_.url.empty() && !setting_paused;
+                claim_wanted_ && free_slots() > 0 && endpoints_.any_sendable() && !setting_paused;
             const bool wanted =
                 ledger_.has_unrecorded() || can_claim || (claim_wanted_ && !extension_checked_);
             if (wanted && steady_ms() >= retry_after_error_at_ms_) {
@@ -138,31 +139,15 @@ class DeliveryWorker {
     }
 
     void apply_settings() {
-        target_.url = setting_webhook_url ? setting_webhook_url : "";
-        target_.api_key = setting_api_key ? setting_api_key : "";
-        target_.signing_keys =
-            signing_keys_from_setting(setting_signing_secret ? setting_signing_secret : "");
-        target_.user_agent = std::string("booking_events/") + kExtensionVersion;
-        target_.timeout_ms = setting_request_timeout_ms;
+        const std::string default_url = setting_webhook_url ? setting_webhook_url : "";
+        endpoints_.settings_changed();
         policy_.base_ms = setting_backoff_base_ms;
         policy_.max_ms = setting_backoff_max_ms;
         HttpDriverOptions options;
         options.ca_file = setting_ca_file ? setting_ca_file : "";
-        options.user_agent = target_.user_agent;
+        options.user_agent = std::string("booking_events/") + kExtensionVersion;
         driver_.set_options(options);
-        if (target_.url.empty() || setting_paused) {
-            log_once(paused_logged_,
-                     setting_paused
-                         ? "booking_events.paused is on: delivery is paused, events wait"
-                         : "webhook_url is empty: delivery is paused, events wait in the outbox");
-        } else if (paused_logged_ || url_logged_ != target_.url) {
-            paused_logged_ = false;
-            url_logged_ = target_.url;
-            const std::string shown = url_origin(target_.url);
-            pg_call([&] {
-                ereport(LOG, (errmsg("booking_events worker delivering to %s", shown.c_str())));
-            });
-        }
+        target_log_.on_settings(default_url, setting_paused);
     }
 
     static void log_once(bool &logged, const char *message) {
@@ -172,8 +157,9 @@ class DeliveryWorker {
     }
 
     void collect_results() {
-        for (const AttemptDecision &decision :
-             ledger_.collect(driver_, setting_max_attempts, policy_, rng_)) {
+        std::vector<EndpointNotice> notices;
+        for (const AttemptDecision &decision : ledger_.collect(
+                 driver_, setting_max_attempts, policy_, rng_, endpoints_, steady_ms(), &notices)) {
             const bool failed = decision.step != NextStep::Delivered;
             if (failed) last_delivery_error_ = decision.error;
             if (auto report = delivery_state_.observe(failed, steady_ms()))
@@ -181,6 +167,7 @@ class DeliveryWorker {
             // The booking's next event may be due now.
             claim_wanted_ = true;
         }
+        log_endpoint_notices(notices);
     }
 
     // Records finished attempts and claims new events; returns how long the
@@ -216,7 +203,11 @@ class DeliveryWorker {
             forget_dropped_extension();
             if (surroundings_.look_around(error_backoff_.failing(), steady_ms())) hand_over_ = true;
             refuse_read_only_transaction();
-            ledger_.record(extension_);
+            // A database not yet updated to 1.2.0 keeps the 1.1.0
+            // statements and `default` alone.
+            pg_call([&] { schema_has_endpoints_ = schema_has_deliveries(extension_); });
+            endpoints_.refresh(extension_, schema_has_endpoints_, steady_ms());
+            ledger_.record(extension_, schema_has_endpoints_);
             wait_ms = claim_and_send();
         }
         commit_transaction();
@@ -274,7 +265,11 @@ class DeliveryWorker {
         int64 deleted = 0;
         try {
             if (begin_transaction("booking_events: deleting expired rows") && days > 0)
-                pg_call([&] { deleted = delete_expired_chunk(extension_, days, kRetentionChunk); });
+                pg_call([&] {
+                    deleted = schema_has_deliveries(extension_)
+                                  ? delete_expired_events_chunk(extension_, days, kRetentionChunk)
+                                  : delete_expired_chunk(extension_, days, kRetentionChunk);
+                });
             commit_transaction();
         } catch (const PgError &error) {
             recover_from_error(error.data());
@@ -311,18 +306,21 @@ class DeliveryWorker {
     }
 
     long claim_and_send() {
-        if (target_.url.empty() || setting_paused || stopping_ || hand_over_) return -1;
+        if (setting_paused || stopping_ || hand_over_) return -1;
         if (holding_copied_events(extension_)) return -1;
-        const std::size_t slots = free_slots();
-        if (slots == 0) return -1;
-        const int limit = static_cast<int>(std::min<std::size_t>(slots, setting_batch_size));
-        // A full batch means more may be due right away.
-        if (ledger_.claim_and_send(extension_, driver_, target_, limit) == limit) {
+        std::vector<EndpointNotice> notices;
+        const ClaimRound round =
+            ledger_.claim_round(extension_, schema_has_endpoints_, driver_, endpoints_.sendable(),
+                                setting_max_concurrency, setting_batch_size, steady_ms(), &notices);
+        log_endpoint_notices(notices);
+        if (round.more_due) {
             claim_wanted_ = true;
             return 0;
         }
         int64 next_due = -1;
         pg_call([&] { next_due = ms_until_next_due(extension_); });
+        if (round.wait_ms >= 0)
+            next_due = next_due < 0 ? round.wait_ms : std::min(next_due, round.wait_ms);
         return next_due < 0 ? -1 : static_cast<long>(std::min<int64>(next_due, LONG_MAX));
     }
 
@@ -342,6 +340,7 @@ class DeliveryWorker {
             MemoryContextSwitchTo(loop_context_);
             leave_database_work();
             reset_delivery_store();
+            reset_endpoint_store();
             RESUME_INTERRUPTS();
         });
         ledger_.forget_recording();
@@ -356,7 +355,8 @@ class DeliveryWorker {
         const long curl_timeout = driver_.timeout_ms();
         if (curl_timeout >= 0 && (timeout < 0 || curl_timeout < timeout)) timeout = curl_timeout;
         const bool backing_off = steady_ms() < retry_after_error_at_ms_;
-        if (claim_wanted_ && free_slots() > 0 && !target_.url.empty() && !stopping_ && !backing_off)
+        if (claim_wanted_ && free_slots() > 0 && endpoints_.any_sendable() && !stopping_ &&
+            !backing_off)
             timeout = 0;
         if (ledger_.has_unrecorded() && !backing_off)
             timeout = std::min<long>(timeout < 0 ? kRecheckMs : timeout, kRecheckMs);
@@ -382,7 +382,8 @@ class DeliveryWorker {
     }
 
     HttpDriver driver_;
-    WebhookTarget target_;
+    WorkerEndpoints endpoints_;
+    bool schema_has_endpoints_ = false;
     BackoffPolicy policy_;
     ExtensionInfo extension_;
     std::mt19937_64 rng_;
@@ -402,9 +403,8 @@ class DeliveryWorker {
     long recheck_at_ms_ = -1;       // steady clock; when a pending event falls due
     long retention_due_at_ms_ = 0;  // steady clock; the first pass runs at start
     int64 retention_deleted_ = 0;
-    bool paused_logged_ = false;
+    DeliveryTargetLog target_log_;
     bool no_extension_logged_ = false;
-    std::string url_logged_;
 };
 
 void run_delivery_worker() {

@@ -23,6 +23,9 @@ bool current_extension(CachedExtension *out) {
         cached = CachedExtension{};
         if (lookup_extension(&cached.info)) {
             cached.outbox_relid = get_relname_relid("webhook_outbox", cached.info.schema_oid);
+            cached.endpoints_relid = get_relname_relid("webhook_endpoints", cached.info.schema_oid);
+            cached.deliveries_relid =
+                get_relname_relid("webhook_deliveries", cached.info.schema_oid);
             // Only a complete installation is remembered; CREATE EXTENSION
             // runs its script (and fires no trigger of ours) before that.
             cached_valid = OidIsValid(cached.outbox_relid);

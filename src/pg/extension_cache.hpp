@@ -11,6 +11,14 @@ namespace booking_events {
 struct CachedExtension {
     ExtensionInfo info;
     Oid outbox_relid = InvalidOid;
+    // Both valid from version 1.2.0 on (endpoints); both invalid while the
+    // database is still at 1.0.0 or 1.1.0 with this library loaded: events
+    // then go to the outbox alone, as those versions wrote them.
+    Oid endpoints_relid = InvalidOid;
+    Oid deliveries_relid = InvalidOid;
+    bool has_endpoints() const {
+        return OidIsValid(endpoints_relid) && OidIsValid(deliveries_relid);
+    }
 };
 
 // False when the extension is not created in the current database.

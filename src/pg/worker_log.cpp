@@ -1,5 +1,6 @@
 #include "pg/worker_log.hpp"
 
+#include "core/webhook_url.hpp"
 #include "pg/boundary.hpp"
 
 namespace booking_events {
@@ -61,6 +62,31 @@ void log_transaction_recovery(const Recovery &recovery) {
                              "failed tries in %lld s",
                              failures, seconds)));
     });
+}
+
+void log_endpoint_notices(const std::vector<EndpointNotice> &notices) {
+    for (const EndpointNotice &notice : notices) {
+        const int level = notice.routine ? DEBUG1 : LOG;
+        pg_call(
+            [&] { ereport(level, (errmsg("booking_events worker: %s", notice.message.c_str()))); });
+    }
+}
+
+void DeliveryTargetLog::on_settings(const std::string &default_url, bool paused) {
+    if (default_url.empty() || paused) {
+        if (paused_logged_) return;
+        paused_logged_ = true;
+        log_worker_line(
+            paused ? "booking_events.paused is on: delivery is paused, events wait"
+                   : "webhook_url is empty: delivery is paused, events wait in the outbox");
+    } else if (paused_logged_ || url_logged_ != default_url) {
+        paused_logged_ = false;
+        url_logged_ = default_url;
+        const std::string shown = url_origin(default_url);
+        pg_call([&] {
+            ereport(LOG, (errmsg("booking_events worker delivering to %s", shown.c_str())));
+        });
+    }
 }
 
 }  // namespace booking_events

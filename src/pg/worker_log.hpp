@@ -5,6 +5,9 @@
 
 #include <string>
 
+#include <vector>
+
+#include "core/endpoint_runtime.hpp"
 #include "core/error_backoff.hpp"
 #include "core/state_change_log.hpp"
 #include "pg/postgres_headers.hpp"
@@ -21,6 +24,22 @@ void log_delivery_state(const StateReport &report, const std::string &last_error
 // delay and the number of repeats of the previous error that were not
 // logged. Frees `error` either way.
 void log_transaction_error(ErrorData *error, const ErrorReaction &reaction);
+
+// What changed in an endpoint's state: breaker transitions, Retry-After
+// pauses, rate cuts. One line each at LOG; a dead receiver's routine probe
+// cycles at DEBUG1, so they do not flood the log.
+void log_endpoint_notices(const std::vector<EndpointNotice> &notices);
+
+// Where `default` delivers (the URL's origin only), or that delivery is
+// paused: one line after each change of the settings that matters.
+class DeliveryTargetLog {
+  public:
+    void on_settings(const std::string &default_url, bool paused);
+
+  private:
+    bool paused_logged_ = false;
+    std::string url_logged_;
+};
 
 // The first successful transaction after failed ones.
 void log_transaction_recovery(const Recovery &recovery);

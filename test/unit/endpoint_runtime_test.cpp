@@ -139,6 +139,31 @@ TEST(EndpointRuntimeTest, BreakerOpensProbesOnceAndClosesWithNoticesForEachStep)
     EXPECT_EQ(endpoint.in_flight(), 0);
 }
 
+// The worker logs opening and closing at LOG and the probe cycles of a
+// receiver that stays down lower (issue #15): the notice says which is which.
+TEST(EndpointRuntimeTest, ProbeCyclesOfADeadReceiverAreRoutineOpeningAndClosingAreNot) {
+    EndpointRuntime endpoint(endpoint_settings("crm"), kNow);
+    std::vector<EndpointNotice> opened;
+    for (int i = 0; i < 3; ++i) {
+        endpoint.on_request_started(kNow, false);
+        opened = endpoint.on_response(kNow, answer(0));
+    }
+    ASSERT_EQ(opened.size(), 1u);
+    EXPECT_FALSE(opened.front().routine);
+    const std::vector<EndpointNotice> probing = endpoint.on_request_started(kNow + 30000, true);
+    ASSERT_EQ(probing.size(), 1u);
+    EXPECT_TRUE(probing.front().routine);
+    const std::vector<EndpointNotice> reopened =
+        endpoint.on_response(kNow + 30010, answer(0, std::nullopt, true));
+    ASSERT_EQ(reopened.size(), 1u);
+    EXPECT_TRUE(reopened.front().routine);
+    endpoint.on_request_started(kNow + 60010, true);
+    const std::vector<EndpointNotice> closed =
+        endpoint.on_response(kNow + 60020, answer(200, std::nullopt, true));
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_FALSE(closed.front().routine);
+}
+
 TEST(EndpointRuntimeTest, TheProbeWaitsForRetryAfterToo) {
     EndpointRuntime endpoint(endpoint_settings("crm"), kNow);
     for (int i = 0; i < 3; ++i) {

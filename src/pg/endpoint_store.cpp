@@ -1,0 +1,203 @@
+#include "pg/endpoint_store.hpp"
+
+#include "pg/spi_arrays.hpp"
+
+namespace booking_events {
+
+namespace {
+
+enum Statement { kClaim, kRecord, kSettle, kExpire, kEndpoints, kStatementCount };
+
+struct EndpointPlans {
+    Oid schema_oid = InvalidOid;
+    SPIPlanPtr plan[kStatementCount] = {};
+    BlockNumber planned_blocks = 0;  // webhook_deliveries' size when planned
+};
+
+EndpointPlans plans;
+
+// The claim walks the endpoint's part of the pending index in outbox order
+// (an index scan whatever the statistics say: see worker_session.cpp); the
+// per-booking probe reads the (endpoint, hash of booking_id, outbox_id)
+// index, as the 1.1.0 claim reads the outbox's.
+const char *claim_query(const char *deliveries, const char *outbox) {
+    return psprintf(
+        "SELECT d.outbox_id, o.event_id::text, o.event_type, d.booking_id, d.attempts, "
+        "       d.attempts_before_retry, o.payload::text "
+        "FROM %s d JOIN %s o ON o.id = d.outbox_id "
+        "WHERE d.endpoint = $1 AND d.status = 'pending' AND d.next_attempt_at <= now() "
+        "  AND d.outbox_id <> ALL ($2) "
+        "  AND (d.booking_id IS NULL OR (d.booking_id <> ALL ($3) AND NOT EXISTS ("
+        "    SELECT 1 FROM %s e "
+        "    WHERE e.endpoint = d.endpoint "
+        "      AND hashtextextended(e.booking_id, 0) = hashtextextended(d.booking_id, 0) "
+        "      AND (hashtextextended(e.booking_id, 0), e.outbox_id) "
+        "          < (hashtextextended(d.booking_id, 0), d.outbox_id) "
+        "      AND e.booking_id = d.booking_id AND e.status = 'pending'))) "
+        "ORDER BY d.endpoint, d.outbox_id LIMIT $4",
+        deliveries, outbox, deliveries);
+}
+
+// A result whose event is gone (retention, DROP/CREATE EXTENSION) or whose
+// delivery is no longer pending (endpoint removed, a rival worker) changes
+// nothing; its log row is written only while the event exists. Returns the
+// events whose delivery changed, for the settle statement.
+const char *record_query(const char *deliveries, const char *outbox, const char *logs) {
+    return psprintf(
+        "WITH r AS ("
+        "  SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int4[], "
+        "                       $6::text[], $7::text[], $8::int4[], $9::text[], $10::float8[], "
+        "                       $11::int8[], $12::int4[]) "
+        "    AS r(outbox_id, endpoint, event_id, event_type, attempt, delivery_status, "
+        "         log_status, http_status, error, response_time_ms, retry_delay_ms, "
+        "         outside_budget)"
+        "), known AS ("
+        "  SELECT r.* FROM r WHERE EXISTS (SELECT 1 FROM %s o "
+        "                  WHERE o.id = r.outbox_id AND o.event_id = r.event_id::uuid)"
+        "), updated AS ("
+        "  UPDATE %s d SET "
+        "    attempts = d.attempts + 1, "
+        "    attempts_before_retry = d.attempts_before_retry + k.outside_budget, "
+        "    status = k.delivery_status, "
+        "    delivered_at = CASE WHEN k.delivery_status = 'delivered' THEN now() "
+        "                        ELSE d.delivered_at END, "
+        "    next_attempt_at = CASE WHEN k.delivery_status = 'pending' "
+        "        THEN now() + k.retry_delay_ms * interval '1 millisecond' "
+        "        ELSE d.next_attempt_at END, "
+        "    last_http_status = k.http_status, "
+        "    last_error = k.error "
+        "  FROM known k WHERE d.outbox_id = k.outbox_id AND d.endpoint = k.endpoint "
+        "    AND d.status = 'pending' "
+        "  RETURNING d.outbox_id"
+        "), logged AS ("
+        "  INSERT INTO %s (event_id, event_type, attempt, status, http_status, "
+        "                  response_time_ms, error, endpoint) "
+        "  SELECT k.event_id::uuid, k.event_type, k.attempt, k.log_status, k.http_status, "
+        "         k.response_time_ms, k.error, k.endpoint FROM known k"
+        ") SELECT array_agg(DISTINCT outbox_id) FROM updated",
+        outbox, deliveries, logs);
+}
+
+// The one definition of an event's summary; a statement of its own because
+// the record's changes are not visible inside the statement that makes them.
+const char *settle_query(const char *settle_function) {
+    return psprintf("SELECT %s($1)", settle_function);
+}
+
+const char *endpoints_query(const char *endpoints) {
+    return psprintf(
+        "SELECT name, url, api_key, signing_secret, paused, batch_max, max_per_second "
+        "FROM %s ORDER BY name",
+        endpoints);
+}
+
+SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
+    const bool outgrew =
+        statement == kClaim &&
+        table_outgrew_plans(extension_table_blocks(extension, "webhook_deliveries"),
+                            plans.planned_blocks);
+    if (plans.schema_oid != extension.schema_oid || plans.plan[kClaim] == nullptr || outgrew) {
+        reset_endpoint_store();
+        plans.planned_blocks = extension_table_blocks(extension, "webhook_deliveries");
+        const char *deliveries = qualified_extension_object(extension, "webhook_deliveries");
+        const char *outbox = qualified_extension_object(extension, "webhook_outbox");
+        const char *logs = qualified_extension_object(extension, "webhook_logs");
+        Oid claim_types[4] = {TEXTOID, INT8ARRAYOID, TEXTARRAYOID, INT4OID};
+        plans.plan[kClaim] = prepare_worker_plan(claim_query(deliveries, outbox), 4, claim_types);
+        Oid record_types[12] = {INT8ARRAYOID, TEXTARRAYOID,   TEXTARRAYOID, TEXTARRAYOID,
+                                INT4ARRAYOID, TEXTARRAYOID,   TEXTARRAYOID, INT4ARRAYOID,
+                                TEXTARRAYOID, FLOAT8ARRAYOID, INT8ARRAYOID, INT4ARRAYOID};
+        plans.plan[kRecord] =
+            prepare_worker_plan(record_query(deliveries, outbox, logs), 12, record_types);
+        Oid settle_types[1] = {INT8ARRAYOID};
+        plans.plan[kSettle] = prepare_worker_plan(
+            settle_query(qualified_extension_object(extension, "booking_events_settle_events")), 1,
+            settle_types);
+        Oid expire_types[2] = {INT4OID, INT4OID};
+        plans.plan[kExpire] =
+            prepare_worker_plan(expired_rows_query(outbox, logs, deliveries), 2, expire_types);
+        plans.plan[kEndpoints] = prepare_worker_plan(
+            endpoints_query(qualified_extension_object(extension, "webhook_endpoints")), 0,
+            nullptr);
+        plans.schema_oid = extension.schema_oid;
+    }
+    return plans.plan[statement];
+}
+
+}  // namespace
+
+bool schema_has_deliveries(const ExtensionInfo &extension) {
+    return OidIsValid(get_relname_relid("webhook_deliveries", extension.schema_oid));
+}
+
+void reset_endpoint_store() {
+    free_worker_plans(plans.plan, kStatementCount);
+    plans.schema_oid = InvalidOid;
+}
+
+ClaimBatch claim_endpoint_deliveries(const ExtensionInfo &extension, const char *endpoint,
+                                     const int64 *in_flight_ids, int in_flight_count,
+                                     const char *const *busy_bookings, int busy_count, int limit) {
+    SPIPlanPtr claim = plan_for(extension, kClaim);
+    Datum arguments[4] = {CStringGetTextDatum(endpoint), int8_array(in_flight_ids, in_flight_count),
+                          text_array(busy_bookings, busy_count), Int32GetDatum(limit)};
+    // read_only = false: see claim_due_events.
+    if (SPI_execute_plan(claim, arguments, nullptr, false, 0) != SPI_OK_SELECT)
+        elog(ERROR, "booking_events: claiming due deliveries failed");
+    ClaimBatch batch;
+    const int rows = static_cast<int>(SPI_processed);
+    batch.count = rows;
+    batch.events = static_cast<ClaimedEvent *>(palloc0(sizeof(ClaimedEvent) * (rows + 1)));
+    for (int i = 0; i < rows; ++i)
+        read_claimed_event(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &batch.events[i]);
+    return batch;
+}
+
+void record_endpoint_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count) {
+    if (count == 0) return;
+    SPIPlanPtr record = plan_for(extension, kRecord);
+    const AttemptArguments a = attempt_arguments(rows, count);
+    Datum arguments[12] = {a.outbox_id, a.endpoint,         a.event_id,       a.event_type,
+                           a.attempt,   a.row_status,       a.log_status,     a.http_status,
+                           a.error,     a.response_time_ms, a.retry_delay_ms, a.outside_budget};
+    if (SPI_execute_plan(record, arguments, nullptr, false, 0) != SPI_OK_SELECT ||
+        SPI_processed != 1)
+        elog(ERROR, "booking_events: recording delivery attempts failed");
+    bool is_null = true;
+    Datum changed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    if (is_null) return;  // no delivery changed
+    if (SPI_execute_plan(plan_for(extension, kSettle), &changed, nullptr, false, 0) !=
+        SPI_OK_SELECT)
+        elog(ERROR, "booking_events: settling delivered events failed");
+}
+
+int64 delete_expired_events_chunk(const ExtensionInfo &extension, int retention_days, int chunk) {
+    return run_expiry(plan_for(extension, kExpire), retention_days, chunk);
+}
+
+EndpointRows read_endpoint_rows(const ExtensionInfo &extension) {
+    if (SPI_execute_plan(plan_for(extension, kEndpoints), nullptr, nullptr, false, 0) !=
+        SPI_OK_SELECT)
+        elog(ERROR, "booking_events: reading webhook_endpoints failed");
+    EndpointRows result;
+    result.count = static_cast<int>(SPI_processed);
+    result.rows = static_cast<EndpointRow *>(palloc0(sizeof(EndpointRow) * (result.count + 1)));
+    TupleDesc descriptor = SPI_tuptable->tupdesc;
+    for (int i = 0; i < result.count; ++i) {
+        HeapTuple tuple = SPI_tuptable->vals[i];
+        EndpointRow &row = result.rows[i];
+        row.name = SPI_getvalue(tuple, descriptor, 1);
+        row.url = utf8_value(tuple, descriptor, 2);
+        row.api_key = utf8_value(tuple, descriptor, 3);
+        row.signing_secret = utf8_value(tuple, descriptor, 4);
+        bool is_null = false;
+        row.paused = DatumGetBool(SPI_getbinval(tuple, descriptor, 5, &is_null));
+        row.batch_max = DatumGetInt32(SPI_getbinval(tuple, descriptor, 6, &is_null));
+        const Datum rate = SPI_getbinval(tuple, descriptor, 7, &is_null);
+        row.has_rate = !is_null;
+        row.max_per_second = is_null ? 0 : DatumGetFloat4(rate);
+    }
+    return result;
+}
+
+}  // namespace booking_events

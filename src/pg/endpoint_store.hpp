@@ -1,0 +1,54 @@
+// The delivery worker's statements from version 1.2.0 on: each endpoint's
+// deliveries (webhook_deliveries) claimed, recorded and settled into their
+// outbox rows, retention, and the endpoints' settings. A database still at
+// 1.0.0 or 1.1.0 is served by delivery_store.hpp, unchanged.
+// PostgreSQL side only, like delivery_store.hpp: call under pg_call inside
+// the worker's transaction with SPI connected. Plain C data in and out.
+#pragma once
+
+#include "pg/delivery_store.hpp"
+
+namespace booking_events {
+
+// Whether the extension's schema is 1.2.0's (has webhook_deliveries).
+bool schema_has_deliveries(const ExtensionInfo &extension);
+
+// Due pending deliveries of `endpoint`, none in flight (`in_flight_ids` are
+// that endpoint's), none whose booking has an earlier pending delivery to
+// that endpoint or one in flight (`busy_bookings`): per-booking order is per
+// endpoint. The oldest first, at most `limit`.
+ClaimBatch claim_endpoint_deliveries(const ExtensionInfo &extension, const char *endpoint,
+                                     const int64 *in_flight_ids, int in_flight_count,
+                                     const char *const *busy_bookings, int busy_count, int limit);
+
+// One statement for the whole batch: each delivery's new state and a
+// webhook_logs row per attempt (with its endpoint); then the outbox rows of
+// the events whose deliveries changed are settled
+// (booking_events_settle_events), in the same transaction.
+void record_endpoint_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count);
+
+// Retention from 1.2.0 on: old webhook_logs rows, and delivered events
+// together with their deliveries.
+int64 delete_expired_events_chunk(const ExtensionInfo &extension, int retention_days, int chunk);
+
+struct EndpointRow {
+    const char *name;
+    const char *url;  // nullptr for `default` (booking_events.webhook_url)
+    const char *api_key;
+    const char *signing_secret;
+    bool paused;
+    int batch_max;
+    bool has_rate;
+    double max_per_second;
+};
+
+struct EndpointRows {
+    int count;
+    EndpointRow *rows;
+};
+
+EndpointRows read_endpoint_rows(const ExtensionInfo &extension);
+
+void reset_endpoint_store();
+
+}  // namespace booking_events

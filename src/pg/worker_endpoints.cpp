@@ -1,0 +1,119 @@
+#include "pg/worker_endpoints.hpp"
+
+#include "core/endpoint_name.hpp"
+#include "pg/boundary.hpp"
+#include "pg/endpoint_routing.hpp"
+#include "pg/endpoint_store.hpp"
+#include "pg/settings.hpp"
+#include "pg/version.hpp"
+
+namespace booking_events {
+
+namespace {
+
+// Send times are taken when a request is handed to libcurl; the receiver
+// sees them shifted by connection set-up and the network. The rate window
+// is widened by this much so the promise holds where it is measured.
+constexpr std::int64_t kRateGuardMs = 100;
+
+std::string text_or_empty(const char *text) { return text != nullptr ? text : ""; }
+
+}  // namespace
+
+void WorkerEndpoints::refresh(const ExtensionInfo &extension, bool schema_has_endpoints,
+                              std::int64_t now) {
+    std::uint64_t generation = 0;
+    Oid endpoints_relid = InvalidOid;
+    if (schema_has_endpoints) {
+        pg_call([&] {
+            endpoints_relid = get_relname_relid("webhook_endpoints", extension.schema_oid);
+        });
+        generation = endpoints_generation(endpoints_relid);
+    }
+    if (read_once_ && !settings_changed_ && generation == generation_read_ &&
+        schema_read_ == extension.schema_oid && schema_had_endpoints_ == schema_has_endpoints)
+        return;
+    std::vector<Row> rows;
+    if (schema_has_endpoints) {
+        EndpointRows raw{0, nullptr};
+        pg_call([&] { raw = read_endpoint_rows(extension); });
+        for (int i = 0; i < raw.count; ++i) {
+            const EndpointRow &r = raw.rows[i];
+            Row row;
+            row.name = text_or_empty(r.name);
+            row.url = text_or_empty(r.url);
+            row.api_key = text_or_empty(r.api_key);
+            row.signing_secret = text_or_empty(r.signing_secret);
+            row.paused = r.paused;
+            row.batch_max = r.batch_max;
+            row.has_rate = r.has_rate;
+            row.max_per_second = r.max_per_second;
+            rows.push_back(std::move(row));
+        }
+    } else {
+        Row row;
+        row.name = std::string(kDefaultEndpointName);
+        rows.push_back(std::move(row));
+    }
+    rebuild(rows, now);
+    generation_read_ = generation;
+    schema_read_ = extension.schema_oid;
+    schema_had_endpoints_ = schema_has_endpoints;
+    settings_changed_ = false;
+    read_once_ = true;
+}
+
+void WorkerEndpoints::rebuild(const std::vector<Row> &rows, std::int64_t now) {
+    std::map<std::string, WorkerEndpoint> fresh;
+    for (const Row &row : rows) {
+        const bool is_default = row.name == kDefaultEndpointName;
+        WorkerEndpoint endpoint;
+        endpoint.name = row.name;
+        // `default` is booking_events.webhook_url and its secrets.
+        endpoint.target.url = is_default ? text_or_empty(setting_webhook_url) : row.url;
+        endpoint.target.api_key = is_default ? text_or_empty(setting_api_key) : row.api_key;
+        endpoint.target.signing_keys = signing_keys_from_setting(
+            is_default ? text_or_empty(setting_signing_secret) : row.signing_secret);
+        endpoint.target.user_agent = std::string("booking_events/") + kExtensionVersion;
+        endpoint.target.timeout_ms = setting_request_timeout_ms;
+        EndpointSettings settings;
+        settings.name = row.name;
+        if (row.has_rate) settings.max_per_second = row.max_per_second;
+        settings.batch_max = row.batch_max;
+        settings.paused = row.paused || setting_paused || endpoint.target.url.empty();
+        settings.breaker_failures = setting_breaker_failures;
+        settings.breaker_probe_ms = setting_breaker_probe_ms;
+        settings.rate_guard_ms = kRateGuardMs;
+        settings.backpressure.max_pause_ms = setting_backoff_max_ms;
+        auto kept = endpoints_.find(row.name);
+        if (kept != endpoints_.end()) {
+            endpoint.runtime = std::move(kept->second.runtime);
+            endpoint.runtime->reconfigure(settings, now);
+        } else {
+            endpoint.runtime = std::make_unique<EndpointRuntime>(settings, now);
+        }
+        fresh.emplace(row.name, std::move(endpoint));
+    }
+    endpoints_ = std::move(fresh);
+}
+
+bool WorkerEndpoints::any_sendable() const {
+    if (!read_once_) return !setting_paused;
+    for (const auto &entry : endpoints_)
+        if (!entry.second.runtime->settings().paused) return true;
+    return false;
+}
+
+std::vector<WorkerEndpoint *> WorkerEndpoints::sendable() {
+    std::vector<WorkerEndpoint *> result;
+    for (auto &entry : endpoints_)
+        if (!entry.second.runtime->settings().paused) result.push_back(&entry.second);
+    return result;
+}
+
+WorkerEndpoint *WorkerEndpoints::find(const std::string &name) {
+    auto found = endpoints_.find(name);
+    return found == endpoints_.end() ? nullptr : &found->second;
+}
+
+}  // namespace booking_events

@@ -1,0 +1,64 @@
+// The endpoints as the delivery worker sends to them: each one's request
+// target (URL, API key, signing keys) and its live EndpointRuntime (pause,
+// rate limit, Retry-After, AIMD, circuit breaker). Read again from
+// webhook_endpoints whenever the table changed (endpoint_routing's
+// generation) and after a reload; each endpoint keeps its runtime across
+// those reads. A database still at 1.0.0 or 1.1.0 has `default` only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/endpoint_runtime.hpp"
+#include "core/webhook_request.hpp"
+#include "pg/extension_catalog.hpp"
+
+namespace booking_events {
+
+struct WorkerEndpoint {
+    std::string name;
+    WebhookTarget target;
+    std::unique_ptr<EndpointRuntime> runtime;
+};
+
+class WorkerEndpoints {
+  public:
+    // After a reload: `default`'s target and every endpoint's breaker,
+    // backoff and timeout settings are taken from the settings again.
+    void settings_changed() { settings_changed_ = true; }
+
+    // Inside the worker's transaction (SPI connected): brings the set up to
+    // date with webhook_endpoints (`schema_has_endpoints`) or the settings
+    // alone (an older schema). `now` is the worker's steady clock.
+    void refresh(const ExtensionInfo &extension, bool schema_has_endpoints, std::int64_t now);
+
+    // Whether any endpoint may be sent to now or later without a setting or
+    // table change (not paused, with a URL). True before the first refresh.
+    bool any_sendable() const;
+
+    std::vector<WorkerEndpoint *> sendable();
+    WorkerEndpoint *find(const std::string &name);
+
+  private:
+    struct Row {
+        std::string name;
+        std::string url, api_key, signing_secret;
+        bool paused = false;
+        int batch_max = 1;
+        bool has_rate = false;
+        double max_per_second = 0;
+    };
+    void rebuild(const std::vector<Row> &rows, std::int64_t now);
+
+    std::map<std::string, WorkerEndpoint> endpoints_;
+    std::uint64_t generation_read_ = 0;
+    Oid schema_read_ = InvalidOid;
+    bool schema_had_endpoints_ = false;
+    bool settings_changed_ = true;
+    bool read_once_ = false;
+};
+
+}  // namespace booking_events
