@@ -13,10 +13,13 @@
 #   batch_max 1     one named endpoint, webhook_url empty
 #   batch_max 50    the same endpoint with batch_max 50
 #
-# Each scenario queues N events through the trigger while
-# booking_events.paused is on, then turns it off and times until no event
-# is pending (reload -> last delivered_at). Prints each round, then the
-# median per scenario and the ratios.
+# Each scenario queues N events through the trigger while every endpoint is
+# paused (webhook_endpoint_pause, `default` included), resumes them all in
+# one statement and times until no event is pending (resume -> last
+# delivered_at). Prints each round, then the median per scenario and the
+# ratios. (booking_events.paused would be the obvious switch, but a worker
+# that went to sleep while it was on did not wake up when it went off: see
+# test/t/058_endpoints_pause_setting.pl.)
 #
 #   bench/endpoints.sh [N] [--bookings K] [--rounds R]
 #
@@ -50,29 +53,25 @@ create_app_schema "$bookings"
 base_url="http://127.0.0.1:$NGINX_PORT"
 poll_start
 
-set_paused() {
-    poll_query "ALTER SYSTEM SET booking_events.paused = $1" >/dev/null
-    poll_query "SELECT pg_reload_conf()" >/dev/null
-}
-
 # $1: webhook_url; $2: SQL creating the named endpoints. Leaves N queued
-# events behind a pause.
+# events behind paused endpoints.
 prepare() {
-    set_paused on
+    poll_query "SELECT count(webhook_endpoint_pause(name)) FROM webhook_endpoints" >/dev/null
     poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$1'" >/dev/null
     poll_query "SELECT pg_reload_conf()" >/dev/null
     psql_bench -c "TRUNCATE webhook_outbox, webhook_deliveries, webhook_logs" \
         -c "SELECT count(webhook_endpoint_remove(name)) FROM webhook_endpoints WHERE name <> 'default'" \
-        ${2:+-c "$2"} >/dev/null
+        ${2:+-c "$2"} \
+        -c "SELECT count(webhook_endpoint_pause(name)) FROM webhook_endpoints" >/dev/null
     queue_events "$events" "$bookings"
     psql_bench -c 'VACUUM ANALYZE webhook_outbox, webhook_deliveries' -c 'CHECKPOINT'
 }
 
-# Prints "<seconds> <deliveries>" for the drain after the pause ends.
+# Prints "<seconds> <deliveries>" for the drain after the endpoints resume.
 drain() {
     local start_epoch deadline_us
-    set_paused off
-    start_epoch=$(poll_query "SELECT extract(epoch FROM clock_timestamp())")
+    start_epoch=$(poll_query "SELECT extract(epoch FROM clock_timestamp())
+                              FROM (SELECT count(webhook_endpoint_resume(name)) FROM webhook_endpoints) r")
     deadline_us=$((${EPOCHREALTIME/./} + (300 + events / 50) * 1000000))
     while [ "$(poll_query "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'")" -ne 0 ]; do
         [ "${EPOCHREALTIME/./}" -gt "$deadline_us" ] && die "timed out draining"
