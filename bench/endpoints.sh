@@ -13,13 +13,13 @@
 #   batch_max 1     one named endpoint, webhook_url empty
 #   batch_max 50    the same endpoint with batch_max 50
 #
-# Each scenario queues N events through the trigger while every endpoint is
-# paused (webhook_endpoint_pause, `default` included), resumes them all in
-# one statement and times until no event is pending (resume -> last
-# delivered_at). Prints each round, then the median per scenario and the
-# ratios. (booking_events.paused would be the obvious switch, but a worker
-# that went to sleep while it was on did not wake up when it went off: see
-# test/t/058_endpoints_pause_setting.pl.)
+# Each scenario commits N events through the trigger in one transaction and
+# times from that commit until no event is pending (last delivered_at). The
+# backlog appears at once, as after an outage. (Queueing behind a pause
+# would be the obvious way, but a worker with nowhere to send did not wake
+# up when endpoints were resumed or booking_events.paused went off: see
+# test/t/059_endpoints_sleeping_worker.pl.) Prints each round, then the
+# median per scenario and the ratios.
 #
 #   bench/endpoints.sh [N] [--bookings K] [--rounds R]
 #
@@ -51,34 +51,47 @@ pg_start
 nginx_start
 create_app_schema "$bookings"
 base_url="http://127.0.0.1:$NGINX_PORT"
+# A worker that started before the extension existed, with webhook_url
+# empty, stays asleep (test/t/059, case A): a fresh one starts with both.
+psql_bench -c "ALTER SYSTEM SET booking_events.webhook_url = '$base_url/hook'" -c "SELECT pg_reload_conf()" \
+    -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'booking_events worker'" \
+    >/dev/null
+sleep 1
+wait_for_worker
 poll_start
 
-# $1: webhook_url; $2: SQL creating the named endpoints. Leaves N queued
-# events behind paused endpoints.
+# $1: webhook_url; $2: SQL creating the named endpoints.
 prepare() {
-    poll_query "SELECT count(webhook_endpoint_pause(name)) FROM webhook_endpoints" >/dev/null
     poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$1'" >/dev/null
     poll_query "SELECT pg_reload_conf()" >/dev/null
     psql_bench -c "TRUNCATE webhook_outbox, webhook_deliveries, webhook_logs" \
         -c "SELECT count(webhook_endpoint_remove(name)) FROM webhook_endpoints WHERE name <> 'default'" \
-        ${2:+-c "$2"} \
-        -c "SELECT count(webhook_endpoint_pause(name)) FROM webhook_endpoints" >/dev/null
-    queue_events "$events" "$bookings"
-    psql_bench -c 'VACUUM ANALYZE webhook_outbox, webhook_deliveries' -c 'CHECKPOINT'
+        ${2:+-c "$2"} -c 'VACUUM ANALYZE webhook_outbox, webhook_deliveries' -c 'CHECKPOINT' >/dev/null
 }
 
-# Prints "<seconds> <deliveries>" for the drain after the endpoints resume.
+# Commits N events in one transaction (like queue_events, one booking per
+# event modulo K), then prints "<seconds> <deliveries>": from the commit to
+# the last delivered_at.
 drain() {
-    local start_epoch deadline_us
-    start_epoch=$(poll_query "SELECT extract(epoch FROM clock_timestamp())
-                              FROM (SELECT count(webhook_endpoint_resume(name)) FROM webhook_endpoints) r")
+    local committed deadline_us
+    committed=$(psql_bench <<SQL | tail -1
+BEGIN;
+SET LOCAL booking_events.notify = off;
+INSERT INTO booking_events (booking_id, event_type, description, user_id)
+SELECT bench_uuid(1 + (i - 1) % $bookings), 'booking.updated', 'Benchmark event ' || i,
+       bench_uuid(1 + i % 900)
+FROM generate_series(1, $events) i;
+SELECT extract(epoch FROM clock_timestamp());
+COMMIT;
+SQL
+)
     deadline_us=$((${EPOCHREALTIME/./} + (300 + events / 50) * 1000000))
-    while [ "$(poll_query "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'")" -ne 0 ]; do
+    while [ "$(poll_query "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'")" != 0 ]; do
         [ "${EPOCHREALTIME/./}" -gt "$deadline_us" ] && die "timed out draining"
         sleep 0.2
     done
     poll_query "
-SELECT round((extract(epoch FROM max(d.delivered_at)) - $start_epoch)::numeric, 3) || ' '
+SELECT round((extract(epoch FROM max(d.delivered_at)) - $committed)::numeric, 3) || ' '
        || count(*) FILTER (WHERE d.status = 'delivered')
 FROM webhook_deliveries d"
 }
