@@ -2,10 +2,12 @@
 
 #include <chrono>
 
+#include "core/batch_body.hpp"
 #include "core/retry_after.hpp"
 #include "pg/boundary.hpp"
 #include "pg/delivery_store.hpp"
 #include "pg/endpoint_store.hpp"
+#include "pg/event_capture.hpp"
 
 namespace booking_events {
 
@@ -23,6 +25,9 @@ std::string busy_key(const std::string &endpoint, const std::string &booking_id)
 }
 
 constexpr long kTooManyRequests = 429;
+// The most deliveries one claim reads (batches of an endpoint with a large
+// batch_max included).
+constexpr int kMaxClaim = 1000;
 
 }  // namespace
 
@@ -39,40 +44,49 @@ std::vector<AttemptDecision> DeliveryLedger::collect(HttpDriver &driver, int max
         // of the new.
         auto found = in_flight_.find(result.tag);
         if (found == in_flight_.end()) continue;
-        FinishedAttempt attempt{std::move(found->second),
-                                {},
-                                result.http_status,
-                                result.response_time_ms,
-                                result.error};
+        std::vector<InFlightEvent> events = std::move(found->second);
         in_flight_.erase(found);
-        if (attempt.event.has_booking)
-            busy_bookings_.erase(busy_key(attempt.event.endpoint, attempt.event.booking_id));
+        if (events.empty()) continue;
         const std::int64_t unix_now = now_unix_ms();
-        // An endpoint removed meanwhile has no runtime left to tell.
-        if (WorkerEndpoint *endpoint = endpoints.find(attempt.event.endpoint)) {
+        const bool was_probe = events.front().is_probe;
+        // One answer for the whole request (a batch is one request): the
+        // endpoint's runtime hears it once. An endpoint removed meanwhile
+        // has no runtime left to tell.
+        WorkerEndpoint *endpoint = endpoints.find(events.front().endpoint);
+        if (endpoint != nullptr) {
             RequestFeedback feedback;
             feedback.http_status = result.http_status;
             if (!result.retry_after.empty())
                 feedback.retry_after_ms = parse_retry_after_ms(result.retry_after, unix_now);
-            feedback.was_probe = attempt.event.is_probe;
+            feedback.was_probe = was_probe;
             for (EndpointNotice &notice : endpoint->runtime->on_response(now, feedback))
                 notices->push_back(std::move(notice));
         }
-        AttemptOutcome outcome{result.http_status, result.error, result.retry_after};
         const bool delivered_answer =
             result.error.empty() && result.http_status >= 200 && result.http_status < 300;
-        attempt.outside_budget =
-            result.http_status == kTooManyRequests || (attempt.event.is_probe && !delivered_answer);
-        const int attempts_in_budget = attempt.event.attempts_before + 1 -
-                                       attempt.event.attempts_before_retry -
-                                       (attempt.outside_budget ? 1 : 0);
-        std::uniform_real_distribution<double> unit(0.0, 1.0);
-        attempt.decision =
-            decide_after_attempt(outcome, std::max(attempts_in_budget, 1),
-                                 attempt.outside_budget ? max_attempts + 1 : max_attempts, policy,
-                                 unit(random), unix_now);
-        decisions.push_back(attempt.decision);
-        finished_.push_back(std::move(attempt));
+        const bool outside_budget =
+            result.http_status == kTooManyRequests || (was_probe && !delivered_answer);
+        for (InFlightEvent &event : events) {
+            if (event.has_booking) busy_bookings_.erase(busy_key(event.endpoint, event.booking_id));
+            FinishedAttempt attempt{
+                std::move(event), {}, result.http_status, result.response_time_ms, result.error};
+            attempt.outside_budget = outside_budget;
+            AttemptOutcome outcome{result.http_status, result.error, result.retry_after};
+            const int attempts_in_budget = attempt.event.attempts_before + 1 -
+                                           attempt.event.attempts_before_retry -
+                                           (outside_budget ? 1 : 0);
+            std::uniform_real_distribution<double> unit(0.0, 1.0);
+            attempt.decision = decide_after_attempt(
+                outcome, std::max(attempts_in_budget, 1),
+                outside_budget ? max_attempts + 1 : max_attempts, policy, unit(random), unix_now);
+            if (endpoint != nullptr)
+                endpoint->note_result(attempt.decision.step == NextStep::Delivered,
+                                      attempt.decision.error.empty() ? attempt.transport_error
+                                                                     : attempt.decision.error,
+                                      now);
+            decisions.push_back(attempt.decision);
+            finished_.push_back(std::move(attempt));
+        }
     }
     return decisions;
 }
@@ -123,26 +137,33 @@ void DeliveryLedger::forget_everything() {
 std::size_t DeliveryLedger::in_flight_to(const std::string &endpoint) const {
     std::size_t count = 0;
     for (const auto &entry : in_flight_)
-        if (entry.second.endpoint == endpoint) ++count;
+        if (!entry.second.empty() && entry.second.front().endpoint == endpoint) ++count;
     return count;
 }
 
-int DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_has_endpoints,
-                                   HttpDriver &driver, WorkerEndpoint &endpoint, int limit,
-                                   std::int64_t now, std::vector<EndpointNotice> *notices,
-                                   std::int64_t *wake_at) {
+bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_has_endpoints,
+                                    HttpDriver &driver, WorkerEndpoint &endpoint, int limit,
+                                    std::int64_t now, std::vector<EndpointNotice> *notices,
+                                    std::int64_t *wake_at) {
     EndpointRuntime &runtime = *endpoint.runtime;
     SendPermit permit = runtime.permit(now);
     if (!permit.allowed) {
         if (permit.not_before) *wake_at = *permit.not_before;
-        return 0;
+        return false;
     }
     // While the breaker probes, one request goes: the probe.
     if (permit.is_probe) limit = 1;
+    // `limit` requests of up to batch_max events each. The claim returns at
+    // most one event per booking (its oldest pending one, none in flight),
+    // so no request carries two events of a booking and the order holds
+    // inside and across batches.
+    const int batch_max = std::max(runtime.settings().batch_max, 1);
+    const int claim_limit = schema_has_endpoints ? std::min(limit * batch_max, kMaxClaim) : limit;
     std::vector<int64> ids;
     const std::string prefix = endpoint.name + '\n';
     for (const auto &entry : in_flight_)
-        if (entry.second.endpoint == endpoint.name) ids.push_back(entry.second.outbox_id);
+        for (const InFlightEvent &event : entry.second)
+            if (event.endpoint == endpoint.name) ids.push_back(event.outbox_id);
     std::vector<const char *> bookings;
     for (const std::string &key : busy_bookings_)
         if (key.compare(0, prefix.size(), prefix) == 0)
@@ -153,7 +174,7 @@ int DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_h
         pg_call([&] {
             batch = claim_endpoint_deliveries(extension, endpoint.name.c_str(), ids.data(),
                                               static_cast<int>(ids.size()), bookings.data(),
-                                              static_cast<int>(bookings.size()), limit);
+                                              static_cast<int>(bookings.size()), claim_limit);
         });
     } else {
         // A quarter of all claimed slots go to the newest due events. Slots
@@ -169,37 +190,49 @@ int DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_h
         });
     }
     const std::int64_t unix_seconds = now_unix_ms() / 1000;
-    for (int i = 0; i < batch.count; ++i) {
-        // The rate limit may allow fewer than were claimed: the rest stay
-        // pending, unsent, and are claimed again when the window has room.
-        if (i > 0) {
+    for (int first = 0; first < batch.count; first += batch_max) {
+        // The rate limit may allow fewer requests than were claimed: the
+        // rest stay pending, unsent, and are claimed again when the window
+        // has room.
+        if (first > 0) {
             permit = runtime.permit(now);
             if (!permit.allowed) {
                 if (permit.not_before) *wake_at = *permit.not_before;
                 break;
             }
         }
-        const ClaimedEvent &claimed = batch.events[i];
-        InFlightEvent event;
-        event.outbox_id = claimed.outbox_id;
-        event.endpoint = endpoint.name;
-        event.is_probe = permit.is_probe;
-        event.event_id = claimed.event_id;
-        event.event_type = claimed.event_type;
-        event.has_booking = claimed.booking_id != nullptr;
-        if (event.has_booking) event.booking_id = claimed.booking_id;
-        event.attempts_before = claimed.attempts;
-        event.attempts_before_retry = claimed.attempts_before_retry;
+        const int count = std::min(batch_max, batch.count - first);
+        std::vector<InFlightEvent> events;
+        std::vector<std::string_view> bodies;
+        for (int i = first; i < first + count; ++i) {
+            const ClaimedEvent &claimed = batch.events[i];
+            InFlightEvent event;
+            event.outbox_id = claimed.outbox_id;
+            event.endpoint = endpoint.name;
+            event.is_probe = permit.is_probe;
+            event.event_id = claimed.event_id;
+            event.event_type = claimed.event_type;
+            event.has_booking = claimed.booking_id != nullptr;
+            if (event.has_booking) event.booking_id = claimed.booking_id;
+            event.attempts_before = claimed.attempts;
+            event.attempts_before_retry = claimed.attempts_before_retry;
+            bodies.emplace_back(claimed.body, static_cast<std::size_t>(claimed.body_length));
+            events.push_back(std::move(event));
+        }
         for (EndpointNotice &notice : runtime.on_request_started(now, permit.is_probe))
             notices->push_back(std::move(notice));
-        driver.submit(build_webhook_request(
-            endpoint.target, ++last_tag_, event.event_id,
-            std::string(claimed.body, static_cast<std::size_t>(claimed.body_length)),
-            unix_seconds));
-        if (event.has_booking) busy_bookings_.insert(busy_key(endpoint.name, event.booking_id));
-        in_flight_.emplace(last_tag_, std::move(event));
+        // Several events: one signed request whose webhook-id is a fresh
+        // batch id; one event alone: its own body and id, as always.
+        const std::string webhook_id = batch_max > 1 ? new_event_id() : events.front().event_id;
+        const std::string body =
+            batch_max > 1 ? build_batch_body(webhook_id, bodies) : std::string(bodies.front());
+        driver.submit(
+            build_webhook_request(endpoint.target, ++last_tag_, webhook_id, body, unix_seconds));
+        for (const InFlightEvent &event : events)
+            if (event.has_booking) busy_bookings_.insert(busy_key(endpoint.name, event.booking_id));
+        in_flight_.emplace(last_tag_, std::move(events));
     }
-    return batch.count;
+    return batch.count == claim_limit;
 }
 
 ClaimRound DeliveryLedger::claim_round(const ExtensionInfo &extension, bool schema_has_endpoints,
@@ -221,7 +254,7 @@ ClaimRound DeliveryLedger::claim_round(const ExtensionInfo &extension, bool sche
             static_cast<int>(std::min<std::size_t>(room, static_cast<std::size_t>(batch_size)));
         std::int64_t endpoint_wake = -1;
         if (claim_and_send(extension, schema_has_endpoints, driver, *endpoint, limit, now, notices,
-                           &endpoint_wake) == limit)
+                           &endpoint_wake))
             round.more_due = true;
         if (endpoint_wake >= 0 && (wake_at < 0 || endpoint_wake < wake_at)) wake_at = endpoint_wake;
     }

@@ -53,13 +53,15 @@ class DeliveryLedger {
     // still in flight finish unrecorded (their tags are no longer known).
     void forget_everything();
 
-    // Inside the worker's transaction: claims up to `limit` due deliveries
-    // of `endpoint` and hands to the driver as many as its runtime permits
-    // now (rate limit, breaker probe); returns how many were claimed, and
-    // sets `*wake_at` (steady clock) when a permit said "not before".
-    int claim_and_send(const ExtensionInfo &extension, bool schema_has_endpoints,
-                       HttpDriver &driver, WorkerEndpoint &endpoint, int limit, std::int64_t now,
-                       std::vector<EndpointNotice> *notices, std::int64_t *wake_at);
+    // Inside the worker's transaction: claims due deliveries of `endpoint`
+    // for up to `limit` requests (of up to its batch_max events each) and
+    // hands to the driver as many requests as its runtime permits now (rate
+    // limit, breaker probe); returns whether the claim was full (more may
+    // be due), and sets `*wake_at` (steady clock) when a permit said "not
+    // before".
+    bool claim_and_send(const ExtensionInfo &extension, bool schema_has_endpoints,
+                        HttpDriver &driver, WorkerEndpoint &endpoint, int limit, std::int64_t now,
+                        std::vector<EndpointNotice> *notices, std::int64_t *wake_at);
     std::size_t in_flight_to(const std::string &endpoint) const;
 
     // Each endpoint that may be sent to claims its share of the free slots
@@ -96,7 +98,8 @@ class DeliveryLedger {
         bool outside_budget = false;
     };
 
-    std::unordered_map<std::uint64_t, InFlightEvent> in_flight_;  // by request tag
+    // By request tag: the events one request carries (several in a batch).
+    std::unordered_map<std::uint64_t, std::vector<InFlightEvent>> in_flight_;
     // Bookings with a delivery in flight, by endpoint and booking
     // (busy_key): per-booking order is per endpoint.
     std::unordered_set<std::string> busy_bookings_;

@@ -46,9 +46,8 @@ struct AttemptRow {
     const char *error;  // nullptr on success
     double response_time_ms;
     int64 retry_delay_ms;  // for NextStep::Retry
-    // From 1.2.0 on: an attempt that burns nothing of max_attempts (a 429,
-    // a failed breaker probe) also moves attempts_before_retry, so the
-    // budget (attempts - attempts_before_retry) stays where it was.
+    // From 1.2.0 on: an attempt that counts for nothing (a 429, a failed
+    // breaker probe): logged, but the delivery's attempts stay as they were.
     bool outside_budget;
 };
 

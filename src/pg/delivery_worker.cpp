@@ -96,7 +96,7 @@ class DeliveryWorker {
             // While delivery is paused a commit only needs noting: no
             // transaction is opened until there is somewhere to send to.
             const bool can_claim =
-                claim_wanted_ && free_slots() > 0 && endpoints_.any_sendable() && !setting_paused;
+                claim_wanted_ && free_slots() > 0 && endpoints_.worth_a_look() && !setting_paused;
             const bool wanted =
                 ledger_.has_unrecorded() || can_claim || (claim_wanted_ && !extension_checked_);
             if (wanted && steady_ms() >= retry_after_error_at_ms_) {
@@ -150,12 +150,6 @@ class DeliveryWorker {
         target_log_.on_settings(default_url, setting_paused);
     }
 
-    static void log_once(bool &logged, const char *message) {
-        if (logged) return;
-        logged = true;
-        log_worker_line(message);
-    }
-
     void collect_results() {
         std::vector<EndpointNotice> notices;
         for (const AttemptDecision &decision : ledger_.collect(
@@ -166,6 +160,7 @@ class DeliveryWorker {
                 log_delivery_state(*report, last_delivery_error_);
             // The booking's next event may be due now.
             claim_wanted_ = true;
+            endpoints_.results_arrived();
         }
         log_endpoint_notices(notices);
     }
@@ -195,8 +190,9 @@ class DeliveryWorker {
             // Results of requests sent before a DROP EXTENSION have nowhere to go.
             ledger_.forget_everything();
             known_extension_oid_ = InvalidOid;
-            log_once(no_extension_logged_,
-                     "extension \"booking_events\" is not created in this database; waiting");
+            log_worker_line_once(
+                no_extension_logged_,
+                "extension \"booking_events\" is not created in this database; waiting");
             wait_ms = kRecheckMs;
         } else {
             no_extension_logged_ = false;
@@ -208,6 +204,7 @@ class DeliveryWorker {
             pg_call([&] { schema_has_endpoints_ = schema_has_deliveries(extension_); });
             endpoints_.refresh(extension_, schema_has_endpoints_, steady_ms());
             ledger_.record(extension_, schema_has_endpoints_);
+            if (schema_has_endpoints_) endpoints_.write_state_if_due(extension_, steady_ms());
             wait_ms = claim_and_send();
         }
         commit_transaction();
@@ -355,7 +352,7 @@ class DeliveryWorker {
         const long curl_timeout = driver_.timeout_ms();
         if (curl_timeout >= 0 && (timeout < 0 || curl_timeout < timeout)) timeout = curl_timeout;
         const bool backing_off = steady_ms() < retry_after_error_at_ms_;
-        if (claim_wanted_ && free_slots() > 0 && endpoints_.any_sendable() && !stopping_ &&
+        if (claim_wanted_ && free_slots() > 0 && endpoints_.worth_a_look() && !stopping_ &&
             !backing_off)
             timeout = 0;
         if (ledger_.has_unrecorded() && !backing_off)

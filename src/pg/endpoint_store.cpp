@@ -6,7 +6,7 @@ namespace booking_events {
 
 namespace {
 
-enum Statement { kClaim, kRecord, kSettle, kExpire, kEndpoints, kStatementCount };
+enum Statement { kClaim, kRecord, kSettle, kExpire, kEndpoints, kState, kStatementCount };
 
 struct EndpointPlans {
     Oid schema_oid = InvalidOid;
@@ -56,8 +56,7 @@ const char *record_query(const char *deliveries, const char *outbox, const char 
         "                  WHERE o.id = r.outbox_id AND o.event_id = r.event_id::uuid)"
         "), updated AS ("
         "  UPDATE %s d SET "
-        "    attempts = d.attempts + 1, "
-        "    attempts_before_retry = d.attempts_before_retry + k.outside_budget, "
+        "    attempts = d.attempts + 1 - k.outside_budget, "
         "    status = k.delivery_status, "
         "    delivered_at = CASE WHEN k.delivery_status = 'delivered' THEN now() "
         "                        ELSE d.delivered_at END, "
@@ -91,6 +90,32 @@ const char *endpoints_query(const char *endpoints) {
         endpoints);
 }
 
+const char *state_query(const char *state) {
+    return psprintf(
+        "INSERT INTO %s AS s (name, state, state_since, consecutive_failures, paused_until, "
+        "                     last_success_at, last_failure_at, last_error) "
+        "SELECT r.name, r.state, now() - r.state_age * interval '1 millisecond', r.failures, "
+        "       CASE WHEN r.paused_for >= 0 THEN now() + r.paused_for * interval '1 millisecond' "
+        "       END, "
+        "       CASE WHEN r.success_age >= 0 "
+        "            THEN now() - r.success_age * interval '1 millisecond' END, "
+        "       CASE WHEN r.failure_age >= 0 "
+        "            THEN now() - r.failure_age * interval '1 millisecond' END, "
+        "       r.last_error "
+        "FROM unnest($1::text[], $2::text[], $3::int8[], $4::int4[], $5::int8[], $6::int8[], "
+        "            $7::int8[], $8::text[]) "
+        "  AS r(name, state, state_age, failures, paused_for, success_age, failure_age, "
+        "       last_error) "
+        "ON CONFLICT (name) DO UPDATE SET state = excluded.state, "
+        "  state_since = excluded.state_since, "
+        "  consecutive_failures = excluded.consecutive_failures, "
+        "  paused_until = excluded.paused_until, "
+        "  last_success_at = coalesce(excluded.last_success_at, s.last_success_at), "
+        "  last_failure_at = coalesce(excluded.last_failure_at, s.last_failure_at), "
+        "  last_error = coalesce(excluded.last_error, s.last_error)",
+        state);
+}
+
 SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
     const bool outgrew =
         statement == kClaim &&
@@ -119,6 +144,11 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
         plans.plan[kEndpoints] = prepare_worker_plan(
             endpoints_query(qualified_extension_object(extension, "webhook_endpoints")), 0,
             nullptr);
+        Oid state_types[8] = {TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT4ARRAYOID,
+                              INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
+        plans.plan[kState] = prepare_worker_plan(
+            state_query(qualified_extension_object(extension, "webhook_endpoint_state")), 8,
+            state_types);
         plans.schema_oid = extension.schema_oid;
     }
     return plans.plan[statement];
@@ -198,6 +228,36 @@ EndpointRows read_endpoint_rows(const ExtensionInfo &extension) {
         row.max_per_second = is_null ? 0 : DatumGetFloat4(rate);
     }
     return result;
+}
+
+void write_endpoint_states(const ExtensionInfo &extension, const EndpointStateRow *rows,
+                           int count) {
+    if (count == 0) return;
+    auto *names = static_cast<const char **>(palloc(sizeof(char *) * count));
+    auto *states = static_cast<const char **>(palloc(sizeof(char *) * count));
+    auto *ages = static_cast<int64 *>(palloc(sizeof(int64) * count));
+    auto *failures = static_cast<int *>(palloc(sizeof(int) * count));
+    auto *paused_for = static_cast<int64 *>(palloc(sizeof(int64) * count));
+    auto *success_ages = static_cast<int64 *>(palloc(sizeof(int64) * count));
+    auto *failure_ages = static_cast<int64 *>(palloc(sizeof(int64) * count));
+    auto *errors = static_cast<const char **>(palloc(sizeof(char *) * count));
+    for (int i = 0; i < count; ++i) {
+        names[i] = rows[i].name;
+        states[i] = rows[i].state;
+        ages[i] = rows[i].state_age_ms;
+        failures[i] = rows[i].consecutive_failures;
+        paused_for[i] = rows[i].paused_for_ms;
+        success_ages[i] = rows[i].last_success_age_ms;
+        failure_ages[i] = rows[i].last_failure_age_ms;
+        errors[i] = rows[i].last_error;
+    }
+    Datum arguments[8] = {text_array(names, count),        text_array(states, count),
+                          int8_array(ages, count),         int4_array(failures, nullptr, count),
+                          int8_array(paused_for, count),   int8_array(success_ages, count),
+                          int8_array(failure_ages, count), text_array(errors, count)};
+    if (SPI_execute_plan(plan_for(extension, kState), arguments, nullptr, false, 0) !=
+        SPI_OK_INSERT)
+        elog(ERROR, "booking_events: writing webhook_endpoint_state failed");
 }
 
 }  // namespace booking_events

@@ -49,6 +49,21 @@ struct EndpointRows {
 
 EndpointRows read_endpoint_rows(const ExtensionInfo &extension);
 
+// One endpoint's live state for webhook_endpoint_state. Times are ages
+// relative to the transaction's now(), in ms; -1 when there is none.
+struct EndpointStateRow {
+    const char *name;
+    const char *state;
+    int64 state_age_ms;
+    int consecutive_failures;
+    int64 paused_for_ms;  // a Retry-After pause still to run
+    int64 last_success_age_ms;
+    int64 last_failure_age_ms;
+    const char *last_error;  // UTF-8, nullptr when none
+};
+
+void write_endpoint_states(const ExtensionInfo &extension, const EndpointStateRow *rows, int count);
+
 void reset_endpoint_store();
 
 }  // namespace booking_events

@@ -87,6 +87,9 @@ void WorkerEndpoints::rebuild(const std::vector<Row> &rows, std::int64_t now) {
         settings.backpressure.max_pause_ms = setting_backoff_max_ms;
         auto kept = endpoints_.find(row.name);
         if (kept != endpoints_.end()) {
+            endpoint.last_success_at = kept->second.last_success_at;
+            endpoint.last_failure_at = kept->second.last_failure_at;
+            endpoint.last_error = kept->second.last_error;
             endpoint.runtime = std::move(kept->second.runtime);
             endpoint.runtime->reconfigure(settings, now);
         } else {
@@ -97,8 +100,9 @@ void WorkerEndpoints::rebuild(const std::vector<Row> &rows, std::int64_t now) {
     endpoints_ = std::move(fresh);
 }
 
-bool WorkerEndpoints::any_sendable() const {
-    if (!read_once_) return !setting_paused;
+bool WorkerEndpoints::worth_a_look() const {
+    if (setting_paused) return false;
+    if (!read_once_ || schema_had_endpoints_) return true;
     for (const auto &entry : endpoints_)
         if (!entry.second.runtime->settings().paused) return true;
     return false;
@@ -114,6 +118,52 @@ std::vector<WorkerEndpoint *> WorkerEndpoints::sendable() {
 WorkerEndpoint *WorkerEndpoints::find(const std::string &name) {
     auto found = endpoints_.find(name);
     return found == endpoints_.end() ? nullptr : &found->second;
+}
+
+void WorkerEndpoint::note_result(bool delivered, const std::string &error, std::int64_t now) {
+    if (delivered) {
+        last_success_at = now;
+    } else {
+        last_failure_at = now;
+        last_error = error;
+    }
+}
+
+void WorkerEndpoints::write_state_if_due(const ExtensionInfo &extension, std::int64_t now) {
+    constexpr std::int64_t kStateWriteIntervalMs = 1000;
+    std::string summary;
+    for (const auto &entry : endpoints_) {
+        const EndpointRuntime &runtime = *entry.second.runtime;
+        summary += entry.first + '=' + runtime.state_name(now) + '/' +
+                   std::to_string(runtime.breaker().consecutive_failures()) + ';';
+    }
+    const bool changed = summary != state_written_;
+    const bool interval_passed =
+        state_written_at_ < 0 || now - state_written_at_ >= kStateWriteIntervalMs;
+    if (!changed && !(interval_passed && results_since_write_)) return;
+    std::vector<EndpointStateRow> rows;
+    for (const auto &entry : endpoints_) {
+        const WorkerEndpoint &endpoint = entry.second;
+        const EndpointRuntime &runtime = *endpoint.runtime;
+        EndpointStateRow row{};
+        row.name = endpoint.name.c_str();
+        row.state = runtime.state_name(now);
+        row.state_age_ms = std::max<std::int64_t>(0, now - runtime.state_since(now));
+        row.consecutive_failures = runtime.breaker().consecutive_failures();
+        row.paused_for_ms = runtime.backpressure().is_paused(now)
+                                ? runtime.backpressure().paused_until() - now
+                                : -1;
+        row.last_success_age_ms =
+            endpoint.last_success_at < 0 ? -1 : now - endpoint.last_success_at;
+        row.last_failure_age_ms =
+            endpoint.last_failure_at < 0 ? -1 : now - endpoint.last_failure_at;
+        row.last_error = endpoint.last_error.empty() ? nullptr : endpoint.last_error.c_str();
+        rows.push_back(row);
+    }
+    pg_call([&] { write_endpoint_states(extension, rows.data(), static_cast<int>(rows.size())); });
+    state_written_ = summary;
+    state_written_at_ = now;
+    results_since_write_ = false;
 }
 
 }  // namespace booking_events

@@ -22,6 +22,12 @@ struct WorkerEndpoint {
     std::string name;
     WebhookTarget target;
     std::unique_ptr<EndpointRuntime> runtime;
+    // For webhook_endpoint_state (steady clock; -1: none yet).
+    std::int64_t last_success_at = -1;
+    std::int64_t last_failure_at = -1;
+    std::string last_error;
+
+    void note_result(bool delivered, const std::string &error, std::int64_t now);
 };
 
 class WorkerEndpoints {
@@ -35,11 +41,20 @@ class WorkerEndpoints {
     // alone (an older schema). `now` is the worker's steady clock.
     void refresh(const ExtensionInfo &extension, bool schema_has_endpoints, std::int64_t now);
 
-    // Whether any endpoint may be sent to now or later without a setting or
-    // table change (not paused, with a URL). True before the first refresh.
-    bool any_sendable() const;
+    // Whether a wake-up is worth a transaction: some endpoint may be sent
+    // to (not paused, with a URL), or the schema has webhook_endpoints, whose
+    // changes (a resume, a new endpoint) the worker learns only inside a
+    // transaction. True before the first refresh; false while
+    // booking_events.paused is on.
+    bool worth_a_look() const;
 
     std::vector<WorkerEndpoint *> sendable();
+
+    // Inside the worker's transaction, from 1.2.0 on: writes
+    // webhook_endpoint_state when an endpoint's state changed, else at most
+    // about once a second while results come in; never per request.
+    void write_state_if_due(const ExtensionInfo &extension, std::int64_t now);
+    void results_arrived() { results_since_write_ = true; }
     WorkerEndpoint *find(const std::string &name);
 
   private:
@@ -54,6 +69,9 @@ class WorkerEndpoints {
     void rebuild(const std::vector<Row> &rows, std::int64_t now);
 
     std::map<std::string, WorkerEndpoint> endpoints_;
+    std::string state_written_;  // what the last write said (states, failures)
+    std::int64_t state_written_at_ = -1;
+    bool results_since_write_ = false;
     std::uint64_t generation_read_ = 0;
     Oid schema_read_ = InvalidOid;
     bool schema_had_endpoints_ = false;

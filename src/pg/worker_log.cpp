@@ -89,4 +89,10 @@ void DeliveryTargetLog::on_settings(const std::string &default_url, bool paused)
     }
 }
 
+void log_worker_line_once(bool &logged, const char *message) {
+    if (logged) return;
+    logged = true;
+    log_worker_line(message);
+}
+
 }  // namespace booking_events

@@ -16,6 +16,8 @@ namespace booking_events {
 
 // "booking_events worker: <message>" at LOG.
 void log_worker_line(const char *message);
+// The same, unless `logged` says it was; sets it.
+void log_worker_line_once(bool &logged, const char *message);
 
 // Deliveries failing (with the last error) or succeeding again.
 void log_delivery_state(const StateReport &report, const std::string &last_error);

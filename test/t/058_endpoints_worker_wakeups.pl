@@ -1,0 +1,46 @@
+# Endpoints (#11), the worker's wake-ups: while every endpoint is paused the
+# worker sends nothing, but a change to webhook_endpoints (a resume, a new
+# endpoint) must still reach it. It learns of such a change only inside a
+# transaction, so a wake-up is worth one whenever the schema has endpoints.
+# Before that rule, a worker that had seen every endpoint paused ignored its
+# wake-ups and the events waited forever.
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use BookingEventsTest;
+
+my ($node, $recv) = node_with_receiver('ep_wakeups', backoff_base_ms => 100, backoff_max_ms => 500);
+
+$node->safe_psql('postgres', "SELECT webhook_endpoint_pause('default')");
+ok( $node->poll_query_until('postgres',
+		"SELECT state = 'paused' FROM webhook_endpoint_state WHERE name = 'default'"),
+	'the worker has seen default paused');
+
+insert_many($node, 3, bookings => 3, tag => 'resume', event_type => 'booking.resume');
+is($node->safe_psql('postgres',
+		"SELECT count(*) FROM webhook_deliveries WHERE endpoint = 'default' AND status = 'pending'"),
+	'3', 'the events wait at the paused endpoint');
+
+$node->safe_psql('postgres', "SELECT webhook_endpoint_resume('default')");
+wait_for_drain($node, 'resumed: the waiting events are delivered');
+
+# Every endpoint paused again, then a new endpoint: its events go out.
+$node->safe_psql('postgres', "SELECT webhook_endpoint_pause('default')");
+ok( $node->poll_query_until('postgres',
+		"SELECT state = 'paused' FROM webhook_endpoint_state WHERE name = 'default'"),
+	'default paused again');
+endpoint_set($node, 'crm', $recv->url('/crm'), event_types => ['crm.*']);
+insert_many($node, 2, bookings => 2, tag => 'crm', event_type => 'crm.created');
+wait_for_drain($node, "a new endpoint's events are delivered while default stays paused",
+	where => "event_type = 'crm.created'");
+is($node->safe_psql('postgres',
+		"SELECT count(*) FROM webhook_deliveries WHERE endpoint = 'crm' AND status = 'delivered'"),
+	'2', 'both reached crm');
+
+done_testing();
