@@ -13,6 +13,9 @@
 #   BENCH_KEEP=1          leave the temp directory (logs, perf data) behind
 #   BENCH_PG_CONF         extra postgresql.conf lines for an experiment,
 #                         e.g. BENCH_PG_CONF='jit = off' (printed in the output)
+#   BENCH_PG_BINDIR       the PostgreSQL 15 bin directory to run (default the
+#                         packaged one): a second installation lets two builds
+#                         of the extension be measured on the same machine
 #   BENCH_WAIT_QUIET=1    first wait (up to 30 min) until the machine has
 #                         been less than 10% busy for 5 s: on a shared
 #                         machine, other jobs distort every figure
@@ -21,7 +24,7 @@ set -euo pipefail
 
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_ROOT=$(cd "$BENCH_ROOT/.." && pwd)
-PGBIN=/usr/lib/postgresql/15/bin
+PGBIN=${BENCH_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 CPU_TOOL="$BENCH_ROOT/lib/proc_cpu.py"
