@@ -12,6 +12,9 @@
 #     ours+d   our trigger while our worker delivers to nginx
 #     quiet    our trigger, delivery paused, booking_events.notify = off (the
 #              sessions' setting: what real-time notifications cost)
+#     listened our trigger, delivery paused, while one idle session LISTENs on
+#              booking_events: NOTIFY is sent (with nobody listening, ours
+#              skips it)
 #   drain: a backlog queued while nobody sends, timed inside the database
 #     ours     N events queued through the trigger, then the URL is set:
 #              reload -> last delivered_at
@@ -23,7 +26,7 @@
 #       [--clients C] [--drain N] [--pgnet-drain M]
 #
 #   --seconds S      per pgbench run (default 15); --rounds R (default 1):
-#                    each round runs the four write configurations, rotated
+#                    each round runs every write configuration, rotated
 #   --clients C      pgbench clients (default 4)
 #   --drain N        events in our backlog (default 30000)
 #   --pgnet-drain M  requests in pg_net's backlog (default 6000)
@@ -46,7 +49,7 @@ while [ $# -gt 0 ]; do
         --clients) clients=$2; shift 2 ;;
         --drain) drain_events=$2; shift 2 ;;
         --pgnet-drain) pgnet_requests=$2; shift 2 ;;
-        -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
         *) die "unknown argument $1" ;;
     esac
 done
@@ -65,7 +68,9 @@ if [ -n "${PGNET_SRC:-}" ]; then
         { tail -20 "$BENCH_TMP/pg_net_build.log"; die "pg_net did not build"; }
     echo "pg_net: $(git -C "$PGNET_SRC" describe --always --dirty 2>/dev/null || echo "source tree without git"), $(sed -n 's/^EXTVERSION *= *//p' "$PGNET_SRC/Makefile")"
     with_pgnet=1
+    # shellcheck disable=SC2034 # read by pg_start (lib/common.sh)
     PG_EXTRA_LIBS=",pg_net"
+    # shellcheck disable=SC2034
     PG_EXTRA_CONF="pg_net.database_name = 'bench'"
 else
     echo "pg_net: not measured (PGNET_SRC unset). To compare: git clone https://github.com/supabase/pg_net"
@@ -106,12 +111,36 @@ SQL
 fi
 
 declare -A table=([none]=booking_events_plain [ours]=booking_events [pgnet]=booking_events_pgnet
-                  [ours+d]=booking_events [quiet]=booking_events)
-for config in none ours pgnet ours+d quiet; do
+                  [ours+d]=booking_events [quiet]=booking_events [listened]=booking_events)
+for config in none ours pgnet ours+d quiet listened; do
     insert_script "${table[$config]}" "$bookings" "$BENCH_TMP/$config.sql"
 done
-configs=(none ours ours+d quiet)
-[ "$with_pgnet" = 1 ] && configs=(none ours pgnet ours+d quiet)
+configs=(none ours ours+d quiet listened)
+[ "$with_pgnet" = 1 ] && configs=(none ours pgnet ours+d quiet listened)
+
+# One idle session LISTENing on booking_events (it reads nothing while the
+# load runs; the queue has room for far more than one run writes).
+LISTENER_PID=""
+listener_start() {
+    as_pg env PGAPPNAME=bench_listener "$PGBIN/psql" -h "$BENCH_TMP" -p "$PGPORT" -X -q -d bench \
+        -c 'LISTEN booking_events' -c 'SELECT pg_sleep(3600)' >/dev/null 2>&1 &
+    LISTENER_PID=$!
+    while [ "$(psql_bench -c "SELECT count(*) FROM pg_stat_activity
+                             WHERE application_name = 'bench_listener' AND query LIKE '%pg_sleep%'")" = 0 ]; do
+        sleep 0.1
+    done
+}
+
+# Ends it, and waits until its backend has gone (writers skip NOTIFY again).
+listener_stop() {
+    psql_bench -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                   WHERE application_name = 'bench_listener'" >/dev/null
+    wait "$LISTENER_PID" 2>/dev/null || true
+    while [ "$(psql_bench -c "SELECT count(*) FROM pg_stat_activity
+                             WHERE application_name = 'bench_listener'")" != 0 ]; do
+        sleep 0.1
+    done
+}
 
 ours_pending() { psql_bench -c "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'"; }
 
@@ -139,6 +168,7 @@ for round in $(seq "$rounds"); do
         sent_before=$(psql_bench -c 'SELECT last_value FROM webhook_logs_id_seq')
         notify=on
         [ "$config" = quiet ] && notify=off
+        [ "$config" = listened ] && listener_start
         PGOPTIONS="-c booking_events.notify=$notify" pgbench_measured "$BENCH_TMP/pgbench.out" -n -M prepared -c "$clients" -j 2 \
             -T "$seconds" -f "$BENCH_TMP/$config.sql" ||
             { cat "$BENCH_TMP/pgbench.out"; die "pgbench failed"; }
@@ -160,6 +190,7 @@ for round in $(seq "$rounds"); do
                 psql_bench -c 'TRUNCATE net.http_request_queue, net._http_response'
                 ;;
         esac
+        [ "$config" = listened ] && listener_stop
         echo "$round $config $tps $wal" >>"$results"
         printf '  %-6s %-7s %9.0f %12s %s\n' "$round" "$config" "$tps" "$wal" "$after"
     done
@@ -229,7 +260,7 @@ echo "== summary (bench/vs_pg_net.sh; medians of $rounds round(s)); issue #12 ta
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 tps = {}
-for config in ("none", "ours", "pgnet", "ours+d", "quiet"):
+for config in ("none", "ours", "pgnet", "ours+d", "quiet", "listened"):
     values = [float(r[2]) for r in rows if r[1] == config]
     if values:
         tps[config] = statistics.median(values)
@@ -254,7 +285,7 @@ else:
 r = tps["ours+d"] / tps["none"]
 print(f"  5. while delivering: ours+d / none  {r:.2f}  [>= 0.45: {verdict(r, 0.45)}; "
       "delivery keeping up: see 'left' above]")
-print(f"     lever: quiet (notify off) / none {tps['quiet'] / tps['none']:.2f}, quiet / ours "
-      f"{tps['quiet'] / tps['ours']:.2f}")
+print(f"     NOTIFY: ours / listened {tps['ours'] / tps['listened']:.2f} (listened / none "
+      f"{tps['listened'] / tps['none']:.2f}); quiet (notify off) / none {tps['quiet'] / tps['none']:.2f}")
 print("  3. backlog and 4. steady rate: bench/backlog.sh and bench/latency.sh")
 PYX
