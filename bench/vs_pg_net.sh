@@ -159,7 +159,7 @@ echo
 echo "-- write path: pgbench -n -M prepared -c $clients -j 2 -T $seconds, one INSERT per transaction"
 results="$BENCH_TMP/results.txt"
 : >"$results"
-printf '  %-6s %-7s %9s %12s %s\n' round config TPS 'WAL B/tx' 'after the run'
+printf '  %-6s %-8s %9s %12s %6s %s\n' round config TPS 'WAL B/tx' load 'after the run'
 for round in $(seq "$rounds"); do
     for config in "${configs[@]}"; do
         if [ "$config" = ours+d ]; then set_webhook_url "$url"; else set_webhook_url ''; fi
@@ -192,7 +192,9 @@ for round in $(seq "$rounds"); do
         esac
         [ "$config" = listened ] && listener_stop
         echo "$round $config $tps $wal" >>"$results"
-        printf '  %-6s %-7s %9.0f %12s %s\n' "$round" "$config" "$tps" "$wal" "$after"
+        # The 1-minute load average: how busy the machine was (2 = both cores).
+        load=$(cut -d' ' -f1 /proc/loadavg)
+        printf '  %-6s %-8s %9.0f %12s %6s %s\n' "$round" "$config" "$tps" "$wal" "$load" "$after"
     done
     configs=("${configs[@]:1}" "${configs[0]}")
 done
