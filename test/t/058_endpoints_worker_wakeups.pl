@@ -37,11 +37,11 @@ ok( $node->poll_query_until('postgres',
 	'default paused again');
 endpoint_set($node, 'crm', $recv->url('/crm'), event_types => ['crm.*']);
 insert_many($node, 2, bookings => 2, tag => 'crm', event_type => 'crm.created');
-wait_for_drain($node, "a new endpoint's events are delivered while default stays paused",
-	where => "event_type = 'crm.created'");
-is($node->safe_psql('postgres',
-		"SELECT count(*) FROM webhook_deliveries WHERE endpoint = 'crm' AND status = 'delivered'"),
-	'2', 'both reached crm');
+# (They are routed to the paused default too, where they wait: their
+# outbox rows stay pending, so the test watches crm's deliveries.)
+ok( $node->poll_query_until('postgres',
+		"SELECT count(*) = 2 FROM webhook_deliveries WHERE endpoint = 'crm' AND status = 'delivered'"),
+	"a new endpoint's events are delivered while default stays paused");
 
 # A database still at 1.1.0 (no endpoints table), started with an empty
 # webhook_url: once the worker has seen `default` without a URL, the reload
