@@ -133,13 +133,7 @@ SQL
 
 declare -A table=([none]=booking_events_plain [ours]=booking_events [plpgsql]=booking_events_plpgsql)
 for config in none ours plpgsql; do
-    cat >"$BENCH_TMP/$config.sql" <<SQL
-\set b random(1, $bookings)
-\set u random(1, 900)
-INSERT INTO ${table[$config]} (booking_id, event_type, description, user_id)
-VALUES (bench_uuid(:b), 'booking.updated', 'Booking updated by the benchmark', bench_uuid(:u));
-SQL
-    chmod 644 "$BENCH_TMP/$config.sql"
+    insert_script "${table[$config]}" "$bookings" "$BENCH_TMP/$config.sql"
 done
 
 # Same row, both triggers: the payloads should be the same size.

@@ -13,9 +13,8 @@
 #   BENCH_KEEP=1          leave the temp directory (logs, perf data) behind
 #   BENCH_PG_CONF         extra postgresql.conf lines for an experiment,
 #                         e.g. BENCH_PG_CONF='jit = off' (printed in the output)
-#   BENCH_PG_BINDIR       the PostgreSQL 15 bin directory to run (default the
-#                         packaged one): a second installation lets two builds
-#                         of the extension be measured on the same machine
+#   PG_CONFIG             pg_config of the PostgreSQL 15 to test (default:
+#                         Debian's, /usr/lib/postgresql/15/bin)
 #   BENCH_WAIT_QUIET=1    first wait (up to 30 min) until the machine has
 #                         been less than 10% busy for 5 s: on a shared
 #                         machine, other jobs distort every figure
@@ -24,7 +23,13 @@ set -euo pipefail
 
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_ROOT=$(cd "$BENCH_ROOT/.." && pwd)
-PGBIN=${BENCH_PG_BINDIR:-/usr/lib/postgresql/15/bin}
+# The PostgreSQL under test: PG_CONFIG=/path/to/pg_config picks another
+# installation than Debian's (its bin directory holds postgres, pgbench, ...).
+if [ -n "${PG_CONFIG:-}" ]; then
+    PGBIN=$("$PG_CONFIG" --bindir)
+else
+    PGBIN=/usr/lib/postgresql/15/bin
+fi
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 CPU_TOOL="$BENCH_ROOT/lib/proc_cpu.py"
@@ -44,7 +49,7 @@ require_tools() {
     if [ "${#missing[@]}" -gt 0 ]; then
         die "missing: ${missing[*]} (Debian 12: apt-get install -y postgresql-15 nginx-light wrk; optional linux-perf)"
     fi
-    [ -f "$($PGBIN/pg_config --pkglibdir)/booking_events.so" ] ||
+    [ -f "$("$PGBIN"/pg_config --pkglibdir)/booking_events.so" ] ||
         die "booking_events is not installed (cd $REPO_ROOT && make && make install)"
     if [ "$(id -u)" -ne 0 ] && [ "$(id -un)" != postgres ]; then
         die "run as root (the servers are started as user postgres) or as postgres"
@@ -121,7 +126,7 @@ machine_summary() {
     mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
     echo "machine: $(nproc) CPUs ($model), $mem RAM, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
     local so
-    so="$($PGBIN/pg_config --pkglibdir)/booking_events.so"
+    so="$("$PGBIN"/pg_config --pkglibdir)/booking_events.so"
     echo "extension: $so ($(sha256sum "$so" | cut -c1-12), installed $(date -u -r "$so" '+%F %T') UTC); source tree $(git -C "$REPO_ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
 }
 
@@ -256,6 +261,18 @@ SELECT bench_uuid(i), 'BK-2026-' || lpad(i::text, 7, '0'), bench_uuid(1 + i % 90
 FROM generate_series(1, $bookings) i;
 VACUUM ANALYZE profiles, bookings;
 SQL
+}
+
+# A pgbench script: one INSERT of a booking_events row per transaction into
+# table $1, for a random booking of 1..$2 and a random user; written to $3.
+insert_script() {
+    cat >"$3" <<SQL
+\set b random(1, $2)
+\set u random(1, 900)
+INSERT INTO $1 (booking_id, event_type, description, user_id)
+VALUES (bench_uuid(:b), 'booking.updated', 'Booking updated by the benchmark', bench_uuid(:u));
+SQL
+    chmod 644 "$3"
 }
 
 # Queues events through the real trigger: event i belongs to booking

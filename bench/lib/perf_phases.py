@@ -60,6 +60,10 @@ BACKEND_PHASES = [
                              "ReadCommand", "pq_recvbuf"]),
 ]
 TRIGGER_STEPS = [
+    # First: they happen inside the lookups and the outbox INSERT too.
+    ("identity switch + pinned search_path (set and restore)", ["enter_restricted_identity",
+                                                               "leave_identity"]),
+    ("search_path recomputed for a kept plan", ["recomputeNamespacePath"]),
     ("outbox INSERT: payload text -> jsonb (jsonb_in)", ["jsonb_in"]),
     ("outbox INSERT: index inserts", ["ExecInsertIndexTuples"]),
     ("refresh per-transaction cache (extension, table names)", ["refresh_transaction_cache",
@@ -72,7 +76,6 @@ TRIGGER_STEPS = [
     ("event id (random)", ["new_event_id", "pg_strong_random"]),
     ("database name", ["database_name_utf8", "get_database_name"]),
     ("SPI connect / finish", ["SPI_connect", "SPI_finish"]),
-    ("user id switch", ["become_extension_owner", "restore_identity"]),
 ]
 # plpgsql.so has no symbol table on Debian: steps are told apart by the
 # server functions they call.

@@ -3,6 +3,7 @@
 // still installs and queues events; nothing delivers them.
 #include "pg/boundary.hpp"
 #include "pg/drop_guard.hpp"
+#include "pg/listen_fence.hpp"
 #include "pg/log_redaction.hpp"
 #include "pg/pending_notifications.hpp"
 #include "pg/settings.hpp"
@@ -23,6 +24,7 @@ void _PG_init(void) {
     if (!process_shared_preload_libraries_in_progress) return;
     booking_events::install_commit_prepared_hook();
     booking_events::install_shared_state_hooks();
+    booking_events::install_listen_fence();
     booking_events::register_launcher();
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "pg/listen_fence.hpp"
 #include "pg/postgres_headers.hpp"
 
 namespace booking_events {
@@ -26,6 +27,11 @@ constexpr double kQueueHighWater = 0.5;
 
 void send_pending() {
     if (pending.empty()) return;
+    if (!notifications_may_be_received()) {
+        elog(DEBUG1, "booking_events: %zu notifications not sent: no session listens",
+             pending.size());
+        return;
+    }
     const double usage = DatumGetFloat8(DirectFunctionCall1(pg_notification_queue_usage, (Datum)0));
     if (usage > kQueueHighWater) {
         ereport(WARNING,
