@@ -13,9 +13,6 @@
 #   BENCH_KEEP=1          leave the temp directory (logs, perf data) behind
 #   BENCH_PG_CONF         extra postgresql.conf lines for an experiment,
 #                         e.g. BENCH_PG_CONF='jit = off' (printed in the output)
-#   BENCH_PG_BINDIR       the PostgreSQL 15 bin directory to run (default the
-#                         packaged one): a second installation lets two builds
-#                         of the extension be measured on the same machine
 #   PG_CONFIG             pg_config of the PostgreSQL 15 to test (default:
 #                         Debian's, /usr/lib/postgresql/15/bin)
 #   BENCH_WAIT_QUIET=1    first wait (up to 30 min) until the machine has
@@ -26,13 +23,12 @@ set -euo pipefail
 
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_ROOT=$(cd "$BENCH_ROOT/.." && pwd)
-# The PostgreSQL under test: PG_CONFIG=/path/to/pg_config, or its bin
-# directory in BENCH_PG_BINDIR, picks another installation than Debian's
-# (its bin directory holds postgres, pgbench, ...).
+# The PostgreSQL under test: PG_CONFIG=/path/to/pg_config picks another
+# installation than Debian's (its bin directory holds postgres, pgbench, ...).
 if [ -n "${PG_CONFIG:-}" ]; then
     PGBIN=$("$PG_CONFIG" --bindir)
 else
-    PGBIN=${BENCH_PG_BINDIR:-/usr/lib/postgresql/15/bin}
+    PGBIN=/usr/lib/postgresql/15/bin
 fi
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
