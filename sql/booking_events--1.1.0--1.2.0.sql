@@ -754,3 +754,12 @@ REVOKE ALL ON FUNCTION booking_events_endpoints_changed() FROM PUBLIC;
 CREATE TRIGGER webhook_endpoints_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON webhook_endpoints
     FOR EACH STATEMENT EXECUTE FUNCTION booking_events_endpoints_changed();
+
+-- ===========================================================================
+-- ep-fix (issue #11): the worker's indexes.
+-- ===========================================================================
+-- The claim's newest lane: an endpoint's deliveries due in the last two
+-- seconds, newest first, so a fresh event does not wait behind a backlog;
+-- and the worker's wait for its next retry (one probe per endpoint).
+CREATE INDEX webhook_deliveries_recent_idx
+    ON webhook_deliveries (endpoint, next_attempt_at, outbox_id) WHERE status = 'pending';

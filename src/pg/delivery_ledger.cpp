@@ -170,24 +170,24 @@ bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_
         if (key.compare(0, prefix.size(), prefix) == 0)
             bookings.push_back(key.c_str() + prefix.size());
 
+    // A quarter of the claimed slots go to the newest due events. Slots free
+    // one or two at a time while a backlog drains, so the quarter is kept as
+    // a running credit per endpoint rather than rounded per claim.
+    endpoint.newest_lane_credit += claim_limit / 4.0;
+    const int newest = static_cast<int>(endpoint.newest_lane_credit);
+    endpoint.newest_lane_credit -= newest;
     ClaimBatch batch{0, nullptr};
     if (schema_has_endpoints) {
         pg_call([&] {
-            batch = claim_endpoint_deliveries(extension, endpoint.name.c_str(), ids.data(),
-                                              static_cast<int>(ids.size()), bookings.data(),
-                                              static_cast<int>(bookings.size()), claim_limit);
+            batch = claim_endpoint_deliveries(
+                extension, endpoint.name.c_str(), ids.data(), static_cast<int>(ids.size()),
+                bookings.data(), static_cast<int>(bookings.size()), claim_limit, newest);
         });
     } else {
-        // A quarter of all claimed slots go to the newest due events. Slots
-        // free one or two at a time while a backlog drains, so the quarter is
-        // kept as a running credit rather than rounded per claim.
-        newest_lane_credit_ += limit / 4.0;
-        const int newest = static_cast<int>(newest_lane_credit_);
-        newest_lane_credit_ -= newest;
         pg_call([&] {
-            batch =
-                claim_due_events(extension, ids.data(), static_cast<int>(ids.size()),
-                                 bookings.data(), static_cast<int>(bookings.size()), limit, newest);
+            batch = claim_due_events(extension, ids.data(), static_cast<int>(ids.size()),
+                                     bookings.data(), static_cast<int>(bookings.size()),
+                                     claim_limit, newest);
         });
     }
     endpoint.had_work = batch.count > 0;

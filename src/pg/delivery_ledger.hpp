@@ -106,7 +106,6 @@ class DeliveryLedger {
     std::vector<FinishedAttempt> finished_;
     std::size_t recording_ = 0;  // of finished_, written in the open transaction
     std::uint64_t last_tag_ = 0;
-    double newest_lane_credit_ = 0;
 };
 
 }  // namespace booking_events

@@ -217,6 +217,10 @@ ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flig
     // this transaction (a fresh command id), or it would send them again.
     if (SPI_execute_plan(claim, arguments, nullptr, false, 0) != SPI_OK_SELECT)
         elog(ERROR, "booking_events: claiming due events failed");
+    return read_claimed_batch();
+}
+
+ClaimBatch read_claimed_batch() {
     ClaimBatch batch;
     batch.count = 0;
     const int rows = static_cast<int>(SPI_processed);
@@ -226,7 +230,7 @@ ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flig
         HeapTuple tuple = SPI_tuptable->vals[i];
         bool is_null = false;
         const int64 outbox_id = DatumGetInt64(SPI_getbinval(tuple, descriptor, 1, &is_null));
-        bool seen = false;  // both lanes return the same events when few are due
+        bool seen = false;
         for (int j = 0; j < batch.count && !seen; ++j)
             seen = batch.events[j].outbox_id == outbox_id;
         if (seen) continue;
@@ -304,8 +308,11 @@ void record_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int
 }
 
 int64 ms_until_next_due(const ExtensionInfo &extension) {
-    if (SPI_execute_plan(plan_for(extension, kNextDue), nullptr, nullptr, false, 1) !=
-        SPI_OK_SELECT)
+    return run_next_due(plan_for(extension, kNextDue));
+}
+
+int64 run_next_due(SPIPlanPtr next_due) {
+    if (SPI_execute_plan(next_due, nullptr, nullptr, false, 1) != SPI_OK_SELECT)
         elog(ERROR, "booking_events: reading the next due time failed");
     bool is_null = true;
     Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);

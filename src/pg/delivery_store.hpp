@@ -69,6 +69,15 @@ int64 delete_expired_chunk(const ExtensionInfo &extension, int retention_days, i
 // the attempts as these arrays.
 void read_claimed_event(HeapTuple tuple, TupleDesc descriptor, ClaimedEvent *event);
 
+// The rows of a claim just run (SPI_tuptable), each event once: both claims
+// read two lanes (the oldest due events and the newest), which return the
+// same events when few are due.
+ClaimBatch read_claimed_batch();
+
+// Runs a statement returning one int8 (milliseconds until the next due
+// row, NULL when none): -1 when none, else at least 0.
+int64 run_next_due(SPIPlanPtr next_due);
+
 struct AttemptArguments {
     Datum outbox_id, endpoint, event_id, event_type, attempt, row_status, log_status, http_status,
         error, response_time_ms, retry_delay_ms, outside_budget;

@@ -204,7 +204,10 @@ class DeliveryWorker {
             pg_call([&] { schema_has_endpoints_ = schema_has_deliveries(extension_); });
             endpoints_.refresh(extension_, schema_has_endpoints_, steady_ms());
             ledger_.record(extension_, schema_has_endpoints_);
-            if (schema_has_endpoints_) endpoints_.write_state_if_due(extension_, steady_ms());
+            if (schema_has_endpoints_) {
+                endpoints_.write_state_if_due(extension_, steady_ms());
+                pg_call([&] { end_removed_endpoint_deliveries(extension_); });
+            }
             wait_ms = claim_and_send();
         }
         commit_transaction();
@@ -315,7 +318,7 @@ class DeliveryWorker {
             return 0;
         }
         int64 next_due = -1;
-        pg_call([&] { next_due = ms_until_next_due(extension_); });
+        pg_call([&] { next_due = ms_until_next_attempt(extension_, schema_has_endpoints_); });
         if (round.wait_ms >= 0)
             next_due = next_due < 0 ? round.wait_ms : std::min(next_due, round.wait_ms);
         return next_due < 0 ? -1 : static_cast<long>(std::min<int64>(next_due, LONG_MAX));

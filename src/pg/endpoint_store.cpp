@@ -6,7 +6,17 @@ namespace booking_events {
 
 namespace {
 
-enum Statement { kClaim, kRecord, kSettle, kExpire, kEndpoints, kState, kStatementCount };
+enum Statement {
+    kClaim,
+    kRecord,
+    kSettle,
+    kExpire,
+    kEndpoints,
+    kState,
+    kEndRemoved,
+    kNextDue,
+    kStatementCount
+};
 
 struct EndpointPlans {
     Oid schema_oid = InvalidOid;
@@ -16,26 +26,38 @@ struct EndpointPlans {
 
 EndpointPlans plans;
 
-// The claim walks the endpoint's part of the pending index in outbox order
-// (an index scan whatever the statistics say: see worker_session.cpp); the
-// per-booking probe reads the (endpoint, hash of booking_id, outbox_id)
-// index, as the 1.1.0 claim reads the outbox's.
+// Two lanes, as the 1.1.0 claim has (delivery_store.cpp): most of a batch
+// walks the endpoint's part of the pending index in outbox order, the rest
+// walks the (endpoint, next_attempt_at, outbox_id) index backwards over the
+// last two seconds only, so a fresh event of another booking does not wait
+// behind a backlog and the lane never walks the whole queue (its events'
+// bookings mostly have earlier pending deliveries). Both are index scans
+// whatever the statistics say (see worker_session.cpp), so a claim costs
+// O(batch). The per-booking probe reads the (endpoint, hash of booking_id,
+// outbox_id) index, as the 1.1.0 claim reads the outbox's.
 const char *claim_query(const char *deliveries, const char *outbox) {
+    const char *filter = psprintf(
+        "d.endpoint = $1 AND d.status = 'pending' AND d.next_attempt_at <= now() "
+        "AND d.outbox_id <> ALL ($2) "
+        "AND (d.booking_id IS NULL OR (d.booking_id <> ALL ($3) AND NOT EXISTS ("
+        "  SELECT 1 FROM %s e "
+        "  WHERE e.endpoint = d.endpoint "
+        "    AND hashtextextended(e.booking_id, 0) = hashtextextended(d.booking_id, 0) "
+        "    AND (hashtextextended(e.booking_id, 0), e.outbox_id) "
+        "        < (hashtextextended(d.booking_id, 0), d.outbox_id) "
+        "    AND e.booking_id = d.booking_id AND e.status = 'pending')))",
+        deliveries);
+    const char *columns =
+        "d.outbox_id, o.event_id::text, o.event_type, d.booking_id, d.attempts, "
+        "d.attempts_before_retry, o.payload::text";
     return psprintf(
-        "SELECT d.outbox_id, o.event_id::text, o.event_type, d.booking_id, d.attempts, "
-        "       d.attempts_before_retry, o.payload::text "
-        "FROM %s d JOIN %s o ON o.id = d.outbox_id "
-        "WHERE d.endpoint = $1 AND d.status = 'pending' AND d.next_attempt_at <= now() "
-        "  AND d.outbox_id <> ALL ($2) "
-        "  AND (d.booking_id IS NULL OR (d.booking_id <> ALL ($3) AND NOT EXISTS ("
-        "    SELECT 1 FROM %s e "
-        "    WHERE e.endpoint = d.endpoint "
-        "      AND hashtextextended(e.booking_id, 0) = hashtextextended(d.booking_id, 0) "
-        "      AND (hashtextextended(e.booking_id, 0), e.outbox_id) "
-        "          < (hashtextextended(d.booking_id, 0), d.outbox_id) "
-        "      AND e.booking_id = d.booking_id AND e.status = 'pending'))) "
-        "ORDER BY d.endpoint, d.outbox_id LIMIT $4",
-        deliveries, outbox, deliveries);
+        "(SELECT %s FROM %s d JOIN %s o ON o.id = d.outbox_id WHERE %s "
+        " ORDER BY d.endpoint, d.outbox_id LIMIT $4) "
+        "UNION ALL "
+        "(SELECT %s FROM %s d JOIN %s o ON o.id = d.outbox_id WHERE %s "
+        "   AND d.next_attempt_at > now() - interval '2 seconds' "
+        " ORDER BY d.endpoint DESC, d.next_attempt_at DESC, d.outbox_id DESC LIMIT $5)",
+        columns, deliveries, outbox, filter, columns, deliveries, outbox, filter);
 }
 
 // A result whose event is gone (retention, DROP/CREATE EXTENSION) or whose
@@ -83,6 +105,46 @@ const char *settle_query(const char *settle_function) {
     return psprintf("SELECT %s($1)", settle_function);
 }
 
+// A trigger that routed an event before webhook_endpoint_remove committed
+// leaves deliveries to an endpoint that no longer exists: they end as the
+// removal ended the others. The endpoints with pending deliveries are found
+// by skipping through the pending index (one probe per endpoint), so the
+// statement costs little whatever the backlog. Returns their events, for
+// the settle statement.
+const char *end_removed_query(const char *deliveries, const char *endpoints) {
+    return psprintf(
+        "WITH RECURSIVE pending_endpoint(name) AS ("
+        "  SELECT (SELECT min(d.endpoint) FROM %s d WHERE d.status = 'pending') "
+        "  UNION ALL "
+        "  SELECT (SELECT min(d.endpoint) FROM %s d "
+        "          WHERE d.status = 'pending' AND d.endpoint > p.name) "
+        "  FROM pending_endpoint p WHERE p.name IS NOT NULL"
+        "), removed AS ("
+        "  SELECT p.name FROM pending_endpoint p WHERE p.name IS NOT NULL "
+        "    AND NOT EXISTS (SELECT 1 FROM %s e WHERE e.name = p.name)"
+        "), ended AS ("
+        "  UPDATE %s d SET status = 'failed', last_error = 'endpoint removed' "
+        "  FROM removed r WHERE d.endpoint = r.name AND d.status = 'pending' "
+        "  RETURNING d.outbox_id"
+        ") SELECT array_agg(DISTINCT outbox_id) FROM ended",
+        deliveries, deliveries, endpoints, deliveries);
+}
+
+// When the next delivery waiting for its time (a retry) becomes due: one
+// probe of the (endpoint, next_attempt_at, outbox_id) index per endpoint.
+// The outbox's next_attempt_at cannot tell: it is the earliest of its
+// deliveries', which may be due already (at a paused endpoint) while
+// another endpoint's retry waits.
+const char *next_due_query(const char *deliveries, const char *endpoints) {
+    return psprintf(
+        "SELECT ceil(extract(epoch FROM min(n.due) - clock_timestamp()) * 1000)::int8 "
+        "FROM %s e CROSS JOIN LATERAL ("
+        "  SELECT d.next_attempt_at AS due FROM %s d "
+        "  WHERE d.endpoint = e.name AND d.status = 'pending' AND d.next_attempt_at > now() "
+        "  ORDER BY d.endpoint, d.next_attempt_at LIMIT 1) n",
+        endpoints, deliveries);
+}
+
 const char *endpoints_query(const char *endpoints) {
     return psprintf(
         "SELECT name, url, api_key, signing_secret, paused, batch_max, max_per_second "
@@ -127,8 +189,8 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
         const char *deliveries = qualified_extension_object(extension, "webhook_deliveries");
         const char *outbox = qualified_extension_object(extension, "webhook_outbox");
         const char *logs = qualified_extension_object(extension, "webhook_logs");
-        Oid claim_types[4] = {TEXTOID, INT8ARRAYOID, TEXTARRAYOID, INT4OID};
-        plans.plan[kClaim] = prepare_worker_plan(claim_query(deliveries, outbox), 4, claim_types);
+        Oid claim_types[5] = {TEXTOID, INT8ARRAYOID, TEXTARRAYOID, INT4OID, INT4OID};
+        plans.plan[kClaim] = prepare_worker_plan(claim_query(deliveries, outbox), 5, claim_types);
         Oid record_types[12] = {INT8ARRAYOID, TEXTARRAYOID,   TEXTARRAYOID, TEXTARRAYOID,
                                 INT4ARRAYOID, TEXTARRAYOID,   TEXTARRAYOID, INT4ARRAYOID,
                                 TEXTARRAYOID, FLOAT8ARRAYOID, INT8ARRAYOID, INT4ARRAYOID};
@@ -141,9 +203,12 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
         Oid expire_types[2] = {INT4OID, INT4OID};
         plans.plan[kExpire] =
             prepare_worker_plan(expired_rows_query(outbox, logs, deliveries), 2, expire_types);
-        plans.plan[kEndpoints] = prepare_worker_plan(
-            endpoints_query(qualified_extension_object(extension, "webhook_endpoints")), 0,
-            nullptr);
+        const char *endpoints = qualified_extension_object(extension, "webhook_endpoints");
+        plans.plan[kEndpoints] = prepare_worker_plan(endpoints_query(endpoints), 0, nullptr);
+        plans.plan[kEndRemoved] =
+            prepare_worker_plan(end_removed_query(deliveries, endpoints), 0, nullptr);
+        plans.plan[kNextDue] =
+            prepare_worker_plan(next_due_query(deliveries, endpoints), 0, nullptr);
         Oid state_types[8] = {TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT4ARRAYOID,
                               INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
         plans.plan[kState] = prepare_worker_plan(
@@ -152,6 +217,17 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
         plans.schema_oid = extension.schema_oid;
     }
     return plans.plan[statement];
+}
+
+// Settles the events listed by the statement just run (one row, one
+// bigint[] column; NULL when no delivery changed).
+void settle_changed_events(const ExtensionInfo &extension) {
+    bool is_null = true;
+    Datum changed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    if (is_null) return;
+    if (SPI_execute_plan(plan_for(extension, kSettle), &changed, nullptr, false, 0) !=
+        SPI_OK_SELECT)
+        elog(ERROR, "booking_events: settling delivered events failed");
 }
 
 }  // namespace
@@ -167,20 +243,17 @@ void reset_endpoint_store() {
 
 ClaimBatch claim_endpoint_deliveries(const ExtensionInfo &extension, const char *endpoint,
                                      const int64 *in_flight_ids, int in_flight_count,
-                                     const char *const *busy_bookings, int busy_count, int limit) {
+                                     const char *const *busy_bookings, int busy_count, int limit,
+                                     int newest) {
     SPIPlanPtr claim = plan_for(extension, kClaim);
-    Datum arguments[4] = {CStringGetTextDatum(endpoint), int8_array(in_flight_ids, in_flight_count),
-                          text_array(busy_bookings, busy_count), Int32GetDatum(limit)};
+    newest = Max(0, Min(newest, limit));
+    Datum arguments[5] = {CStringGetTextDatum(endpoint), int8_array(in_flight_ids, in_flight_count),
+                          text_array(busy_bookings, busy_count), Int32GetDatum(limit - newest),
+                          Int32GetDatum(newest)};
     // read_only = false: see claim_due_events.
     if (SPI_execute_plan(claim, arguments, nullptr, false, 0) != SPI_OK_SELECT)
         elog(ERROR, "booking_events: claiming due deliveries failed");
-    ClaimBatch batch;
-    const int rows = static_cast<int>(SPI_processed);
-    batch.count = rows;
-    batch.events = static_cast<ClaimedEvent *>(palloc0(sizeof(ClaimedEvent) * (rows + 1)));
-    for (int i = 0; i < rows; ++i)
-        read_claimed_event(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &batch.events[i]);
-    return batch;
+    return read_claimed_batch();
 }
 
 void record_endpoint_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count) {
@@ -193,12 +266,20 @@ void record_endpoint_attempts(const ExtensionInfo &extension, const AttemptRow *
     if (SPI_execute_plan(record, arguments, nullptr, false, 0) != SPI_OK_SELECT ||
         SPI_processed != 1)
         elog(ERROR, "booking_events: recording delivery attempts failed");
-    bool is_null = true;
-    Datum changed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-    if (is_null) return;  // no delivery changed
-    if (SPI_execute_plan(plan_for(extension, kSettle), &changed, nullptr, false, 0) !=
-        SPI_OK_SELECT)
-        elog(ERROR, "booking_events: settling delivered events failed");
+    settle_changed_events(extension);
+}
+
+void end_removed_endpoint_deliveries(const ExtensionInfo &extension) {
+    if (SPI_execute_plan(plan_for(extension, kEndRemoved), nullptr, nullptr, false, 0) !=
+            SPI_OK_SELECT ||
+        SPI_processed != 1)
+        elog(ERROR, "booking_events: ending deliveries to removed endpoints failed");
+    settle_changed_events(extension);
+}
+
+int64 ms_until_next_attempt(const ExtensionInfo &extension, bool schema_has_endpoints) {
+    if (!schema_has_endpoints) return ms_until_next_due(extension);
+    return run_next_due(plan_for(extension, kNextDue));
 }
 
 int64 delete_expired_events_chunk(const ExtensionInfo &extension, int retention_days, int chunk) {

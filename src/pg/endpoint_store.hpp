@@ -16,16 +16,29 @@ bool schema_has_deliveries(const ExtensionInfo &extension);
 // Due pending deliveries of `endpoint`, none in flight (`in_flight_ids` are
 // that endpoint's), none whose booking has an earlier pending delivery to
 // that endpoint or one in flight (`busy_bookings`): per-booking order is per
-// endpoint. The oldest first, at most `limit`.
+// endpoint. At most `limit`: `newest` of them the newest due in the last two
+// seconds (so a fresh event is not stuck behind a backlog), the rest the
+// oldest.
 ClaimBatch claim_endpoint_deliveries(const ExtensionInfo &extension, const char *endpoint,
                                      const int64 *in_flight_ids, int in_flight_count,
-                                     const char *const *busy_bookings, int busy_count, int limit);
+                                     const char *const *busy_bookings, int busy_count, int limit,
+                                     int newest);
 
 // One statement for the whole batch: each delivery's new state and a
 // webhook_logs row per attempt (with its endpoint); then the outbox rows of
 // the events whose deliveries changed are settled
 // (booking_events_settle_events), in the same transaction.
 void record_endpoint_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count);
+
+// Pending deliveries to endpoints that no longer exist (routed by a trigger
+// that raced webhook_endpoint_remove) end failed with "endpoint removed";
+// their events are settled.
+void end_removed_endpoint_deliveries(const ExtensionInfo &extension);
+
+// Milliseconds until the next pending delivery becomes due (from 1.2.0 on,
+// `schema_has_endpoints`; before, the outbox's next event); -1 when none
+// waits.
+int64 ms_until_next_attempt(const ExtensionInfo &extension, bool schema_has_endpoints);
 
 // Retention from 1.2.0 on: old webhook_logs rows, and delivered events
 // together with their deliveries.

@@ -4,6 +4,7 @@
 #include "pg/boundary.hpp"
 #include "pg/endpoint_routing.hpp"
 #include "pg/endpoint_store.hpp"
+#include "pg/log_redaction.hpp"
 #include "pg/settings.hpp"
 #include "pg/version.hpp"
 
@@ -48,6 +49,9 @@ void WorkerEndpoints::refresh(const ExtensionInfo &extension, bool schema_has_en
             row.batch_max = r.batch_max;
             row.has_rate = r.has_rate;
             row.max_per_second = r.max_per_second;
+            // The worker's log lines (a libcurl error naming the URL, say)
+            // are redacted by value too.
+            remember_endpoint_secrets(r.url, r.api_key, r.signing_secret);
             rows.push_back(std::move(row));
         }
     } else {

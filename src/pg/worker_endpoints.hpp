@@ -29,6 +29,8 @@ struct WorkerEndpoint {
     // Whether its last claim found anything: an endpoint with nothing queued
     // does not count when max_concurrency is shared out.
     bool had_work = true;
+    // The newest claim lane's share, carried between claims (delivery_ledger).
+    double newest_lane_credit = 0;
 
     void note_result(bool delivered, const std::string &error, std::int64_t now);
 };

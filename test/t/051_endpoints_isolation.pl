@@ -7,6 +7,9 @@
 #    endpoint wait: every live event arrives before the first hung request
 #    could have timed out (measured at the receiver). Removing the hung
 #    endpoint fails its pending deliveries with "endpoint removed".
+# 3. An event routed by a transaction still open when the removal commits:
+#    the worker ends its delivery to the removed endpoint the same way
+#    (before, it stayed pending forever and its event never settled).
 use strict;
 use warnings;
 
@@ -115,6 +118,27 @@ is( $node->safe_psql('postgres',
 	'40', "they end failed with 'endpoint removed', not dropped");
 is( $node->safe_psql('postgres', "SELECT count(*) FROM webhook_outbox WHERE $where AND status = 'failed'"),
 	'40', 'their events sum up as failed (visible, retryable by an operator)');
+
+# --- 3. a removal racing a trigger that already routed to it ----------------
+endpoint_set($node, 'racer', $recv->url('/racer'));
+$node->safe_psql('postgres', "SELECT webhook_endpoint_pause('racer')");
+my $writer = $node->background_psql('postgres');
+$writer->query_safe("BEGIN; INSERT INTO booking_events (booking_id, event_type, description) "
+	  . "VALUES (md5('race')::uuid, 'race.test', 'race #1')");
+is($node->safe_psql('postgres', "SELECT webhook_endpoint_remove('racer')"),
+	'0', 'the removal sees no pending delivery (the writer has not committed)');
+$writer->query_safe('COMMIT');
+$writer->quit;
+is($node->safe_psql('postgres', "SELECT count(*) FROM webhook_deliveries WHERE endpoint = 'racer'"),
+	'1', 'the writer routed its event to the removed endpoint');
+ok( $node->poll_query_until('postgres',
+		"SELECT status = 'failed' AND last_error = 'endpoint removed' "
+		  . "FROM webhook_deliveries WHERE endpoint = 'racer'"),
+	"the worker ends the orphaned delivery failed with 'endpoint removed'");
+ok( $node->poll_query_until('postgres',
+		"SELECT status = 'failed' FROM webhook_outbox "
+		  . "WHERE payload->'booking_event'->>'description' = 'race #1'"),
+	'its event is settled (failed once default has delivered it)');
 
 $node->stop;
 $recv->stop;
