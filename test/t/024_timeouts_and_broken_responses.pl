@@ -17,14 +17,11 @@ use Time::HiRes ();
 use BookingEventsTest;
 
 my $timeout_ms = 1500;
-my $recv = start_receiver();
-my $node = new_node('broken',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('broken',
 	request_timeout_ms => $timeout_ms,
 	backoff_base_ms => 100,
 	backoff_max_ms => 1000,
 	max_attempts => 10);
-create_app_schema($node);
 
 sub description_is { "payload->'booking_event'->>'description' LIKE '$_[0] #%'" }
 
@@ -184,7 +181,7 @@ sub fails_then_recovers
 
 fails_then_recovers('dns', 'http://booking-events-test.invalid/hook',
 	qr/^could not resolve host$/, 2000);
-my $port = free_port();
+my ($port, $port_holder) = refusing_port();
 fails_then_recovers('refused', "http://127.0.0.1:$port/hook", qr/^connection refused$/, 1000);
 
 unlike(slurp_file($node->logfile), qr/TRAP:|terminated by signal|was terminated/,
