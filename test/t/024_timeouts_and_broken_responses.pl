@@ -60,13 +60,15 @@ for my $id (@{ $report->{committed} })
 
 # --- a stalled event holds back its own booking only ----------------------------------
 # The other booking's event must be inserted and delivered while the first
-# request is still in flight: a timeout long enough for a busy machine. The
-# URL changes too, so that reload_settings can wait until the worker runs
-# with the new timeout.
-my $long_timeout_ms = 10000;
-reload_settings($node, request_timeout_ms => $long_timeout_ms, webhook_url => $recv->url('/hook-slow'));
+# request is still in flight, however slow the machine: the stall and the
+# request timeout outlast any test (10 minutes), and the test ends the
+# stall itself by cutting the connection (a receiver restart) once it has
+# seen what it needs. The URL changes too, so that reload_settings can wait
+# until the worker runs with the new timeout.
+my $endless_ms = 600000;
+reload_settings($node, request_timeout_ms => $endless_ms, webhook_url => $recv->url('/hook-slow'));
 $recv->reset;
-$recv->config({ stall_first_per_event => 1, stall_ms => $long_timeout_ms + 5000 });
+$recv->config({ stall_first_per_event => 1, stall_ms => $endless_ms });
 my $b_stalled = create_booking($node);
 my $b_other = create_booking($node);
 my $stalled = insert_event($node, $b_stalled->{id}, 'booking.stalled', 'stalled once');
@@ -79,7 +81,9 @@ my $stalled_row = outbox_row($node, $stalled);
 ok($stalled_row->{status} eq 'pending' && $stalled_row->{attempts} == 0,
 	'while the stalled one is still in flight (no attempt recorded yet)')
   or diag(explain($stalled_row));
-wait_for_status($node, $stalled, 'delivered', 'the stalled event is delivered after its timeout');
+is(outbox_row($node, $behind)->{status}, 'pending', 'and the event behind it waits');
+$recv->restart_on_same_port;    # cuts the stalled request: a failed attempt, then a retry
+wait_for_status($node, $stalled, 'delivered', 'the stalled event is delivered after its cut attempt');
 wait_for_status($node, $behind, 'delivered', 'then the event behind it');
 my @order = map { $_->{id} } @{ recorded_requests($recv) };
 is_deeply(\@order, [ $stalled, $other, $stalled, $behind ],
@@ -152,10 +156,14 @@ for my $case (@broken)
 }
 
 # --- a host name that does not resolve ------------------------------------------------
+# The event must still be pending when the URL is fixed: attempts that fail
+# at once use up max_attempts in the backoff's time alone (some 6 s with 10),
+# so the budget is raised to 100 (over 90 s of backoff) for these sections,
+# whatever the machine's speed.
 sub fails_then_recovers
 {
 	my ($name, $url, $error_re, $max_ms) = @_;
-	reload_settings($node, webhook_url => $url);
+	reload_settings($node, webhook_url => $url, max_attempts => 100);
 	my $booking = create_booking($node);
 	my $started = Time::HiRes::time();
 	my $id = insert_event($node, $booking->{id}, "booking.$name", "sent to $name");
@@ -173,7 +181,7 @@ sub fails_then_recovers
 		"$name: each attempt fails fast (< $max_ms ms)");
 	is(outbox_row($node, $id)->{status}, 'pending', "$name: event still pending");
 	$recv->reset;
-	reload_settings($node, webhook_url => $recv->url('/hook'));
+	reload_settings($node, webhook_url => $recv->url('/hook'), max_attempts => 10);
 	wait_for_status($node, $id, 'delivered', "$name: delivered once the URL is fixed");
 	is_deeply(body_ids($recv), [$id], "$name: once");
 	return;
