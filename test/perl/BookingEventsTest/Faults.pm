@@ -222,6 +222,11 @@ held by a socket that is bound but never listens. Keep C<$socket> while the
 port is in use: a port merely closed again could be taken meanwhile by a
 receiver of a test running in parallel.
 
+=item cpu_ticks($pid)
+
+CPU time (user + system, in clock ticks) a process has used so far, from
+C</proc/PID/stat>: what it cost, however busy the machine was meanwhile.
+
 =item log_since($node, $offset)
 
 The server log from byte C<$offset> on.
@@ -296,6 +301,15 @@ sub refusing_port
 		LocalPort => 0,
 		Proto => 'tcp') or croak "cannot bind a port: $!";
 	return ($socket->sockport, $socket);
+}
+
+sub cpu_ticks
+{
+	my ($pid) = @_;
+	my $stat = PostgreSQL::Test::Utils::slurp_file("/proc/$pid/stat");
+	$stat =~ s/^.*\) //s;    # after the command name, which may hold spaces
+	my @fields = split / /, $stat;
+	return $fields[11] + $fields[12];
 }
 
 sub log_since
