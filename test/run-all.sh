@@ -167,12 +167,31 @@ tap_tests() {
         PG_CONFIG="$pg_config" TAP_JOBS="${BOOKING_EVENTS_TAP_JOBS:-$((2 * jobs))}" \
         ${PROVE_TESTS:+PROVE_TESTS="$PROVE_TESTS"}
     local status=$?
-    [ $status -ne 0 ] && for log in "$workdir"/tree/tmp_check/log/*.log; do
-        [ -f "$log" ] || continue
-        echo "----- $log (last 40 lines)"
-        tail -n 40 "$log"
-    done
+    [ $status -ne 0 ] && show_failed_tap_logs "$workdir/tree/tmp_check/log"
     return $status
+}
+
+# For each script that failed or died: the end of its own log (where its
+# diagnostics and a die message go) and of its servers' logs. All the logs
+# are kept in build/tap/ for a look after the run (build*/ is ignored by git).
+show_failed_tap_logs() {
+    local dir=$1 log script
+    mkdir -p "$repo/build/tap" && cp -r "$dir"/. "$repo/build/tap/"
+    for log in "$dir"/regress_log_*; do
+        [ -f "$log" ] || continue
+        # Failed: a "not ok" outside a TODO block, or no plan line at the end
+        # of a script that died.
+        if ! grep -E '\bnot ok ' "$log" | grep -qv '# TODO' &&
+            grep -q -E '\) 1\.\.[0-9]+$' "$log"; then
+            continue
+        fi
+        script=${log##*/regress_log_}
+        for shown in "$log" "$dir/$script"_*.log; do
+            [ -f "$shown" ] || continue
+            echo "----- $shown (last 40 lines)"
+            tail -n 40 "$shown"
+        done
+    done
 }
 
 step format "clang-format" format_check
