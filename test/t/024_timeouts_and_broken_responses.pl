@@ -26,7 +26,12 @@ my ($node, $recv) = node_with_receiver('broken',
 sub description_is { "payload->'booking_event'->>'description' LIKE '$_[0] #%'" }
 
 # --- stalls past request_timeout_ms -----------------------------------------------
-$recv->config({ stall_first_per_event => 1, stall_ms => 4000 });
+# The worker's own clock says when an attempt timed out: at the timeout, and
+# before the stalled answer would have come. The receiver's stamps are late
+# by however long a busy machine keeps it waiting, so they only show that
+# the retry did not come at once.
+my $stall_ms = 4000;
+$recv->config({ stall_first_per_event => 1, stall_ms => $stall_ms });
 insert_many($node, 5, bookings => 5, tag => 'stall');
 wait_for_drain($node, 'stalled events delivered after their timeout', where => description_is('stall'));
 my $report = check_nothing_lost($node, [$recv], 'timeouts',
@@ -36,12 +41,12 @@ my $report = check_nothing_lost($node, [$recv], 'timeouts',
 	max_duplicates => 5,
 	allow_duplicate => sub {
 		my ($id, $reqs) = @_;
-		return @$reqs == 2 && $reqs->[0]{delay_ms} >= 4000 && $reqs->[1]{delay_ms} == 0;
+		return @$reqs == 2 && $reqs->[0]{delay_ms} >= $stall_ms && $reqs->[1]{delay_ms} == 0;
 	});
 my $timeouts = $node->safe_psql('postgres', <<SQL);
 SELECT count(*) FILTER (WHERE l.attempt = 1 AND l.status = 'failed' AND l.http_status IS NULL
                           AND l.error = 'timed out after $timeout_ms ms'
-                          AND l.response_time_ms BETWEEN ${\ ($timeout_ms * 0.9) } AND ${\ ($timeout_ms + 1500) })
+                          AND l.response_time_ms >= ${\ ($timeout_ms * 0.9) } AND l.response_time_ms < $stall_ms)
     || '|' || count(*) FILTER (WHERE l.attempt = 2 AND l.status = 'success')
     || '|' || count(*)
 FROM webhook_logs l JOIN webhook_outbox o USING (event_id)
@@ -54,8 +59,8 @@ is($timeouts, '5|5|10',
 for my $id (@{ $report->{committed} })
 {
 	my ($first, $second) = @{ $report->{by_id}{$id} };
-	cmp_ok($second->{time} - $first->{time}, '>=', $timeout_ms / 1000 - 0.05,
-		'the retry comes after the timeout');
+	cmp_ok($second->{time} - $first->{time}, '>=', $timeout_ms / 1000 / 2,
+		'the retry waited for the timeout (not sent at once)');
 }
 
 # --- a stalled event holds back its own booking only ----------------------------------
