@@ -30,12 +30,17 @@ ORDER BY p.proname;
 -- Administration is not for PUBLIC, nor is attaching the trigger function.
 CREATE ROLE booking_outsider;
 SELECT f AS function, has_function_privilege('booking_outsider', f, 'EXECUTE') AS outsider_may_execute
-FROM unnest(ARRAY['trigger_booking_event_webhook()', 'retry_failed_webhooks(int)',
+FROM unnest(ARRAY['trigger_booking_event_webhook()', 'retry_failed_webhooks(int,text)',
                   'cleanup_webhook_logs(int)', 'manually_trigger_webhook(text,text)',
                   'booking_events_wake_worker()', 'booking_events_worker_status()',
-                  'webhook_health()', 'validate_webhook_config()', 'test_webhook()']) AS f;
+                  'webhook_health()', 'validate_webhook_config(text)', 'test_webhook(text)',
+                  'webhook_endpoint_set(text,text,text[],real,int,text,text)',
+                  'webhook_endpoint_remove(text)', 'webhook_endpoint_pause(text)',
+                  'webhook_endpoint_resume(text)', 'booking_events_endpoint_origin(text)']) AS f;
 SELECT t AS relation, has_table_privilege('booking_outsider', t, 'SELECT') AS outsider_may_read
-FROM unnest(ARRAY['webhook_outbox', 'webhook_logs', 'webhook_stats']) AS t;
+FROM unnest(ARRAY['webhook_outbox', 'webhook_logs', 'webhook_stats', 'webhook_endpoints',
+                  'webhook_deliveries', 'webhook_endpoint_state', 'webhook_endpoints_status',
+                  'webhook_stats_by_endpoint']) AS t;
 DROP ROLE booking_outsider;
 
 -- An empty queue gives a zero row of statistics, not an error.

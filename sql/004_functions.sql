@@ -43,14 +43,18 @@ SELECT count(*) = :before_errors AS nothing_enqueued, (SELECT count(*) FROM book
 FROM webhook_outbox;
 
 -- retry_failed_webhooks: failed events go back to pending with a fresh budget,
--- at most max_retries times each.
+-- at most max_retries times each. (Failing an event fails its deliveries,
+-- as the worker does; events that have none go to `default`.)
 UPDATE webhook_outbox SET status = 'failed', attempts = 8, last_error = 'HTTP 400 (not retried)';
+UPDATE webhook_deliveries SET status = 'failed', attempts = 8, last_error = 'HTTP 400 (not retried)';
 SELECT retry_failed_webhooks() AS requeued;
 SELECT DISTINCT status, attempts, manual_retries, attempts_before_retry, next_attempt_at <= now() AS due
 FROM webhook_outbox;
 UPDATE webhook_outbox SET status = 'failed';
+UPDATE webhook_deliveries SET status = 'failed';
 SELECT retry_failed_webhooks(2) AS second_round;
 UPDATE webhook_outbox SET status = 'failed';
+UPDATE webhook_deliveries SET status = 'failed';
 SELECT retry_failed_webhooks(2) AS over_the_limit;
 SELECT retry_failed_webhooks(3) AS higher_limit;
 SELECT retry_failed_webhooks(0) AS zero;

@@ -30,11 +30,10 @@ bool is_make_webhook_host(const std::string &host) {
            name == "hook.integromat.com";
 }
 
-ConfigReport check_delivery_config(const DeliveryConfig &config) {
-    ConfigReport report;
+// The receiver the settings configure (endpoint `default`).
+static void check_settings_receiver(const DeliveryConfig &config, ConfigReport &report) {
     auto error = [&](std::string text) { report.errors.push_back(std::move(text)); };
     auto warning = [&](std::string text) { report.warnings.push_back(std::move(text)); };
-
     if (config.webhook_url.empty()) {
         error(
             "booking_events.webhook_url is empty: delivery is paused and events wait in the "
@@ -66,6 +65,16 @@ ConfigReport check_delivery_config(const DeliveryConfig &config) {
                 warning("booking_events.signing_secret has a key shorter than 24 bytes");
         }
     }
+}
+
+ConfigReport check_delivery_config(const DeliveryConfig &config) {
+    ConfigReport report;
+    auto error = [&](std::string text) { report.errors.push_back(std::move(text)); };
+    auto warning = [&](std::string text) { report.warnings.push_back(std::move(text)); };
+
+    // With other endpoints, an empty webhook_url only leaves `default` unused.
+    if (config.check_default_target && !(config.webhook_url.empty() && config.has_other_endpoints))
+        check_settings_receiver(config, report);
     if (!config.worker_loaded)
         error(
             "the delivery worker is not running: add booking_events to shared_preload_libraries "

@@ -24,6 +24,12 @@ struct DeliveryConfig {
     int request_timeout_ms = setting_defaults::kRequestTimeoutMs.default_value;
     int max_concurrency = setting_defaults::kMaxConcurrency.default_value;
     int batch_size = setting_defaults::kBatchSize.default_value;
+    // validate_webhook_config(endpoint): false when only a named endpoint is
+    // checked, so the settings of `default` (webhook_url, api_key,
+    // signing_secret) are left out.
+    bool check_default_target = true;
+    // Other endpoints exist: an empty webhook_url only leaves `default` unused.
+    bool has_other_endpoints = false;
 };
 
 struct ConfigReport {

@@ -28,7 +28,8 @@ struct RememberedSecret {
     std::size_t setting = 0;  // index into kSecretSettings
     char *value = nullptr;
 };
-constexpr std::size_t kRememberedSecrets = 16;
+// Room for the settings and a few dozen endpoints' secrets.
+constexpr std::size_t kRememberedSecrets = 64;
 RememberedSecret remembered[kRememberedSecrets];
 std::size_t next_remembered = 0;
 
@@ -169,6 +170,12 @@ void remember_secret_value(const char *setting, const char *value) {
     }
     slot = RememberedSecret{setting_index, copy};
     next_remembered = (next_remembered + 1) % kRememberedSecrets;
+}
+
+void remember_endpoint_secrets(const char *url, const char *api_key, const char *signing_secret) {
+    remember_secret_value("booking_events.webhook_url", url);
+    remember_secret_value("booking_events.api_key", api_key);
+    remember_secret_value("booking_events.signing_secret", signing_secret);
 }
 
 void install_log_redaction() {

@@ -14,4 +14,8 @@ void install_log_redaction();
 // it may never become the current value. Never throws, never ereports.
 void remember_secret_value(const char *setting, const char *value);
 
+// The same for an endpoint's URL, API key and signing secret (empty: none),
+// hidden the way the settings of the same kind are.
+void remember_endpoint_secrets(const char *url, const char *api_key, const char *signing_secret);
+
 }  // namespace booking_events

@@ -7,16 +7,19 @@
 
 #include "core/config_check.hpp"
 #include "core/delivery_policy.hpp"
+#include "core/endpoint_name.hpp"
 #include "core/event_payload.hpp"
 #include "core/http_driver.hpp"
 #include "core/webhook_request.hpp"
 #include "core/webhook_url.hpp"
 #include "pg/boundary.hpp"
+#include "pg/endpoint_lookup.hpp"
 #include "pg/enrichment_tables.hpp"
 #include "pg/event_capture.hpp"
 #include "pg/extension_catalog.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
+#include "pg/sql_values.hpp"
 #include "pg/version.hpp"
 
 namespace booking_events {
@@ -93,18 +96,6 @@ bool database_name_pending_restart() {
     return pending;
 }
 
-Datum text_array_datum(const std::vector<std::string> &items) {
-    Datum result = (Datum)0;
-    pg_call([&] {
-        auto *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (items.size() + 1)));
-        for (std::size_t i = 0; i < items.size(); ++i)
-            datums[i] = CStringGetTextDatum(items[i].c_str());
-        result = PointerGetDatum(construct_array(datums, static_cast<int>(items.size()), TEXTOID,
-                                                 -1, false, TYPALIGN_INT));
-    });
-    return result;
-}
-
 Datum composite_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls) {
     Datum result = (Datum)0;
     pg_call([&] {
@@ -135,7 +126,19 @@ Datum validate_config(FunctionCallInfo fcinfo) {
     config.request_timeout_ms = setting_request_timeout_ms;
     config.max_concurrency = setting_max_concurrency;
     config.batch_size = setting_batch_size;
+    // validate_webhook_config(endpoint) (1.2.0): NULL checks every endpoint.
+    const bool per_endpoint = PG_NARGS() == 1 && endpoints_installed();
+    std::optional<std::string> only;
+    if (per_endpoint && !PG_ARGISNULL(0)) only = text_argument(fcinfo, 0);
+    const std::vector<EndpointRow> endpoints =
+        per_endpoint ? read_endpoints(only) : std::vector<EndpointRow>{};
+    config.check_default_target = !only || *only == kDefaultEndpointName;
+    for (const EndpointRow &endpoint : endpoints)
+        if (endpoint.stored.name != kDefaultEndpointName) config.has_other_endpoints = true;
+    if (only && *only != kDefaultEndpointName) config.has_other_endpoints = true;
     ConfigReport report = check_delivery_config(config);
+    for (const EndpointRow &endpoint : endpoints)
+        check_stored_endpoint(endpoint.stored, !config.webhook_url.empty(), report);
     for (std::string &warning : enrichment_table_warnings())
         report.warnings.push_back(std::move(warning));
     Datum values[3] = {BoolGetDatum(report.valid()), text_array_datum(report.errors),
@@ -159,8 +162,8 @@ HttpResult send_now(HttpRequest request) {
     }
 }
 
-void log_test_attempt(const std::string &event_id, const HttpResult &result, bool success,
-                      const std::string &error) {
+void log_test_attempt(const std::string &event_id, const std::string &endpoint,
+                      const HttpResult &result, bool success, const std::string &error) {
     pg_call([&] {
         ExtensionInfo extension;
         if (!lookup_extension(&extension))
@@ -169,29 +172,46 @@ void log_test_attempt(const std::string &event_id, const HttpResult &result, boo
         // Marked, so the statistics leave it out; an extension still at 1.0.0
         // has no such column.
         const char *logs = qualified_extension_object(extension, "webhook_logs");
-        const bool markable = get_attnum(get_relname_relid("webhook_logs", extension.schema_oid),
-                                         "is_test") != InvalidAttrNumber;
+        const Oid logs_relid = get_relname_relid("webhook_logs", extension.schema_oid);
+        const bool markable = get_attnum(logs_relid, "is_test") != InvalidAttrNumber;
+        // 1.2.0: which endpoint the test went to.
+        const bool has_endpoint = get_attnum(logs_relid, "endpoint") != InvalidAttrNumber;
         char *query = psprintf(
             "INSERT INTO %s (event_id, event_type, attempt, status, http_status, "
-            "response_time_ms, error%s) VALUES ($1::uuid, 'webhook.test', 1, $2, $3, $4, $5%s)",
-            logs, markable ? ", is_test" : "", markable ? ", true" : "");
-        Oid types[5] = {TEXTOID, TEXTOID, INT4OID, FLOAT8OID, TEXTOID};
-        Datum values[5] = {CStringGetTextDatum(event_id.c_str()),
+            "response_time_ms, error%s%s) VALUES ($1::uuid, 'webhook.test', 1, $2, $3, $4, $5%s%s)",
+            logs, markable ? ", is_test" : "", has_endpoint ? ", endpoint" : "",
+            markable ? ", true" : "", has_endpoint ? ", $6" : "");
+        Oid types[6] = {TEXTOID, TEXTOID, INT4OID, FLOAT8OID, TEXTOID, TEXTOID};
+        Datum values[6] = {CStringGetTextDatum(event_id.c_str()),
                            CStringGetTextDatum(success ? "success" : "failed"),
                            Int32GetDatum(static_cast<int32>(result.http_status)),
                            Float8GetDatum(result.response_time_ms),
-                           error.empty() ? (Datum)0 : CStringGetTextDatum(error.c_str())};
-        const char nulls[5] = {' ', ' ', result.http_status == 0 ? 'n' : ' ', ' ',
-                               error.empty() ? 'n' : ' '};
+                           error.empty() ? (Datum)0 : CStringGetTextDatum(error.c_str()),
+                           CStringGetTextDatum(endpoint.c_str())};
+        const char nulls[6] = {
+            ' ', ' ', result.http_status == 0 ? 'n' : ' ', ' ', error.empty() ? 'n' : ' ', ' '};
         if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "booking_events: SPI_connect failed");
-        if (SPI_execute_with_args(query, 5, types, values, nulls, false, 0) != SPI_OK_INSERT)
+        if (SPI_execute_with_args(query, has_endpoint ? 6 : 5, types, values, nulls, false, 0) !=
+            SPI_OK_INSERT)
             elog(ERROR, "booking_events: could not record the test attempt");
         SPI_finish();
     });
 }
 
-Datum send_test_webhook(FunctionCallInfo fcinfo) {
+// test_webhook(endpoint) (1.2.0): that endpoint's URL, key and secret;
+// `default` (and test_webhook() of 1.0.0) the settings'.
+WebhookTarget test_target(FunctionCallInfo fcinfo, std::string *endpoint) {
+    if (PG_NARGS() == 1 && PG_ARGISNULL(0))
+        throw SqlError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "test_webhook: endpoint must not be NULL");
+    *endpoint = PG_NARGS() == 1 ? text_argument(fcinfo, 0) : std::string(kDefaultEndpointName);
     WebhookTarget target;
+    if (*endpoint != kDefaultEndpointName) {
+        const EndpointRow row = read_endpoints(*endpoint).front();
+        target.url = row.stored.url;
+        target.api_key = row.api_key;
+        target.signing_keys = signing_keys_from_setting(row.stored.signing_secret);
+        return target;
+    }
     target.url = setting_text(setting_webhook_url);
     if (target.url.empty())
         throw SqlError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -199,6 +219,12 @@ Datum send_test_webhook(FunctionCallInfo fcinfo) {
                        "Set it in postgresql.conf (or with ALTER SYSTEM) and reload.");
     target.api_key = setting_text(setting_api_key);
     target.signing_keys = signing_keys_from_setting(setting_text(setting_signing_secret));
+    return target;
+}
+
+Datum send_test_webhook(FunctionCallInfo fcinfo) {
+    std::string endpoint;
+    WebhookTarget target = test_target(fcinfo, &endpoint);
     target.user_agent = std::string("booking_events/") + kExtensionVersion;
     target.timeout_ms = setting_request_timeout_ms;
 
@@ -224,7 +250,7 @@ Datum send_test_webhook(FunctionCallInfo fcinfo) {
         error = result.http_status == 0 ? result.error
                                         : "HTTP " + std::to_string(result.http_status) +
                                               (result.error.empty() ? "" : ": " + result.error);
-    log_test_attempt(context.event_id, result, success, error);
+    log_test_attempt(context.event_id, endpoint, result, success, error);
 
     Datum values[4] = {BoolGetDatum(success), Int32GetDatum(static_cast<int32>(result.http_status)),
                        Float8GetDatum(result.response_time_ms), (Datum)0};

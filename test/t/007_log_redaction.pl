@@ -129,6 +129,27 @@ run_sql("ALTER ROLE postgres SET booking_events.api_key = '" . secret('ALTER ROL
 run_sql("ALTER DATABASE postgres SET booking_events.api_key = '" . secret('ALTER DATABASE SET') . "'");
 run_sql("UPDATE pg_settings SET setting = '" . secret('UPDATE pg_settings') . "' WHERE name = 'booking_events.api_key'");
 
+# Endpoints (1.2.0): webhook_endpoint_set() takes a URL whose path is a
+# credential, an API key and a signing secret, in positional or named
+# notation, with any quoting; a refused call is logged with its error; a
+# value set in this session is hidden in later statements too.
+$node->safe_psql('postgres', 'CREATE EXTENSION booking_events');
+sub endpoint_url { return 'https://hook.example.com/' . secret($_[0]) }
+run_sql("SELECT webhook_endpoint_set('crm', '" . endpoint_url('endpoint URL, positional') . "', '{*}', NULL, 1, '"
+	  . secret('endpoint api_key, positional') . "', '" . secret('endpoint signing_secret, positional') . "')");
+run_sql("SELECT webhook_endpoint_set(name => 'crm2', url => \$u\$" . endpoint_url('endpoint URL, named') . "\$u\$, "
+	  . "api_key => \$\$" . secret('endpoint api_key, named') . "\$\$, signing_secret => E'"
+	  . secret('endpoint signing_secret, named') . "')");
+run_sql("SELECT \"public\".\"webhook_endpoint_set\"('crm3', U&'" . endpoint_url('endpoint URL, U& string') . "', "
+	  . "api_key := '" . secret('endpoint api_key, quoted function name') . "')");
+run_sql("SELECT webhook_endpoint_set('crm4', 'https://hook.example.com/x', batch_max => 0, api_key => '"
+	  . secret('endpoint api_key, refused call') . "')");
+my $session_key = secret('endpoint api_key, echoed later in the session');
+run_sql("SELECT webhook_endpoint_set('crm5', 'https://hook.example.com/x', api_key => '$session_key');\n"
+	  . "SELECT md5('$session_key');");
+my $stored = $node->safe_psql('postgres', "SELECT count(*) FROM webhook_endpoints WHERE api_key IS NOT NULL");
+is($stored, '4', 'the endpoint forms stored their keys (the refused one did not)');
+
 # A trailing newline, the paste mistake the check hook rejects.
 my $stderr = run_sql("ALTER SYSTEM SET booking_events.api_key = E'" . secret('trailing newline, ALTER SYSTEM') . "\\n'");
 like($stderr, qr/invalid value for parameter "booking_events\.api_key"/, 'a value with a newline is rejected');
