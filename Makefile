@@ -37,8 +37,12 @@ override with_llvm = no
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# prove_installcheck finds our Perl helpers too.
-PROVE_FLAGS += -I test/perl --timer
+# prove_installcheck finds our Perl helpers too. TAP_JOBS=N runs N test
+# scripts at once: each starts its own cluster (PostgreSQL::Test::Cluster
+# reserves its port) and its own receiver (on a port the kernel picks), in
+# a temporary directory of its own.
+TAP_JOBS ?= 1
+PROVE_FLAGS += -I test/perl --timer -j $(TAP_JOBS)
 
 # The TAP suite alone (it starts its own servers; run it as a non-root user).
 # `make installcheck` runs pg_regress against the running server, then this.

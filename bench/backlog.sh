@@ -20,14 +20,7 @@ source "$(dirname "$0")/lib/common.sh"
 events=1000000
 window=10
 vacuum_every=0
-while [ $# -gt 0 ]; do
-    case $1 in
-        --window) window=$2; shift 2 ;;
-        --vacuum-every) vacuum_every=$2; shift 2 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-        *) events=$1; shift ;;
-    esac
-done
+parse_args "window=window vacuum-every=vacuum_every" events "$@"
 [ "$events" -gt 0 ] || die "N must be positive"
 
 require_tools nginx

@@ -19,14 +19,7 @@ source "$(dirname "$0")/lib/common.sh"
 events=100000
 bookings=""
 baseline_seconds=5
-while [ $# -gt 0 ]; do
-    case $1 in
-        --bookings) bookings=$2; shift 2 ;;
-        --seconds-baseline) baseline_seconds=$2; shift 2 ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-        *) events=$1; shift ;;
-    esac
-done
+parse_args "bookings=bookings seconds-baseline=baseline_seconds" events "$@"
 bookings=${bookings:-$events}
 [ "$events" -gt 0 ] && [ "$bookings" -gt 0 ] || die "N and K must be positive"
 

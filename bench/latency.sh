@@ -19,14 +19,7 @@ source "$(dirname "$0")/lib/common.sh"
 rates=()
 seconds=20
 clients=4
-while [ $# -gt 0 ]; do
-    case $1 in
-        --seconds) seconds=$2; shift 2 ;;
-        --clients) clients=$2; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
-        *) rates+=("$1"); shift ;;
-    esac
-done
+parse_args "seconds=seconds clients=clients" rates "$@"
 [ "${#rates[@]}" -gt 0 ] || rates=(100 1000)
 
 require_tools nginx pgbench

@@ -24,15 +24,7 @@ source "$(dirname "$0")/lib/common.sh"
 seconds=15
 rounds=3
 clients=4
-while [ $# -gt 0 ]; do
-    case $1 in
-        --seconds) seconds=$2; shift 2 ;;
-        --rounds) rounds=$2; shift 2 ;;
-        --clients) clients=$2; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
-        *) die "unknown argument $1" ;;
-    esac
-done
+parse_args "seconds=seconds rounds=rounds clients=clients" "" "$@"
 
 require_tools pgbench
 [ "${BENCH_PERF:-0}" = 1 ] && require_tools perf

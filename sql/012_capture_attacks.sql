@@ -2,14 +2,7 @@
 -- what every role gets (CONNECT and TEMP through PUBLIC) or by the
 -- application role, and each shown to fail with its SQLSTATE.
 CREATE EXTENSION booking_events;
--- Runs a statement as the current role and says how it ended.
-CREATE FUNCTION try_sql(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\i test/sql/error_of.sql
 \i test/sql/app_tables.sql
 CREATE ROLE booking_app;
 GRANT INSERT ON booking_events TO booking_app;
@@ -20,14 +13,14 @@ CREATE ROLE intruder;  -- nothing of its own: CONNECT and TEMP come from PUBLIC
 -- by a role with nothing: it may not attach the trigger function at all.
 SELECT has_function_privilege('intruder', 'trigger_booking_event_webhook()', 'EXECUTE');
 SET ROLE intruder;
-SELECT try_sql($q$CREATE FUNCTION pg_temp.escalate() RETURNS int LANGUAGE plpgsql AS $f$
+SELECT error_of($q$CREATE FUNCTION pg_temp.escalate() RETURNS int LANGUAGE plpgsql AS $f$
 BEGIN EXECUTE 'ALTER ROLE intruder SUPERUSER'; RETURN 1; END $f$$q$);
-SELECT try_sql($$CREATE TEMP VIEW bookings AS
+SELECT error_of($$CREATE TEMP VIEW bookings AS
     SELECT '33333333-3333-3333-3333-333333333333'::uuid AS id, pg_temp.escalate() AS x$$);
-SELECT try_sql('CREATE TEMP TABLE booking_events (id int, booking_id uuid, event_type text)');
-SELECT try_sql($$CREATE TRIGGER forge AFTER INSERT ON pg_temp.booking_events FOR EACH ROW
+SELECT error_of('CREATE TEMP TABLE booking_events (id int, booking_id uuid, event_type text)');
+SELECT error_of($$CREATE TRIGGER forge AFTER INSERT ON pg_temp.booking_events FOR EACH ROW
     EXECUTE FUNCTION trigger_booking_event_webhook()$$);
-SELECT try_sql($$INSERT INTO pg_temp.booking_events
+SELECT error_of($$INSERT INTO pg_temp.booking_events
     VALUES (1, '33333333-3333-3333-3333-333333333333', 'booking.cancelled')$$);
 -- (Its temporary objects go: the next roles share this session's pg_temp.)
 DROP TABLE IF EXISTS pg_temp.booking_events;
@@ -63,7 +56,7 @@ SET ROLE trigger_admin;
 CREATE TEMP TABLE booking_events (id int, booking_id uuid, event_type text);
 CREATE TRIGGER forge AFTER INSERT ON pg_temp.booking_events FOR EACH ROW
     EXECUTE FUNCTION trigger_booking_event_webhook();
-SELECT try_sql($$INSERT INTO pg_temp.booking_events
+SELECT error_of($$INSERT INTO pg_temp.booking_events
     VALUES (1, '33333333-3333-3333-3333-333333333333', 'booking.cancelled')$$);
 DROP TABLE pg_temp.booking_events;
 RESET ROLE;
@@ -121,7 +114,7 @@ GRANT INSERT ON lookup_readers TO bookings_owner;
 CREATE FUNCTION note_reader() RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO public.lookup_readers
-    VALUES (current_user, public.try_sql('CREATE TEMP TABLE escape_hatch (x int)'));
+    VALUES (current_user, public.error_of('CREATE TEMP TABLE escape_hatch (x int)'));
     RETURN true;
 END $$;
 ALTER TABLE bookings ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
@@ -147,6 +140,6 @@ REVOKE CREATE ON DATABASE contrib_regression FROM booking_app;
 DROP VIEW profiles_view;
 DROP MATERIALIZED VIEW bookings_snapshot;
 DROP TABLE profiles, bookings, booking_events, view_calls, lookup_readers, temp_bookings;
-DROP FUNCTION noisy(), note_reader(), try_sql(text);
+DROP FUNCTION noisy(), note_reader(), error_of(text);
 DROP EXTENSION booking_events;
 DROP ROLE booking_app, intruder, trigger_admin, bookings_owner;

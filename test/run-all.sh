@@ -49,8 +49,39 @@ step() {  # step KEY NAME COMMAND...: runs one suite and counts it
     fi
 }
 
+# The unit tests need no server, and the TAP suite spends most of its time
+# waiting for the worker: the two unit-test builds and runs go beside the
+# steps that follow (one after the other, in the background), and their
+# output is shown and counted once those are done.
+beside_pid=""
+start_unit_tests_beside() {
+    (
+        passed=0 failed=0 failures=()
+        step unit "unit tests (ctest)" unit_tests
+        step asan "unit tests under ASan+UBSan (ctest)" sanitized_unit_tests
+        printf '%s\n' "$passed" "$failed" "${failures[@]}" >"$workdir/beside.counts"
+    ) >"$workdir/beside.log" 2>&1 </dev/null &
+    beside_pid=$!
+}
+collect_unit_tests_beside() {
+    wait "$beside_pid"
+    beside_pid=""
+    cat "$workdir/beside.log"
+    local counts=()
+    mapfile -t counts <"$workdir/beside.counts" 2>/dev/null
+    if [ ${#counts[@]} -lt 2 ]; then
+        failed=$((failed + 1))
+        failures+=("unit tests (ended without a result)")
+        return
+    fi
+    passed=$((passed + counts[0]))
+    failed=$((failed + counts[1]))
+    failures+=("${counts[@]:2}")
+}
+
 workdir=$(mktemp -d /tmp/booking_events_test.XXXXXX)
 cleanup() {
+    [ -n "$beside_pid" ] && kill "$beside_pid" 2>/dev/null
     [ -f "$workdir/regress/data/postmaster.pid" ] &&
         runuser -u postgres -- pg_ctl -D "$workdir/regress/data" -m immediate stop >/dev/null 2>&1
     rm -rf "$workdir"
@@ -127,29 +158,53 @@ CONF
     return $status
 }
 
+# The TAP scripts are independent (each has its own cluster, receiver and
+# directories) and spend most of their time waiting for the worker, so they
+# run several at a time: the suite's wall time is then bound by its longest
+# scripts, not by their sum. BOOKING_EVENTS_TAP_JOBS=1 runs them one by one.
 tap_tests() {
     runuser -u postgres -- env PATH="$PATH" make -C "$workdir/tree" -s tapcheck \
-        PG_CONFIG="$pg_config" ${PROVE_TESTS:+PROVE_TESTS="$PROVE_TESTS"}
+        PG_CONFIG="$pg_config" TAP_JOBS="${BOOKING_EVENTS_TAP_JOBS:-$((2 * jobs))}" \
+        ${PROVE_TESTS:+PROVE_TESTS="$PROVE_TESTS"}
     local status=$?
-    [ $status -ne 0 ] && for log in "$workdir"/tree/tmp_check/log/*.log; do
-        [ -f "$log" ] || continue
-        echo "----- $log (last 40 lines)"
-        tail -n 40 "$log"
-    done
+    [ $status -ne 0 ] && show_failed_tap_logs "$workdir/tree/tmp_check/log"
     return $status
 }
 
+# For each script that failed or died: the end of its own log (where its
+# diagnostics and a die message go) and of its servers' logs. All the logs
+# are kept in build/tap/ for a look after the run (build*/ is ignored by git).
+show_failed_tap_logs() {
+    local dir=$1 log script
+    mkdir -p "$repo/build/tap" && cp -r "$dir"/. "$repo/build/tap/"
+    for log in "$dir"/regress_log_*; do
+        [ -f "$log" ] || continue
+        # Failed: a "not ok" outside a TODO block, or no plan line at the end
+        # of a script that died.
+        if ! grep -E '\bnot ok ' "$log" | grep -qv '# TODO' &&
+            grep -q -E '\) 1\.\.[0-9]+$' "$log"; then
+            continue
+        fi
+        script=${log##*/regress_log_}
+        for shown in "$log" "$dir/$script"_*.log; do
+            [ -f "$shown" ] || continue
+            echo "----- $shown (last 40 lines)"
+            tail -n 40 "$shown"
+        done
+    done
+}
+
 step format "clang-format" format_check
-step unit "unit tests (ctest)" unit_tests
-step asan "unit tests under ASan+UBSan (ctest)" sanitized_unit_tests
+start_unit_tests_beside
 step always "PGXS build and install" pgxs_build_and_install
 step guards "build guards (src/core without PostgreSQL, SQL functions behind the boundary)" \
     make -C "$repo" -s guard-check PG_CONFIG="$pg_config"
 step always "test tree for postgres" prepare_test_tree
 step regress "pg_regress" regression_tests
 step tap "TAP" tap_tests
+collect_unit_tests_beside
 
 echo
 [ $failed -eq 0 ] || echo "failed suites: ${failures[*]}"
-echo "suites: $passed passed, $failed failed"
+echo "suites: $passed passed, $failed failed ($SECONDS s)"
 [ $failed -eq 0 ]

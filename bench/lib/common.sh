@@ -37,6 +37,45 @@ CPU_TOOL="$BENCH_ROOT/lib/proc_cpu.py"
 note() { printf '# %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
+# The script's arguments: `--NAME VALUE` sets the variable its option
+# table maps NAME to, -h/--help prints the script's header comment, and any
+# other word goes to the variable named by WORDS (appended when it is an
+# array; with WORDS empty, a word is an error). Every script reads its
+# arguments this way, so that an option works alike in each:
+#   parse_args "window=window vacuum-every=vacuum_every" events "$@"
+parse_args() {
+    local options=$1 words=$2 pair variable
+    shift 2
+    while [ $# -gt 0 ]; do
+        case $1 in
+            -h | --help) print_usage; exit 0 ;;
+            --*)
+                variable=""
+                for pair in $options; do
+                    [ "--${pair%%=*}" = "$1" ] && variable=${pair#*=}
+                done
+                if [ -z "$variable" ] || [ $# -lt 2 ]; then die "unknown argument $1 (see $0 --help)"; fi
+                printf -v "$variable" '%s' "$2"
+                shift 2
+                ;;
+            *)
+                [ -n "$words" ] || die "unknown argument $1 (see $0 --help)"
+                if [[ "$(declare -p "$words")" == "declare -a"* ]]; then
+                    eval "$words+=(\"\$1\")"
+                else
+                    printf -v "$words" '%s' "$1"
+                fi
+                shift
+                ;;
+        esac
+    done
+}
+
+# The comment at the top of the running script, up to the shellcheck line.
+print_usage() {
+    awk 'NR == 1 { next } /^# shellcheck/ || !/^#/ { exit } { print }' "$0"
+}
+
 # Runs a command as postgres (directly when we already are postgres).
 as_pg() {
     if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi

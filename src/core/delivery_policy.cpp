@@ -15,21 +15,32 @@ ResponseClass classify_response(long http_status) {
     return ResponseClass::Permanent;
 }
 
-const char *outbox_status_after(NextStep step) {
+namespace {
+
+// The one encoding of an attempt's outcome in the tables: the outbox row's
+// status and the log row's, side by side.
+struct StoredStatuses {
+    const char *outbox;
+    const char *log;
+};
+
+StoredStatuses stored_statuses(NextStep step) {
     switch (step) {
         case NextStep::Delivered:
-            return "delivered";
+            return {"delivered", "success"};
         case NextStep::Retry:
-            return "pending";
+            return {"pending", "failed"};
         case NextStep::Failed:
             break;
     }
-    return "failed";
+    return {"failed", "failed"};
 }
 
-const char *log_status_after(NextStep step) {
-    return step == NextStep::Delivered ? "success" : "failed";
-}
+}  // namespace
+
+const char *outbox_status_after(NextStep step) { return stored_statuses(step).outbox; }
+
+const char *log_status_after(NextStep step) { return stored_statuses(step).log; }
 
 namespace {
 

@@ -74,17 +74,30 @@ nlohmann::json row_to_json(const std::vector<ColumnValue> &columns) {
     return row;
 }
 
-const char *operation_name(RowOperation operation) {
+namespace {
+
+// What each operation is called: TG_OP's word in the payload, and the past
+// tense in the event type of a table without an event_type column.
+struct OperationWords {
+    const char *name;
+    const char *past_tense;
+};
+
+OperationWords words_for(RowOperation operation) {
     switch (operation) {
-        case RowOperation::Insert:
-            return "INSERT";
         case RowOperation::Update:
-            return "UPDATE";
+            return {"UPDATE", "updated"};
         case RowOperation::Delete:
-            return "DELETE";
+            return {"DELETE", "deleted"};
+        case RowOperation::Insert:
+            break;
     }
-    return "INSERT";
+    return {"INSERT", "inserted"};
 }
+
+}  // namespace
+
+const char *operation_name(RowOperation operation) { return words_for(operation).name; }
 
 namespace {
 
@@ -120,15 +133,7 @@ std::string event_type_for(const RowEvent &event) {
                 return "booking.deleted";
         }
     }
-    switch (event.operation) {
-        case RowOperation::Insert:
-            return event.table + ".inserted";
-        case RowOperation::Update:
-            return event.table + ".updated";
-        case RowOperation::Delete:
-            return event.table + ".deleted";
-    }
-    return event.table + ".inserted";
+    return event.table + "." + words_for(event.operation).past_tense;
 }
 
 std::optional<std::string> id_text(const nlohmann::json &value) {

@@ -60,7 +60,10 @@ my $JSON = JSON::PP->new->utf8->canonical;
 
 =item WebhookReceiver->start(%opts)
 
-Starts a receiver and waits (up to C<startup_timeout>, 10 s) until it listens.
+Starts a receiver and waits until it listens, or its process ends (an
+error, at once), or C<startup_timeout> passes: by default the suite's own
+timeout (C<PostgreSQL::Test::Utils::timeout_default>, 180 s), since a
+Python start on a busy machine can take longer than any small figure.
 Options: C<port> (0 = any free port), C<python> (C<python3> from PATH),
 C<script> (path of webhook_receiver.py), C<quiet> (no per-request log lines),
 C<record> (JSONL file; default in the temp dir), C<log_file> (receiver's
@@ -77,7 +80,7 @@ sub start
 		python => 'python3',
 		script => $SCRIPT,
 		quiet => 0,
-		startup_timeout => 10,
+		startup_timeout => _suite_timeout(),
 		%opts,
 		owner_pid => $$,
 		last_config => {},
@@ -94,6 +97,14 @@ sub start
 	$self->_spawn(0);
 	$self->config($opts{config}) if $opts{config};
 	return $self;
+}
+
+# The suite's timeout for anything that waits on a busy machine (the same
+# default PostgreSQL::Test::Utils uses, PG_TEST_TIMEOUT_DEFAULT).
+sub _suite_timeout
+{
+	no warnings 'once';
+	return $PostgreSQL::Test::Utils::timeout_default // $ENV{PG_TEST_TIMEOUT_DEFAULT} // 180;
 }
 
 sub _tempdir
@@ -168,7 +179,7 @@ sub _spawn
 
 	$self->{port} = $port;
 	$self->{http} = HTTP::Tiny->new(
-		timeout => 10,
+		timeout => _suite_timeout(),
 		keep_alive => 1,
 		agent => "WebhookReceiver.pm/$VERSION",
 		# never route loopback traffic through a proxy from the environment

@@ -14,12 +14,9 @@ use Test::More;
 use Time::HiRes ();
 use BookingEventsTest;
 
-my $recv = start_receiver();
-my $node = new_node('delivery',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('delivery',
 	backoff_base_ms => 200,
 	backoff_max_ms => 2000);
-create_app_schema($node);
 
 my $version = $node->safe_psql('postgres',
 	"SELECT extversion FROM pg_extension WHERE extname = 'booking_events'");

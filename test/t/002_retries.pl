@@ -20,6 +20,27 @@ my ($node, $recv) = node_with_receiver('retries',
 	max_attempts => 3);
 my $b = create_booking($node);
 
+# The receiver answers $status as $config says; the event ends `failed`
+# after $attempts attempts, and its outbox row and every log row say why.
+# Returns the event id.
+sub event_failed_with
+{
+	my ($status, $config, $attempts, $type, $description) = @_;
+	$recv->reset;
+	$recv->config($config);
+	my $event_id = insert_event($node, $b->{id}, $type, $description);
+	wait_for_status($node, $event_id, 'failed');
+	my $row = outbox_row($node, $event_id);
+	is($row->{attempts}, $attempts, "$status: failed after $attempts attempt(s)");
+	is($row->{last_http_status}, $status, "$status: last_http_status");
+	like($row->{last_error} // '', qr/$status/, "$status: last_error mentions $status");
+	note("last_error: " . ($row->{last_error} // 'NULL'));
+	is_deeply([ map { [ $_->{attempt}, $_->{status}, $_->{http_status} ] } @{ log_rows($node, $event_id) } ],
+		[ map { [ $_, 'failed', $status ] } 1 .. $attempts ],
+		"$status: one failed webhook_logs row per attempt");
+	return $event_id;
+}
+
 # --- 503, 503, 200: delivered on the third attempt ---------------------------
 $recv->config({ statuses => [ 503, 503 ] });
 my $event_id = insert_event($node, $b->{id}, 'booking.confirmed', 'retried twice');
@@ -98,18 +119,7 @@ TODO:
 }
 
 # --- 400: failed at once, then retry_failed_webhooks() -----------------------
-$recv->reset;
-$recv->config({ statuses => [400] });
-$event_id = insert_event($node, $b->{id}, 'booking.bad', 'rejected by the receiver');
-wait_for_status($node, $event_id, 'failed');
-$row = outbox_row($node, $event_id);
-is($row->{attempts}, 1, '400: one attempt');
-is($row->{last_http_status}, 400, '400: last_http_status');
-like($row->{last_error} // '', qr/400/, '400: last_error mentions 400');
-$logs = log_rows($node, $event_id);
-is(scalar @$logs, 1, '400: one webhook_logs row');
-is($logs->[0]{status}, 'failed', '400: log status failed');
-is($logs->[0]{http_status}, 400, '400: log http_status');
+$event_id = event_failed_with(400, { statuses => [400] }, 1, 'booking.bad', 'rejected by the receiver');
 is($recv->wait_for_count(2, 2), 1, '400: no further request within 2 s');
 is(outbox_row($node, $event_id)->{status}, 'failed', '400: still failed');
 
@@ -131,19 +141,7 @@ is($node->safe_psql('postgres', 'SELECT retry_failed_webhooks()'), '0',
 	'nothing left to retry');
 
 # --- max_attempts = 3 with a receiver that always answers 500 ---------------
-$recv->reset;
-$recv->config({ default_status => 500 });
-$event_id = insert_event($node, $b->{id}, 'booking.doomed', 'always 500');
-wait_for_status($node, $event_id, 'failed');
-$row = outbox_row($node, $event_id);
-is($row->{attempts}, 3, 'max_attempts: failed after 3 attempts');
-is($row->{last_http_status}, 500, 'max_attempts: last_http_status 500');
-like($row->{last_error} // '', qr/500/, 'max_attempts: last_error set');
-note("last_error: " . ($row->{last_error} // 'NULL'));
-$logs = log_rows($node, $event_id);
-is_deeply([ map { [ $_->{attempt}, $_->{status}, $_->{http_status} ] } @$logs ],
-	[ [ 1, 'failed', 500 ], [ 2, 'failed', 500 ], [ 3, 'failed', 500 ] ],
-	'max_attempts: three failed log rows');
+$event_id = event_failed_with(500, { default_status => 500 }, 3, 'booking.doomed', 'always 500');
 is($recv->wait_for_count(4, 1.5), 3, 'max_attempts: no fourth request');
 
 # A manual retry gives a fresh budget of max_attempts.

@@ -71,11 +71,16 @@ wait_for_status($node, $queued, 'delivered', 'queued event delivered after the c
 my $reqs = $recv_a->requests;
 my @in_flight_reqs = grep { $_->{headers}{'webhook-id'} eq $in_flight } @$reqs;
 my @queued_reqs = grep { $_->{headers}{'webhook-id'} eq $queued } @$reqs;
-is(scalar @in_flight_reqs, 2, 'the interrupted event is sent again (at least once)');
+# At least once: on a busy machine a resend may itself fail (and be retried)
+# before one is answered, so the count has no upper bound.
+cmp_ok(scalar @in_flight_reqs, '>=', 2, 'the interrupted event is sent again (at least once)');
+note('attempts after the restart: ' . explain(log_rows($node, $in_flight)));
 is(scalar @queued_reqs, 1, 'the queued event is sent once');
-ok($queued_reqs[0]{seq} > $in_flight_reqs[1]{seq},
-	'the queued event still comes after the resent one');
-is($in_flight_reqs[1]{body_b64}, $in_flight_reqs[0]{body_b64}, 'resent with the same bytes');
+ok($queued_reqs[0]{seq} > $in_flight_reqs[-1]{seq},
+	'the queued event still comes after the last resend');
+is_deeply([ map { $_->{body_b64} } @in_flight_reqs[ 1 .. $#in_flight_reqs ] ],
+	[ ($in_flight_reqs[0]{body_b64}) x $#in_flight_reqs ],
+	'resent with the same bytes');
 is((log_rows($node, $in_flight)->[-1] // {})->{status}, 'success', 'resend logged as success');
 
 # --- reload: a new URL ---------------------------------------------------------

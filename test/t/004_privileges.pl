@@ -14,12 +14,9 @@ use Test::More;
 use BookingEventsTest;
 
 my $api_key = 'test-api-key-7f3a9c';
-my $recv = start_receiver();
-my $node = new_node('privileges',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('privileges',
 	api_key => $api_key,
 	backoff_base_ms => 200);
-create_app_schema($node);
 my $b = create_booking($node);
 
 $node->safe_psql('postgres', <<'SQL');

@@ -13,11 +13,8 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use BookingEventsTest;
 
-my $recv = start_receiver();
-my $node = new_node('operations',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('operations',
 	log_retention_days => 1);
-create_app_schema($node);
 wait_for_worker($node);
 
 sub health

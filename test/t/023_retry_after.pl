@@ -53,27 +53,20 @@ for my $id (sort keys %$by_id)
 	cmp_ok($gap, '>=', 2.0, sprintf('429 Retry-After: 2 -> next attempt %.3f s later', $gap));
 }
 
-# --- 429, Retry-After: <HTTP date 3 s ahead> -------------------------------------------
-# The date has whole seconds: it is at least floor(arrival + 3).
-$by_id = throttled_round('ra429d', 429, 'http-date+3');
-for my $id (sort keys %$by_id)
+# --- 429 and 503, Retry-After: <HTTP date N s ahead> -------------------------------------
+# The date has whole seconds: it is at least floor(arrival + N).
+for my $round ([ 'ra429d', 429, 3 ], [ 'ra503d', 503, 2 ])
 {
-	my ($first, $second) = @{ $by_id->{$id} };
-	my $asked = POSIX::floor($first->{time} + 3);
-	cmp_ok($second->{time}, '>=', $asked,
-		sprintf('429 Retry-After: HTTP date -> next attempt %.3f s after the date\'s earliest value',
-			$second->{time} - $asked));
-}
-
-# --- 503, Retry-After: <HTTP date 2 s ahead> -------------------------------------------
-$by_id = throttled_round('ra503d', 503, 'http-date+2');
-for my $id (sort keys %$by_id)
-{
-	my ($first, $second) = @{ $by_id->{$id} };
-	my $asked = POSIX::floor($first->{time} + 2);
-	cmp_ok($second->{time}, '>=', $asked,
-		sprintf('503 Retry-After: HTTP date -> next attempt %.3f s after the date\'s earliest value',
-			$second->{time} - $asked));
+	my ($tag, $status, $ahead) = @$round;
+	$by_id = throttled_round($tag, $status, "http-date+$ahead");
+	for my $id (sort keys %$by_id)
+	{
+		my ($first, $second) = @{ $by_id->{$id} };
+		my $asked = POSIX::floor($first->{time} + $ahead);
+		cmp_ok($second->{time}, '>=', $asked,
+			sprintf('%d Retry-After: HTTP date -> next attempt %.3f s after the date\'s earliest value',
+				$status, $second->{time} - $asked));
+	}
 }
 
 # --- Retry-After longer than backoff_max_ms: capped ---------------------------------------

@@ -18,14 +18,12 @@ use MIME::Base64 ();
 use Time::HiRes ();
 use BookingEventsTest;
 
-my $recv = start_receiver(quiet => 1);
-$recv->config({ random_delay_ms => [ 0, 5 ] });
-my $node = new_node('writers',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('writers',
+	receiver => { quiet => 1 },
 	backoff_base_ms => 100,
 	backoff_max_ms => 1000,
 	extra_conf => "max_prepared_transactions = 5\nlog_statement = none\n");
-create_app_schema($node);
+$recv->config({ random_delay_ms => [ 0, 5 ] });
 
 my $bookings = 40;
 $node->safe_psql('postgres', <<"SQL");
@@ -115,15 +113,24 @@ sub delivered_within
 $recv->reset;
 my $b = create_booking($node);
 
+# SQL that writes one event of booking $b in a transaction prepared as
+# tx_$name (event type twophase.$name).
+sub prepared_insert
+{
+	my ($name, $description) = @_;
+	return <<"SQL";
+BEGIN;
+INSERT INTO booking_events (booking_id, event_type, description)
+    VALUES ('$b->{id}', 'twophase.$name', '$description');
+PREPARE TRANSACTION 'tx_$name';
+SQL
+}
+
 # With the default booking_events.notify = on. PostgreSQL refuses to PREPARE
 # a transaction that executed NOTIFY, and the contract says notifications
 # never make the user's transaction fail.
-my ($ret, $out, $err) = $node->psql('postgres', <<"SQL");
-BEGIN;
-INSERT INTO booking_events (booking_id, event_type, description)
-    VALUES ('$b->{id}', 'twophase.notify', 'prepared with notify = on');
-PREPARE TRANSACTION 'tx_notify';
-SQL
+my ($ret, $out, $err) =
+  $node->psql('postgres', prepared_insert('notify', 'prepared with notify = on'));
 is($ret, 0, 'PREPARE TRANSACTION of a transaction that queued an event succeeds (notify = on)')
   or diag("psql: $err");
 $node->safe_psql('postgres', "COMMIT PREPARED 'tx_notify'") if $ret == 0;
@@ -133,20 +140,13 @@ ok(delivered_within($notify_event, 10), 'and its event is delivered after COMMIT
 $recv->reset;
 
 # The rest with notifications off, to test the delivery side of 2PC.
-$node->safe_psql('postgres', <<"SQL");
-SET booking_events.notify = off;
-BEGIN;
-INSERT INTO booking_events (booking_id, event_type, description)
-    VALUES ('$b->{id}', 'twophase.rolled_back', 'prepared, then rolled back');
-PREPARE TRANSACTION 'tx_rollback';
-BEGIN;
-INSERT INTO booking_events (booking_id, event_type, description)
-    VALUES ('$b->{id}', 'twophase.committed', 'prepared, then committed');
-PREPARE TRANSACTION 'tx_commit';
-SQL
+$node->safe_psql('postgres',
+	"SET booking_events.notify = off;\n"
+	  . prepared_insert('rolled_back', 'prepared, then rolled back')
+	  . prepared_insert('committed', 'prepared, then committed'));
 is($recv->wait_for_count(1, 1), 0, 'nothing is sent for prepared transactions');
-$node->safe_psql('postgres', "ROLLBACK PREPARED 'tx_rollback'");
-$node->safe_psql('postgres', "COMMIT PREPARED 'tx_commit'");
+$node->safe_psql('postgres', "ROLLBACK PREPARED 'tx_rolled_back'");
+$node->safe_psql('postgres', "COMMIT PREPARED 'tx_committed'");
 my $committed = $node->safe_psql('postgres',
 	"SELECT event_id FROM webhook_outbox WHERE event_type = 'twophase.committed'");
 ok(delivered_within($committed, 10),
@@ -154,13 +154,8 @@ ok(delivered_within($committed, 10),
   or diag(explain(outbox_row($node, $committed)));
 
 # A prepared transaction survives a restart; its event goes out on COMMIT PREPARED.
-$node->safe_psql('postgres', <<"SQL");
-SET booking_events.notify = off;
-BEGIN;
-INSERT INTO booking_events (booking_id, event_type, description)
-    VALUES ('$b->{id}', 'twophase.restart', 'prepared across a restart');
-PREPARE TRANSACTION 'tx_restart';
-SQL
+$node->safe_psql('postgres',
+	"SET booking_events.notify = off;\n" . prepared_insert('restart', 'prepared across a restart'));
 $node->restart;
 ok(wait_for_worker($node), 'worker back after the restart');
 $node->safe_psql('postgres', "COMMIT PREPARED 'tx_restart'");

@@ -11,16 +11,6 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use BookingEventsTest;
 
-# CPU time (utime + stime, in clock ticks) of a process.
-sub cpu_ticks
-{
-	my ($pid) = @_;
-	my $stat = slurp_file("/proc/$pid/stat");
-	$stat =~ s/^.*\) //s;    # after the command name, which may hold spaces
-	my @fields = split / /, $stat;
-	return $fields[11] + $fields[12];
-}
-
 sub idle_ticks
 {
 	my ($node, $seconds) = @_;

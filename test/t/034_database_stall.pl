@@ -17,17 +17,15 @@ use Time::HiRes ();
 use BookingEventsTest;
 
 my $timeout_ms = 1500;
-my $recv = start_receiver(quiet => 1);
-# Each answer takes a moment, so that requests are in flight when the lock
-# is taken.
-$recv->config({ delay_ms => 300 });
-my $node = new_node('database_stall',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('database_stall',
+	receiver => { quiet => 1 },
 	request_timeout_ms => $timeout_ms,
 	max_concurrency => 16,
 	backoff_base_ms => 100,
 	backoff_max_ms => 500);
-create_app_schema($node);
+# Each answer takes a moment, so that requests are in flight when the lock
+# is taken.
+$recv->config({ delay_ms => 300 });
 ok(wait_for_worker($node), 'worker runs');
 
 my $total = 400;

@@ -14,16 +14,14 @@ use Test::More;
 use Time::HiRes ();
 use BookingEventsTest;
 
-my $recv = start_receiver(quiet => 1);
-srand(15);
-my $requests = 7000;
-$recv->config({ statuses => [ map { rand() < 0.3 ? 503 : 200 } 1 .. $requests ] });
-my $node = new_node('flapping',
-	webhook_url => $recv->url('/hook'),
+my ($node, $recv) = node_with_receiver('flapping',
+	receiver => { quiet => 1 },
 	backoff_base_ms => 10,
 	backoff_max_ms => 50,
 	max_attempts => 100);
-create_app_schema($node);
+srand(15);
+my $requests = 7000;
+$recv->config({ statuses => [ map { rand() < 0.3 ? 503 : 200 } 1 .. $requests ] });
 ok(wait_for_worker($node), 'worker runs');
 
 my $offset = -s $node->logfile;

@@ -13,15 +13,13 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use BookingEventsTest;
 
-my $recv = start_receiver(quiet => 1);
+my ($node, $recv) = node_with_receiver('long_booking_id',
+	receiver => { quiet => 1 },
+	backoff_base_ms => 50,
+	backoff_max_ms => 200);
 # Every event fails its first attempt: a later event of the booking must
 # wait for the retry of the earlier one.
 $recv->config({ fail_first_per_event => 1 });
-my $node = new_node('long_booking_id',
-	webhook_url => $recv->url('/hook'),
-	backoff_base_ms => 50,
-	backoff_max_ms => 200);
-create_app_schema($node);
 $node->safe_psql('postgres', <<'SQL');
 CREATE TABLE contract_events (
     id bigserial PRIMARY KEY,

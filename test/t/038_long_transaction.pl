@@ -14,9 +14,8 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use BookingEventsTest;
 
-my $recv = start_receiver(quiet => 1);
-my $node = new_node('long_transaction', webhook_url => $recv->url('/hook'));
-create_app_schema($node);
+my ($node, $recv) = node_with_receiver('long_transaction',
+	receiver => { quiet => 1 });
 ok(wait_for_worker($node), 'worker runs');
 
 my $offset = -s $node->logfile;

@@ -88,11 +88,30 @@ TEST(DecideAfterAttemptTest, PermanentFailuresAreNotRetried) {
     }
 }
 
-TEST(DecideAfterAttemptTest, PermanentFailureWithBudgetLeftIsStillFinal) {
-    const AttemptDecision decision =
-        decide_after_attempt(response(410), 3, 100, kDefaults, 0.0, kNowMs);
-    EXPECT_EQ(decision.step, NextStep::Failed);
-    EXPECT_EQ(decision.error, "HTTP 410 (not retried)");
+// Attempts that end the event: Failed, with an error that says why.
+TEST(DecideAfterAttemptTest, FinalFailuresSayWhy) {
+    struct FinalFailure {
+        AttemptOutcome outcome;
+        int attempt, max_attempts;
+        std::string error;
+    };
+    const FinalFailure cases[] = {
+        // A permanent status, with budget left.
+        {response(410), 3, 100, "HTTP 410 (not retried)"},
+        // Exhausted by transport errors: their text is kept.
+        {transport_error("Operation timed out after 10000 milliseconds"), 8, 8,
+         "Operation timed out after 10000 milliseconds (gave up after 8 attempts)"},
+        // A budget of one attempt.
+        {response(500), 1, 1, "HTTP 500 (gave up after 1 attempts)"},
+        // max_attempts was reduced by a reload while the event had already used more.
+        {response(500), 5, 3, "HTTP 500 (gave up after 5 attempts)"},
+    };
+    for (const FinalFailure &expected : cases) {
+        const AttemptDecision decision = decide_after_attempt(
+            expected.outcome, expected.attempt, expected.max_attempts, kDefaults, 0.0, kNowMs);
+        EXPECT_EQ(decision.step, NextStep::Failed) << expected.error;
+        EXPECT_EQ(decision.error, expected.error);
+    }
 }
 
 TEST(DecideAfterAttemptTest, RetryableStatusesAreRetried) {
@@ -147,30 +166,6 @@ TEST(DecideAfterAttemptTest, JitterStaysWithinHalfAndFull) {
             EXPECT_LE(delay, full);
         }
     }
-}
-
-TEST(DecideAfterAttemptTest, ExhaustionAfterTransportErrorsKeepsTheirText) {
-    const AttemptDecision decision =
-        decide_after_attempt(transport_error("Operation timed out after 10000 milliseconds"), 8, 8,
-                             kDefaults, 0.0, kNowMs);
-    EXPECT_EQ(decision.step, NextStep::Failed);
-    EXPECT_EQ(decision.error,
-              "Operation timed out after 10000 milliseconds (gave up after 8 attempts)");
-}
-
-TEST(DecideAfterAttemptTest, SingleAttemptBudgetFailsAtOnce) {
-    const AttemptDecision decision =
-        decide_after_attempt(response(500), 1, 1, kDefaults, 0.0, kNowMs);
-    EXPECT_EQ(decision.step, NextStep::Failed);
-    EXPECT_EQ(decision.error, "HTTP 500 (gave up after 1 attempts)");
-}
-
-TEST(DecideAfterAttemptTest, BudgetLoweredBelowAttemptsMadeFails) {
-    // max_attempts was reduced by a reload while the event had already used more.
-    const AttemptDecision decision =
-        decide_after_attempt(response(500), 5, 3, kDefaults, 0.0, kNowMs);
-    EXPECT_EQ(decision.step, NextStep::Failed);
-    EXPECT_EQ(decision.error, "HTTP 500 (gave up after 5 attempts)");
 }
 
 TEST(DecideAfterAttemptTest, RetryAfterSecondsHonouredOn429And503) {
@@ -240,12 +235,18 @@ namespace {
 // the outcome as the tables store it
 
 TEST(OutcomeEncodingTest, EachStepHasOneOutboxAndOneLogStatus) {
-    EXPECT_STREQ(outbox_status_after(NextStep::Delivered), "delivered");
-    EXPECT_STREQ(outbox_status_after(NextStep::Retry), "pending");
-    EXPECT_STREQ(outbox_status_after(NextStep::Failed), "failed");
-    EXPECT_STREQ(log_status_after(NextStep::Delivered), "success");
-    EXPECT_STREQ(log_status_after(NextStep::Retry), "failed");
-    EXPECT_STREQ(log_status_after(NextStep::Failed), "failed");
+    struct StoredOutcome {
+        NextStep step;
+        const char *outbox_status;
+        const char *log_status;
+    };
+    for (const StoredOutcome &expected :
+         {StoredOutcome{NextStep::Delivered, "delivered", "success"},
+          StoredOutcome{NextStep::Retry, "pending", "failed"},
+          StoredOutcome{NextStep::Failed, "failed", "failed"}}) {
+        EXPECT_STREQ(outbox_status_after(expected.step), expected.outbox_status);
+        EXPECT_STREQ(log_status_after(expected.step), expected.log_status);
+    }
 }
 
 }  // namespace

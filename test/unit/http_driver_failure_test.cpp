@@ -35,6 +35,14 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using namespace test_support;
 
+// A request that ran out of time: flagged as a timeout, with the status
+// line it got before (0 for none) and the text the logs will show.
+void expect_timed_out(const HttpResult &result, long http_status, const std::string &error) {
+    EXPECT_TRUE(result.timed_out);
+    EXPECT_EQ(result.http_status, http_status);
+    EXPECT_EQ(result.error, error);
+}
+
 TEST(HttpDriverTest, ReportsRefusedConnection) {
     RefusingPort port;
     HttpDriver driver;
@@ -52,9 +60,7 @@ TEST(HttpDriverTest, TimesOutWhenTheServerStalls) {
     request.timeout_ms = 300;
     request.connect_timeout_ms = 300;
     const HttpResult result = send_one(driver, request);
-    EXPECT_TRUE(result.timed_out);
-    EXPECT_EQ(result.http_status, 0);
-    EXPECT_EQ(result.error, "timed out after 300 ms");
+    expect_timed_out(result, 0, "timed out after 300 ms");
     EXPECT_GE(result.response_time_ms, 290.0);
     EXPECT_EQ(driver.in_flight(), 0u);
 }
@@ -88,9 +94,7 @@ TEST(HttpDriverTest, TimeoutAfterTheStatusLineKeepsTheStatus) {
     HttpRequest request = post_to(server.url());
     request.timeout_ms = 300;
     const HttpResult result = send_one(driver, request);
-    EXPECT_TRUE(result.timed_out);
-    EXPECT_EQ(result.http_status, 200);
-    EXPECT_EQ(result.error, "timed out after 300 ms");
+    expect_timed_out(result, 200, "timed out after 300 ms");
     EXPECT_EQ(result.body_excerpt, "abc");
 }
 
@@ -237,9 +241,7 @@ TEST(HttpDriverTest, ReportsConnectTimeout) {
     request.timeout_ms = 3000;
     request.connect_timeout_ms = 200;
     const HttpResult result = send_one(driver, request);
-    EXPECT_TRUE(result.timed_out);
-    EXPECT_EQ(result.http_status, 0);
-    EXPECT_EQ(result.error, "connect timed out after 200 ms");
+    expect_timed_out(result, 0, "connect timed out after 200 ms");
     close(filler);
     close(listener);
 }

@@ -115,50 +115,45 @@ TEST(HttpDriverTest, UserAgentChangeAppliesToLaterRequests) {
     EXPECT_EQ(received[1].header("User-Agent"), "booking_events/2.0");
 }
 
-TEST(HttpDriverTest, ReportsErrorStatusWithRetryAfter) {
-    TestServer server([](const RecordedRequest &request) {
-        if (request.target == "/busy") return respond(503, {"Retry-After: 120"}, "later");
-        if (request.target == "/limited") return respond(429, {"retry-after:   30  "});
-        return respond(500, {"Retry-After: Wed, 21 Oct 2015 07:28:00 GMT"});
+// Retry-After as the receiver wrote it (trimmed; seconds or an HTTP date,
+// read later by the policy), and only from the final response: an interim
+// 100 Continue may carry one too.
+TEST(HttpDriverTest, ReportsTheRetryAfterOfTheFinalResponse) {
+    struct Answer {
+        std::string target;
+        Reply reply;
+        long http_status;
+        std::string retry_after;
+        std::string body_excerpt;
+    };
+    const std::vector<Answer> answers = {
+        {"/busy", respond(503, {"Retry-After: 120"}, "later"), 503, "120", "later"},
+        {"/limited", respond(429, {"retry-after:   30  "}), 429, "30", "ok"},
+        {"/dated", respond(500, {"Retry-After: Wed, 21 Oct 2015 07:28:00 GMT"}), 500,
+         "Wed, 21 Oct 2015 07:28:00 GMT", "ok"},
+        {"/interim-only",
+         raw_then_close("HTTP/1.1 100 Continue\r\nRetry-After: 99\r\n\r\n"
+                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+         200, "", "ok"},
+        {"/both",
+         raw_then_close("HTTP/1.1 100 Continue\r\nRetry-After: 99\r\n\r\n"
+                        "HTTP/1.1 503 Busy\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n"),
+         503, "5", ""},
+    };
+    TestServer server([&answers](const RecordedRequest &request) {
+        for (const Answer &answer : answers)
+            if (request.target == answer.target) return answer.reply;
+        return respond(404);
     });
     HttpDriver driver;
 
-    const HttpResult busy = send_one(driver, post_to(server.url("/busy")));
-    EXPECT_EQ(busy.http_status, 503);
-    EXPECT_EQ(busy.error, "");
-    EXPECT_EQ(busy.retry_after, "120");
-    EXPECT_EQ(busy.body_excerpt, "later");
-
-    const HttpResult limited = send_one(driver, post_to(server.url("/limited")));
-    EXPECT_EQ(limited.http_status, 429);
-    EXPECT_EQ(limited.retry_after, "30");
-
-    const HttpResult dated = send_one(driver, post_to(server.url("/dated")));
-    EXPECT_EQ(dated.http_status, 500);
-    EXPECT_EQ(dated.retry_after, "Wed, 21 Oct 2015 07:28:00 GMT");
-}
-
-TEST(HttpDriverTest, RetryAfterComesFromTheFinalResponseOnly) {
-    TestServer server([](const RecordedRequest &request) {
-        if (request.target == "/interim-only")
-            return raw_then_close(
-                "HTTP/1.1 100 Continue\r\nRetry-After: 99\r\n\r\n"
-                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-        return raw_then_close(
-            "HTTP/1.1 100 Continue\r\nRetry-After: 99\r\n\r\n"
-            "HTTP/1.1 503 Busy\r\nRetry-After: 5\r\nContent-Length: 0\r\n\r\n");
-    });
-    HttpDriver driver;
-
-    const HttpResult interim_only = send_one(driver, post_to(server.url("/interim-only")));
-    EXPECT_EQ(interim_only.http_status, 200);
-    EXPECT_EQ(interim_only.error, "");
-    EXPECT_EQ(interim_only.retry_after, "");
-    EXPECT_EQ(interim_only.body_excerpt, "ok");
-
-    const HttpResult both = send_one(driver, post_to(server.url("/both")));
-    EXPECT_EQ(both.http_status, 503);
-    EXPECT_EQ(both.retry_after, "5");
+    for (const Answer &answer : answers) {
+        const HttpResult result = send_one(driver, post_to(server.url(answer.target)));
+        EXPECT_EQ(result.http_status, answer.http_status) << answer.target;
+        EXPECT_EQ(result.error, "") << answer.target;
+        EXPECT_EQ(result.retry_after, answer.retry_after) << answer.target;
+        EXPECT_EQ(result.body_excerpt, answer.body_excerpt) << answer.target;
+    }
 }
 
 TEST(HttpDriverTest, KeepsOnlyTheConfiguredBodyExcerpt) {

@@ -158,26 +158,27 @@ TEST(HmacSha256Test, KeyAtAndJustOverBlockSize) {
               "1c45c2e7accd193636c385b7cae549fe351aa313a52c88bdb05a5bf0cd5e9213");
 }
 
-// RFC 4648 section 10, both ways.
-TEST(Base64Test, Rfc4648Vectors) {
-    const std::vector<std::pair<std::string, std::string>> vectors = {{"", ""},
-                                                                      {"f", "Zg=="},
-                                                                      {"fo", "Zm8="},
-                                                                      {"foo", "Zm9v"},
-                                                                      {"foob", "Zm9vYg=="},
-                                                                      {"fooba", "Zm9vYmE="},
-                                                                      {"foobar", "Zm9vYmFy"}};
-    for (const auto &[bytes, text] : vectors) {
+// RFC 4648 section 10.
+const std::vector<std::pair<std::string, std::string>> kRfc4648Vectors = {{"", ""},
+                                                                          {"f", "Zg=="},
+                                                                          {"fo", "Zm8="},
+                                                                          {"foo", "Zm9v"},
+                                                                          {"foob", "Zm9vYg=="},
+                                                                          {"fooba", "Zm9vYmE="},
+                                                                          {"foobar", "Zm9vYmFy"}};
+
+TEST(Base64Test, Rfc4648VectorsBothWays) {
+    for (const auto &[bytes, text] : kRfc4648Vectors) {
         EXPECT_EQ(base64_encode(bytes), text);
         EXPECT_EQ(base64_decode(text), bytes);
     }
 }
 
 TEST(Base64Test, DecodeAcceptsMissingPadding) {
-    EXPECT_EQ(base64_decode("Zg"), "f");
-    EXPECT_EQ(base64_decode("Zm8"), "fo");
-    EXPECT_EQ(base64_decode("Zm9vYg"), "foob");
-    EXPECT_EQ(base64_decode("Zm9vYmE"), "fooba");
+    for (const auto &[bytes, text] : kRfc4648Vectors) {
+        const std::string unpadded = text.substr(0, text.find('='));
+        EXPECT_EQ(base64_decode(unpadded), bytes) << unpadded;
+    }
 }
 
 TEST(Base64Test, AllByteValuesRoundTrip) {

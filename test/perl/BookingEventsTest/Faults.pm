@@ -215,9 +215,17 @@ event type C<event_type> (default C<bulk.event>).
 
 Sends C<$signal> (default C<KILL>) to the delivery worker; returns its pid.
 
-=item free_port()
+=item refusing_port()
 
-A TCP port on 127.0.0.1 that nothing listens on (bound, then closed).
+C<($port, $socket)>: a TCP port on 127.0.0.1 that refuses connections,
+held by a socket that is bound but never listens. Keep C<$socket> while the
+port is in use: a port merely closed again could be taken meanwhile by a
+receiver of a test running in parallel.
+
+=item cpu_ticks($pid)
+
+CPU time (user + system, in clock ticks) a process has used so far, from
+C</proc/PID/stat>: what it cost, however busy the machine was meanwhile.
 
 =item log_since($node, $offset)
 
@@ -285,17 +293,23 @@ sub kill_worker
 	return $pid;
 }
 
-sub free_port
+sub refusing_port
 {
 	require IO::Socket::INET;
 	my $socket = IO::Socket::INET->new(
 		LocalAddr => '127.0.0.1',
 		LocalPort => 0,
-		Proto => 'tcp',
-		Listen => 1) or croak "cannot bind a port: $!";
-	my $port = $socket->sockport;
-	close $socket;
-	return $port;
+		Proto => 'tcp') or croak "cannot bind a port: $!";
+	return ($socket->sockport, $socket);
+}
+
+sub cpu_ticks
+{
+	my ($pid) = @_;
+	my $stat = PostgreSQL::Test::Utils::slurp_file("/proc/$pid/stat");
+	$stat =~ s/^.*\) //s;    # after the command name, which may hold spaces
+	my @fields = split / /, $stat;
+	return $fields[11] + $fields[12];
 }
 
 sub log_since
