@@ -1,22 +1,7 @@
 -- booking_events_grant(): each purpose's whole job, the way a DBA installs
 -- it: the extension in schema hooks, the application in schema booking,
 -- one least-privilege role per purpose.
-CREATE SCHEMA hooks;
-CREATE SCHEMA booking;
-CREATE EXTENSION booking_events SCHEMA hooks;
-CREATE TABLE booking.bookings (id uuid PRIMARY KEY, booking_number text, client_id uuid,
-                               provider_id uuid, status text);
-CREATE TABLE booking.booking_events (id bigserial PRIMARY KEY, booking_id uuid, event_type text,
-                                     description text);
-CREATE TRIGGER booking_events_webhook_trigger
-    AFTER INSERT ON booking.booking_events FOR EACH ROW
-    EXECUTE FUNCTION hooks.trigger_booking_event_webhook();
-CREATE TRIGGER bookings_webhook_trigger
-    AFTER UPDATE ON booking.bookings FOR EACH ROW
-    WHEN (OLD.status IS DISTINCT FROM NEW.status)
-    EXECUTE FUNCTION hooks.trigger_booking_event_webhook();
-INSERT INTO booking.bookings VALUES ('33333333-3333-3333-3333-333333333333', 'BK-1', NULL, NULL,
-                                     'pending');
+\i test/sql/booking_schemas.sql
 \i test/sql/error_of.sql
 GRANT EXECUTE ON FUNCTION error_of(text) TO PUBLIC;
 
@@ -169,4 +154,5 @@ DROP EXTENSION booking_events CASCADE;
 DROP SCHEMA booking CASCADE;
 DROP SCHEMA hooks;
 DROP FUNCTION error_of(text);
+DROP ROLE booking_app;
 DROP ROLE be_app, be_admin, be_monitor, be_listener, be_migrator;

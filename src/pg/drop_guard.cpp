@@ -4,6 +4,7 @@
 #include <csignal>
 
 #include "pg/extension_catalog.hpp"
+#include "pg/hook_chain.hpp"
 #include "pg/postgres_headers.hpp"
 #include "pg/shared_state.hpp"
 
@@ -105,12 +106,8 @@ void drop_guard(PlannedStmt *statement, const char *query_string, bool read_only
         discarded = count_discarded_events();
     else if (tree != nullptr && IsA(tree, DropdbStmt))
         release_database_being_dropped(reinterpret_cast<DropdbStmt *>(tree));
-    if (previous_utility_hook)
-        previous_utility_hook(statement, query_string, read_only_tree, context, params, environment,
-                              destination, completion);
-    else
-        standard_ProcessUtility(statement, query_string, read_only_tree, context, params,
-                                environment, destination, completion);
+    run_previous_utility_hook(previous_utility_hook, statement, query_string, read_only_tree,
+                              context, params, environment, destination, completion);
     warn_about_discarded_events(discarded);
 }
 

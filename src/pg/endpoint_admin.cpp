@@ -64,10 +64,7 @@ std::vector<std::string> normalized_patterns(const std::vector<std::string> &eve
 void store_endpoint(const EndpointDefinition &definition) {
     const Datum patterns = text_array_datum(normalized_patterns(definition.event_types));
     pg_call([&] {
-        ExtensionInfo extension;
-        if (!lookup_extension(&extension))
-            ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                            errmsg("extension \"booking_events\" is not installed")));
+        const ExtensionInfo extension = installed_extension();
         const char *endpoints = qualified_extension_object(extension, "webhook_endpoints");
         char *query = psprintf(
             "INSERT INTO %s AS e (name, url, event_types, max_per_second, batch_max, api_key, "

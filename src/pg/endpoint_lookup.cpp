@@ -41,10 +41,7 @@ std::vector<EndpointRow> read_endpoints(const std::optional<std::string> &only) 
     char **cells = nullptr;
     uint64 row_count = 0;
     pg_call([&] {
-        ExtensionInfo extension;
-        if (!lookup_extension(&extension))
-            ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                            errmsg("extension \"booking_events\" is not installed")));
+        const ExtensionInfo extension = installed_extension();
         // One text column per field keeps the reading simple; the arrays
         // come back one pattern per line (patterns hold no newline).
         char *query = psprintf(

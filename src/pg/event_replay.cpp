@@ -167,10 +167,7 @@ void put_row(ReturnSetInfo *result, SPITupleTable *rows, uint64 row) {
 }
 
 ReplayScope replay_scope() {
-    ExtensionInfo extension;
-    if (!lookup_extension(&extension))
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("extension \"booking_events\" is not installed in this database")));
+    const ExtensionInfo extension = installed_extension();
     ReplayScope scope;
     scope.outbox_owner = extension.owner_oid;
     scope.outbox = qualified_extension_object(extension, "webhook_outbox");

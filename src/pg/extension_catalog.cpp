@@ -21,6 +21,14 @@ bool lookup_extension(ExtensionInfo *info) {
     return OidIsValid(info->extension_oid);
 }
 
+ExtensionInfo installed_extension() {
+    ExtensionInfo extension;
+    if (!lookup_extension(&extension))
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("extension \"booking_events\" is not installed in this database")));
+    return extension;
+}
+
 char *qualified_extension_object(const ExtensionInfo &info, const char *name) {
     return quote_qualified_identifier(get_namespace_name(info.schema_oid), name);
 }

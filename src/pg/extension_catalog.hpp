@@ -16,6 +16,10 @@ struct ExtensionInfo {
 // ereport (catalog access): call it under pg_call or from PostgreSQL code.
 bool lookup_extension(ExtensionInfo *info);
 
+// The extension in the current database, for functions that cannot work
+// without it. PostgreSQL side: raises an ERROR when it is not created.
+ExtensionInfo installed_extension();
+
 // "schema.name" quoted for SQL text, palloc'd.
 char *qualified_extension_object(const ExtensionInfo &info, const char *name);
 

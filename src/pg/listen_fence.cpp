@@ -1,5 +1,7 @@
 #include "pg/listen_fence.hpp"
 
+#include "pg/hook_chain.hpp"
+
 #include "pg/postgres_headers.hpp"
 
 extern "C" {
@@ -16,8 +18,6 @@ struct SharedListeners {
 };
 
 SharedListeners *shared_listeners = nullptr;
-shmem_request_hook_type previous_shmem_request_hook = nullptr;
-shmem_startup_hook_type previous_shmem_startup_hook = nullptr;
 ProcessUtility_hook_type previous_utility_hook = nullptr;
 
 bool listen_in_transaction = false;
@@ -31,19 +31,9 @@ void fence_tag(LOCKTAG *tag) {
     SET_LOCKTAG_OBJECT(*tag, MyDatabaseId, ExtensionRelationId, InvalidOid, kFenceSubId);
 }
 
-void request_shared_memory() {
-    if (previous_shmem_request_hook) previous_shmem_request_hook();
-    RequestAddinShmemSpace(MAXALIGN(sizeof(SharedListeners)));
-}
-
-void start_shared_memory() {
-    if (previous_shmem_startup_hook) previous_shmem_startup_hook();
-    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-    bool found = false;
-    shared_listeners = static_cast<SharedListeners *>(
-        ShmemInitStruct("booking_events listeners", sizeof(SharedListeners), &found));
-    if (!found) pg_atomic_init_u32(&shared_listeners->listening_backends, 0);
-    LWLockRelease(AddinShmemInitLock);
+void attach_shared_listeners(void *memory, bool created) {
+    shared_listeners = static_cast<SharedListeners *>(memory);
+    if (created) pg_atomic_init_u32(&shared_listeners->listening_backends, 0);
 }
 
 void uncount_backend(int, Datum) {
@@ -86,21 +76,14 @@ void note_listen(PlannedStmt *statement, const char *query_string, bool read_onl
                  DestReceiver *destination, QueryCompletion *completion) {
     if (statement->utilityStmt != nullptr && IsA(statement->utilityStmt, ListenStmt))
         listen_in_transaction = true;
-    if (previous_utility_hook)
-        previous_utility_hook(statement, query_string, read_only_tree, context, params, environment,
-                              destination, completion);
-    else
-        standard_ProcessUtility(statement, query_string, read_only_tree, context, params,
-                                environment, destination, completion);
+    run_previous_utility_hook(previous_utility_hook, statement, query_string, read_only_tree,
+                              context, params, environment, destination, completion);
 }
 
 }  // namespace
 
 void install_listen_fence() {
-    previous_shmem_request_hook = shmem_request_hook;
-    shmem_request_hook = request_shared_memory;
-    previous_shmem_startup_hook = shmem_startup_hook;
-    shmem_startup_hook = start_shared_memory;
+    add_shared_struct("booking_events listeners", sizeof(SharedListeners), attach_shared_listeners);
     previous_utility_hook = ProcessUtility_hook;
     ProcessUtility_hook = note_listen;
     RegisterXactCallback(on_transaction_event, nullptr);

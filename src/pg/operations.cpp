@@ -165,10 +165,7 @@ HttpResult send_now(HttpRequest request) {
 void log_test_attempt(const std::string &event_id, const std::string &endpoint,
                       const HttpResult &result, bool success, const std::string &error) {
     pg_call([&] {
-        ExtensionInfo extension;
-        if (!lookup_extension(&extension))
-            ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                            errmsg("extension \"booking_events\" is not installed")));
+        const ExtensionInfo extension = installed_extension();
         // Marked, so the statistics leave it out; an extension still at 1.0.0
         // has no such column.
         const char *logs = qualified_extension_object(extension, "webhook_logs");

@@ -1,5 +1,7 @@
 #include "pg/shared_state.hpp"
 
+#include "pg/hook_chain.hpp"
+
 namespace booking_events {
 
 namespace {
@@ -21,35 +23,25 @@ struct SharedState {
 };
 
 SharedState *shared_state = nullptr;
-shmem_request_hook_type previous_shmem_request_hook = nullptr;
-shmem_startup_hook_type previous_shmem_startup_hook = nullptr;
 bool enqueued_in_transaction = false;
 bool xact_callback_registered = false;
 
-void request_shared_memory() {
-    if (previous_shmem_request_hook) previous_shmem_request_hook();
-    RequestAddinShmemSpace(MAXALIGN(sizeof(SharedState)));
-}
-
-void start_shared_memory() {
-    if (previous_shmem_startup_hook) previous_shmem_startup_hook();
-    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-    bool found = false;
-    shared_state =
-        static_cast<SharedState *>(ShmemInitStruct("booking_events", sizeof(SharedState), &found));
-    if (!found) {
-        SpinLockInit(&shared_state->mutex);
-        shared_state->worker_pid = 0;
-        shared_state->worker_latch = nullptr;
-        shared_state->launcher_latch = nullptr;
-        shared_state->worker_database = InvalidOid;
-        shared_state->started_at = 0;
-        pg_atomic_init_u64(&shared_state->last_loop_at, 0);
-        pg_atomic_init_u32(&shared_state->wake_requested, 0);
-        shared_state->xmin_holder_pid = 0;
-        shared_state->xmin_holder_since = 0;
+// A new SharedState: no worker yet, nothing requested.
+void attach_shared_state(void *memory, bool created) {
+    SharedState *state = static_cast<SharedState *>(memory);
+    if (created) {
+        SpinLockInit(&state->mutex);
+        state->worker_pid = 0;
+        state->worker_latch = nullptr;
+        state->launcher_latch = nullptr;
+        state->worker_database = InvalidOid;
+        state->started_at = 0;
+        pg_atomic_init_u64(&state->last_loop_at, 0);
+        pg_atomic_init_u32(&state->wake_requested, 0);
+        state->xmin_holder_pid = 0;
+        state->xmin_holder_since = 0;
     }
-    LWLockRelease(AddinShmemInitLock);
+    shared_state = state;
 }
 
 void wake_worker_now() {
@@ -89,12 +81,8 @@ void wake_after_commit_prepared(PlannedStmt *statement, const char *query_string
                                 bool read_only_tree, ProcessUtilityContext context,
                                 ParamListInfo params, QueryEnvironment *environment,
                                 DestReceiver *destination, QueryCompletion *completion) {
-    if (previous_process_utility)
-        previous_process_utility(statement, query_string, read_only_tree, context, params,
-                                 environment, destination, completion);
-    else
-        standard_ProcessUtility(statement, query_string, read_only_tree, context, params,
-                                environment, destination, completion);
+    run_previous_utility_hook(previous_process_utility, statement, query_string, read_only_tree,
+                              context, params, environment, destination, completion);
     Node *tree = statement->utilityStmt;
     if (tree != nullptr && IsA(tree, TransactionStmt) &&
         reinterpret_cast<TransactionStmt *>(tree)->kind == TRANS_STMT_COMMIT_PREPARED)
@@ -109,10 +97,7 @@ void install_commit_prepared_hook() {
 }
 
 void install_shared_state_hooks() {
-    previous_shmem_request_hook = shmem_request_hook;
-    shmem_request_hook = request_shared_memory;
-    previous_shmem_startup_hook = shmem_startup_hook;
-    shmem_startup_hook = start_shared_memory;
+    add_shared_struct("booking_events", sizeof(SharedState), attach_shared_state);
 }
 
 bool shared_state_available() { return shared_state != nullptr; }

@@ -55,7 +55,7 @@ our @EXPORT = qw(
   recorded_requests delivery_report check_nothing_lost wait_for_drain
   insert_many kill_worker refusing_port cpu_ticks log_since in_flight_at reload_settings
   poll_within app_triggers_sql node_with_receiver
-  endpoint_set sql_text_array path_requests full_path_requests worst_window
+  endpoints_node endpoint_set sql_text_array path_requests full_path_requests worst_window
   standard_webhooks_signature key_of_secret payload_texts batch_parts
   expected_batch_body delivery_rows endpoint_status log_hides_secrets
   log_everything_conf

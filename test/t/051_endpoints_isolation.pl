@@ -22,14 +22,12 @@ use Test::More;
 use BookingEventsTest;
 
 my $request_timeout_s = 20;
-my ($node, $recv) = node_with_receiver('ep_isolation',
-	backoff_base_ms => 100,
-	backoff_max_ms => 500,
+my ($node, $recv) = endpoints_node('ep_isolation',
 	max_attempts => 100,
 	breaker_failures => 100000,
 	max_concurrency => 4,
 	request_timeout_ms => $request_timeout_s * 1000);
-my $hook = '/hook';    # default's path (node_with_receiver)
+my $hook = '/hook';    # default's path (endpoints_node)
 
 # --- 1. order per endpoint while another endpoint fails ----------------------
 $recv->config({ paths => { '/flaky' => { default_status => 503 } } });

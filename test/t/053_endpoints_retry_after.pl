@@ -15,8 +15,7 @@ use Test::More;
 use BookingEventsTest;
 
 my $pause_s = 8;
-my ($node, $recv) = node_with_receiver('ep_retry_after',
-	backoff_base_ms => 100,
+my ($node, $recv) = endpoints_node('ep_retry_after',
 	backoff_max_ms => 60000,
 	max_attempts => 2,
 	breaker_failures => 100000);

@@ -19,8 +19,7 @@ use Time::HiRes ();
 use BookingEventsTest;
 
 my $probe_ms = 1000;
-my ($node, $recv) = node_with_receiver('ep_breaker',
-	backoff_base_ms => 100,
+my ($node, $recv) = endpoints_node('ep_breaker',
 	backoff_max_ms => 200,
 	max_attempts => 3,
 	breaker_failures => 3,

@@ -21,9 +21,7 @@ use BookingEventsTest;
 my $answer_s = 0.3;
 my $secret = 'whsec_' . MIME::Base64::encode_base64("batch signing key \x00\x01\xfe", '');
 my $api_key = 'batch-endpoint-key-42';
-my ($node, $recv) = node_with_receiver('ep_batches',
-	backoff_base_ms => 100,
-	backoff_max_ms => 500,
+my ($node, $recv) = endpoints_node('ep_batches',
 	signing_secret => 'whsec_' . MIME::Base64::encode_base64('the default key', ''));
 $recv->config({ paths => { '/batched' => { delay_ms => $answer_s * 1000 } } });
 endpoint_set($node, 'batched', $recv->url('/batched'),

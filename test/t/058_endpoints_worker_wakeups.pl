@@ -15,7 +15,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use BookingEventsTest;
 
-my ($node, $recv) = node_with_receiver('ep_wakeups', backoff_base_ms => 100, backoff_max_ms => 500);
+my ($node, $recv) = endpoints_node('ep_wakeups');
 
 $node->safe_psql('postgres', "SELECT webhook_endpoint_pause('default')");
 ok( $node->poll_query_until('postgres',

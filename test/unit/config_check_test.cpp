@@ -31,21 +31,26 @@ TEST(ConfigCheckTest, HealthyConfigHasNothingToSay) {
     EXPECT_TRUE(report.warnings.empty());
 }
 
-TEST(ConfigCheckTest, DatabaseNameWaitingForRestartIsAWarning) {
+// A change that leaves a healthy config valid: the warnings it draws.
+std::vector<std::string> warnings_after(void (*change)(DeliveryConfig &)) {
     DeliveryConfig config = healthy_config();
-    config.database_name_pending_restart = true;
+    change(config);
     const ConfigReport report = check_delivery_config(config);
     EXPECT_TRUE(report.valid());
-    EXPECT_TRUE(mentions(report.warnings, "next server restart"));
-    EXPECT_TRUE(mentions(report.warnings, "\"app\""));
+    return report.warnings;
+}
+
+TEST(ConfigCheckTest, DatabaseNameWaitingForRestartIsAWarning) {
+    const std::vector<std::string> warnings =
+        warnings_after([](DeliveryConfig &config) { config.database_name_pending_restart = true; });
+    EXPECT_TRUE(mentions(warnings, "next server restart"));
+    EXPECT_TRUE(mentions(warnings, "\"app\""));
 }
 
 TEST(ConfigCheckTest, PausedIsAWarningNotAnError) {
-    DeliveryConfig config = healthy_config();
-    config.paused = true;
-    const ConfigReport report = check_delivery_config(config);
-    EXPECT_TRUE(report.valid());
-    EXPECT_TRUE(mentions(report.warnings, "booking_events.paused is on"));
+    const std::vector<std::string> warnings =
+        warnings_after([](DeliveryConfig &config) { config.paused = true; });
+    EXPECT_TRUE(mentions(warnings, "booking_events.paused is on"));
 }
 
 }  // namespace

@@ -142,35 +142,33 @@ TEST(EventTypeMatchTest, AnyMatchesEverythingEvenOddTypes) {
         EXPECT_TRUE(event_type_matches_any(any, type)) << type;
 }
 
+// The types the pattern list `texts` takes, and those it refuses.
+void expect_selection(const std::vector<std::string> &texts, const std::vector<std::string> &taken,
+                      const std::vector<std::string> &refused) {
+    const std::vector<EventTypePattern> patterns =
+        texts.empty() ? std::vector<EventTypePattern>{} : parsed(texts);
+    for (const std::string &type : taken)
+        EXPECT_TRUE(event_type_matches_any(patterns, type)) << type;
+    for (const std::string &type : refused)
+        EXPECT_FALSE(event_type_matches_any(patterns, type)) << type;
+}
+
 TEST(EventTypeMatchTest, PrefixNeedsTheDotAndSomethingAfterIt) {
-    const std::vector<EventTypePattern> prefix = parsed({"booking.*"});
-    EXPECT_TRUE(event_type_matches_any(prefix, "booking.created"));
-    EXPECT_TRUE(event_type_matches_any(prefix, "booking.status_changed"));
-    EXPECT_TRUE(event_type_matches_any(prefix, "booking.a.b"));
-    EXPECT_FALSE(event_type_matches_any(prefix, "booking"));
-    EXPECT_FALSE(event_type_matches_any(prefix, "booking."));
-    EXPECT_FALSE(event_type_matches_any(prefix, "bookings.inserted"));
-    EXPECT_FALSE(event_type_matches_any(prefix, "booking_event.created"));
-    EXPECT_FALSE(event_type_matches_any(prefix, "Booking.created"));
-    EXPECT_FALSE(event_type_matches_any(prefix, "x.booking.created"));
+    expect_selection({"booking.*"}, {"booking.created", "booking.status_changed", "booking.a.b"},
+                     {"booking", "booking.", "bookings.inserted", "booking_event.created",
+                      "Booking.created", "x.booking.created"});
 }
 
 TEST(EventTypeMatchTest, ExactIsExactAndCaseSensitive) {
-    const std::vector<EventTypePattern> exact = parsed({"booking.created"});
-    EXPECT_TRUE(event_type_matches_any(exact, "booking.created"));
-    EXPECT_FALSE(event_type_matches_any(exact, "booking.created2"));
-    EXPECT_FALSE(event_type_matches_any(exact, "booking.create"));
-    EXPECT_FALSE(event_type_matches_any(exact, "BOOKING.CREATED"));
-    EXPECT_FALSE(event_type_matches_any(exact, "booking.created "));
-    EXPECT_FALSE(event_type_matches_any(exact, std::string("booking.created\0", 16)));
+    expect_selection({"booking.created"}, {"booking.created"},
+                     {"booking.created2", "booking.create", "BOOKING.CREATED", "booking.created ",
+                      std::string("booking.created\0", 16)});
 }
 
 TEST(EventTypeMatchTest, ListMatchesWhenAnyPatternDoes) {
-    const std::vector<EventTypePattern> patterns = parsed({"booking.created", "refund.*"});
-    EXPECT_TRUE(event_type_matches_any(patterns, "booking.created"));
-    EXPECT_TRUE(event_type_matches_any(patterns, "refund.issued"));
-    EXPECT_FALSE(event_type_matches_any(patterns, "booking.deleted"));
-    EXPECT_FALSE(event_type_matches_any({}, "booking.created"));
+    expect_selection({"booking.created", "refund.*"}, {"booking.created", "refund.issued"},
+                     {"booking.deleted"});
+    expect_selection({}, {}, {"booking.created"});
 }
 
 }  // namespace

@@ -42,103 +42,111 @@ LogRecord record_of(std::optional<std::string_view> statement,
     return record;
 }
 
+using ExpectedFields = std::initializer_list<std::pair<LogField, std::optional<std::string>>>;
+
+// Redacts `record`: what each field became (std::nullopt: left as it was),
+// and whether the statement line is hidden.
+void expect_redaction(const LogRecord &record, ExpectedFields expected, bool hides_statement,
+                      std::pmr::vector<SecretPiece> known = {}) {
+    const Result result = redact(record, std::move(known));
+    for (const auto &[field, text] : expected)
+        EXPECT_EQ(result.field(field), text) << "field " << static_cast<int>(field);
+    EXPECT_EQ(result.hide_statement, hides_statement);
+}
+
 TEST(LogRecordRedactionTest, TheStatementLineIsRedactedAndTheStatementHidden) {
     const std::string_view sql = "ALTER SYSTEM SET booking_events.api_key = 'k-secret-1'";
     const std::string message = "statement: " + std::string(sql);
-    const Result result = redact(record_of(sql, {{LogField::message, message}}));
-    EXPECT_EQ(result.field(LogField::message),
-              "statement: ALTER SYSTEM SET booking_events.api_key = '***'");
-    EXPECT_TRUE(result.hide_statement);
+    expect_redaction(
+        record_of(sql, {{LogField::message, message}}),
+        {{LogField::message, "statement: ALTER SYSTEM SET booking_events.api_key = '***'"}}, true);
 }
 
 TEST(LogRecordRedactionTest, ErrorsQuotingPartsOfASensitiveStatementLoseThem) {
-    const std::string_view sql = "SET booking_events.api_key = mysecretword extra";
-    const Result result =
-        redact(record_of(sql, {{LogField::message, "syntax error at or near \"mysecretword\""},
-                               {LogField::hint, "bare mysecretword here"}}));
-    EXPECT_EQ(result.field(LogField::message), "syntax error at or near \"***\"");
-    EXPECT_EQ(result.field(LogField::hint), "bare *** here");
-    EXPECT_TRUE(result.hide_statement);
+    expect_redaction(
+        record_of("SET booking_events.api_key = mysecretword extra",
+                  {{LogField::message, "syntax error at or near \"mysecretword\""},
+                   {LogField::hint, "bare mysecretword here"}}),
+        {{LogField::message, "syntax error at or near \"***\""}, {LogField::hint, "bare *** here"}},
+        true);
 }
 
 TEST(LogRecordRedactionTest, BoundParametersAndContextsOfASensitiveStatementLoseTheirValues) {
-    const Result result = redact(record_of(
-        "SELECT set_config($1, $2, false)",
-        {{LogField::message, "execute <unnamed>: SELECT set_config($1, $2, false)"},
-         {LogField::detail, "parameters: $1 = 'booking_events.api_key', $2 = 'bound-secret'"},
-         {LogField::context, "unnamed portal with parameters: $1 = 'x', $2 = 'bound-secret'"}}));
-    EXPECT_EQ(result.field(LogField::message), std::nullopt);  // nothing to change
-    EXPECT_EQ(result.field(LogField::detail), "parameters: $1 = '***'");
-    EXPECT_EQ(result.field(LogField::context), "unnamed portal with parameters: $1 = '***'");
+    expect_redaction(
+        record_of(
+            "SELECT set_config($1, $2, false)",
+            {{LogField::message, "execute <unnamed>: SELECT set_config($1, $2, false)"},
+             {LogField::detail, "parameters: $1 = 'booking_events.api_key', $2 = 'bound-secret'"},
+             {LogField::context, "unnamed portal with parameters: $1 = 'x', $2 = 'bound-secret'"}}),
+        {{LogField::message, std::nullopt},
+         {LogField::detail, "parameters: $1 = '***'"},
+         {LogField::context, "unnamed portal with parameters: $1 = '***'"}},
+        true);
 }
 
 TEST(LogRecordRedactionTest, ContextsOfFunctionsLoseTheStatementTheyQuote) {
-    const Result result = redact(record_of(
-        "SELECT f()",
-        {{LogField::message, "parameter \"booking_events.api_key\" cannot be changed now"},
-         {LogField::context,
-          "SQL statement \"SET booking_events.api_key = \"v1\"\"\n"
-          "PL/pgSQL function f() line 1 at SQL statement"},
-         {LogField::internal_query, "SET booking_events.api_key TO v2value"}}));
-    EXPECT_EQ(result.field(LogField::context),
-              "SQL statement \"***\"\nPL/pgSQL function f() line 1 at SQL statement");
-    EXPECT_EQ(result.field(LogField::internal_query), "SET booking_events.api_key TO ***");
-    EXPECT_TRUE(result.hide_statement);
+    expect_redaction(
+        record_of(
+            "SELECT f()",
+            {{LogField::message, "parameter \"booking_events.api_key\" cannot be changed now"},
+             {LogField::context,
+              "SQL statement \"SET booking_events.api_key = \"v1\"\"\n"
+              "PL/pgSQL function f() line 1 at SQL statement"},
+             {LogField::internal_query, "SET booking_events.api_key TO v2value"}}),
+        {{LogField::context,
+          "SQL statement \"***\"\nPL/pgSQL function f() line 1 at SQL statement"},
+         {LogField::internal_query, "SET booking_events.api_key TO ***"}},
+        true);
 }
 
 TEST(LogRecordRedactionTest, ReasonsThatQuoteNoValueKeepTheirQuotes) {
-    const Result result = redact(record_of(
-        "ALTER SYSTEM SET booking_events.webhook_url = 'ftp://example.com/hook'",
-        {{LogField::message, "invalid value for parameter \"booking_events.webhook_url\""},
-         {LogField::detail, "the URL scheme \"ftp\" is not supported; use http or https."}}));
-    EXPECT_EQ(result.field(LogField::message), std::nullopt);
-    EXPECT_EQ(result.field(LogField::detail), std::nullopt);
-    EXPECT_TRUE(result.hide_statement);
+    expect_redaction(
+        record_of(
+            "ALTER SYSTEM SET booking_events.webhook_url = 'ftp://example.com/hook'",
+            {{LogField::message, "invalid value for parameter \"booking_events.webhook_url\""},
+             {LogField::detail, "the URL scheme \"ftp\" is not supported; use http or https."}}),
+        {{LogField::message, std::nullopt}, {LogField::detail, std::nullopt}}, true);
 }
 
 TEST(LogRecordRedactionTest, APreparedSetConfigMakesItsExecuteSensitive) {
-    const Result result =
-        redact(record_of("EXECUTE set_key('prepared-secret')",
-                         {{LogField::message, "statement: EXECUTE set_key('prepared-secret')"},
-                          {LogField::detail,
-                           "prepare: PREPARE set_key(text) AS SELECT "
-                           "set_config('booking_events.api_key', $1, false)"}}));
-    EXPECT_EQ(result.field(LogField::message), "statement: EXECUTE set_key('***')");
-    EXPECT_EQ(result.field(LogField::detail),
-              "prepare: PREPARE set_key(***) AS SELECT set_config('booking_events.api_key', $1, "
-              "false)");
+    expect_redaction(
+        record_of("EXECUTE set_key('prepared-secret')",
+                  {{LogField::message, "statement: EXECUTE set_key('prepared-secret')"},
+                   {LogField::detail,
+                    "prepare: PREPARE set_key(text) AS SELECT "
+                    "set_config('booking_events.api_key', $1, false)"}}),
+        {{LogField::message, "statement: EXECUTE set_key('***')"},
+         {LogField::detail,
+          "prepare: PREPARE set_key(***) AS SELECT set_config('booking_events.api_key', $1, "
+          "false)"}},
+        true);
 }
 
 TEST(LogRecordRedactionTest, KnownValuesAreHiddenInAnyMessage) {
     std::pmr::vector<SecretPiece> known(memory());
     add_secret_pieces("booking_events.api_key", "known-secret-42", known);
-    const Result result = redact(
-        record_of(
-            "SELECT my_setter('known-secret-42')",
-            {{LogField::message, "duration: 1 ms  statement: SELECT my_setter('known-secret-42')"},
-             {LogField::hint, "value known-secret-42"}}),
-        known);
-    EXPECT_EQ(result.field(LogField::message),
-              "duration: 1 ms  statement: SELECT my_setter('***')");
-    EXPECT_EQ(result.field(LogField::hint), "value ***");
-    EXPECT_TRUE(result.hide_statement);
+    expect_redaction(record_of("SELECT my_setter('known-secret-42')",
+                               {{LogField::message,
+                                 "duration: 1 ms  statement: SELECT my_setter('known-secret-42')"},
+                                {LogField::hint, "value known-secret-42"}}),
+                     {{LogField::message, "duration: 1 ms  statement: SELECT my_setter('***')"},
+                      {LogField::hint, "value ***"}},
+                     true, known);
 }
 
 TEST(LogRecordRedactionTest, OrdinaryMessagesAreLeftAlone) {
-    const Result result =
-        redact(record_of("SELECT 'visible'", {{LogField::message, "statement: SELECT 'visible'"},
-                                              {LogField::detail, "column \"x\" is here"}}));
-    EXPECT_EQ(result.field(LogField::message), std::nullopt);
-    EXPECT_EQ(result.field(LogField::detail), std::nullopt);
-    EXPECT_FALSE(result.hide_statement);
+    expect_redaction(
+        record_of("SELECT 'visible'", {{LogField::message, "statement: SELECT 'visible'"},
+                                       {LogField::detail, "column \"x\" is here"}}),
+        {{LogField::message, std::nullopt}, {LogField::detail, std::nullopt}}, false);
 }
 
 TEST(LogRecordRedactionTest, PostgresqlsOwnSettingMessagesKeepTheName) {
-    const Result result = redact(record_of(
-        std::nullopt,
-        {{LogField::message, "parameter \"booking_events.api_key\" changed to \"new\"value\""}}));
-    EXPECT_EQ(result.field(LogField::message),
-              "parameter \"booking_events.api_key\" changed to \"***\"");
+    expect_redaction(
+        record_of(std::nullopt,
+                  {{LogField::message,
+                    "parameter \"booking_events.api_key\" changed to \"new\"value\""}}),
+        {{LogField::message, "parameter \"booking_events.api_key\" changed to \"***\""}}, false);
 }
 
 }  // namespace

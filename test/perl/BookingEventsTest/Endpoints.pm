@@ -25,6 +25,13 @@ my $JSON = JSON::PP->new->utf8->canonical;
 
 =over
 
+=item endpoints_node($name, %settings)
+
+C<node_with_receiver> as the endpoint tests want it: retries after 100 ms,
+backing off to at most 500 ms (C<backoff_base_ms>, C<backoff_max_ms>), so a
+test of a failing endpoint sees its retries within a second; C<%settings>
+override these and add others.
+
 =item endpoint_set($node, $name, $url, %opts)
 
 C<SELECT webhook_endpoint_set(...)> with named arguments: C<event_types>
@@ -36,6 +43,15 @@ C<signing_secret>; omitted ones take the function's defaults.
 C<ARRAY['a','b']::text[]>, quoted.
 
 =cut
+
+sub endpoints_node
+{
+	my ($name, %settings) = @_;
+	return node_with_receiver($name,
+		backoff_base_ms => 100,
+		backoff_max_ms => 500,
+		%settings);
+}
 
 sub sql_text_array
 {
