@@ -13,9 +13,11 @@ namespace booking_events {
 namespace {
 
 // Send times are taken when a request is handed to libcurl; the receiver
-// sees them shifted by connection set-up and the network. The rate window
-// is widened by this much so the promise holds where it is measured.
-constexpr std::int64_t kRateGuardMs = 100;
+// sees them shifted by connection set-up, the network and its own
+// scheduling, by amounts that differ from one request to the next. The rate
+// window is widened by this much so the promise holds where it is measured:
+// 100 ms was overshot (22 in a second at 20/s) on a machine at load 20.
+constexpr std::int64_t kRateGuardMs = 250;
 
 std::string text_or_empty(const char *text) { return text != nullptr ? text : ""; }
 

@@ -47,6 +47,7 @@ DEFAULT_CONFIG = {
     "redirect_to": "/redirected",
     "huge_bytes": 50 * 1024 * 1024,
     "response_body": "ok",
+    "accept_per_second": None,
     "paths": {},
 }
 
@@ -86,7 +87,7 @@ def validate_config(raw, nested=False):
     cfg = dict(DEFAULT_CONFIG)
     cfg["statuses"] = []
     for key, v in raw.items():
-        if v is None and key not in ("retry_after", "random_delay_ms"):
+        if v is None and key not in ("retry_after", "random_delay_ms", "accept_per_second"):
             continue  # null = default
         if key == "default_status":
             if not (_is_int(v) and 100 <= v <= 599):
@@ -125,6 +126,9 @@ def validate_config(raw, nested=False):
         elif key == "response_body":
             if not isinstance(v, str):
                 v = json.dumps(v)
+        elif key == "accept_per_second":
+            if v is not None and not (_is_int(v) and v > 0):
+                raise ConfigError("accept_per_second: expected an integer > 0 or null, got %r" % (v,))
         elif key == "paths":
             v = _path_configs(v)
         cfg[key] = v
@@ -172,6 +176,7 @@ class State:
         self.config = validate_config({})
         self.queue = collections.deque()
         self.path_queues = {}
+        self.accepted_at = collections.defaultdict(collections.deque)
         self.record_file = None
         if record_path:
             if resume and os.path.exists(record_path):
@@ -230,6 +235,7 @@ class State:
             self.config = validate_config({})
             self.queue = collections.deque()
             self.path_queues = {}
+            self.accepted_at.clear()
             self._write_line({"reset": True, "time": time.time()})
 
     def decide_and_record(self, rec):
@@ -260,6 +266,10 @@ class State:
             if chosen is None:
                 mode = cfg["mode"]
                 status = cfg["default_status"]
+                if cfg["accept_per_second"] is not None and self._over_rate(
+                        path if path in self.config["paths"] else None,
+                        cfg["accept_per_second"], rec["time"]):
+                    status = 429
             elif isinstance(chosen, str):
                 mode = chosen
                 status = cfg["default_status"]
@@ -304,6 +314,17 @@ class State:
                 "body": cfg["response_body"].encode("utf-8"),
             }
             return plan, rec
+
+    def _over_rate(self, key, per_second, now):
+        """A throttling receiver: accepts per_second requests in any one-second
+        window (per path, or for the whole receiver) and refuses the rest."""
+        accepted = self.accepted_at[key]
+        while accepted and accepted[0] <= now - 1.0:
+            accepted.popleft()
+        if len(accepted) >= per_second:
+            return True
+        accepted.append(now)
+        return False
 
     def list_requests(self, since):
         with self.lock:
