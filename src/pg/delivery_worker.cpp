@@ -239,7 +239,7 @@ class DeliveryWorker {
             if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "booking_events: SPI_connect failed");
             PushActiveSnapshot(GetTransactionSnapshot());
             pgstat_report_activity(STATE_RUNNING, activity);
-            extension_found = lookup_extension(&extension_);
+            extension_found = lookup_extension(&extension_) && lock_extension(&extension_);
         });
         return extension_found;
     }

@@ -1,5 +1,9 @@
 #include "pg/extension_catalog.hpp"
 
+extern "C" {
+#include "storage/lmgr.h"
+}
+
 namespace booking_events {
 
 bool lookup_extension(ExtensionInfo *info) {
@@ -19,6 +23,18 @@ bool lookup_extension(ExtensionInfo *info) {
     systable_endscan(scan);
     table_close(catalog, AccessShareLock);
     return OidIsValid(info->extension_oid);
+}
+
+bool lock_extension(ExtensionInfo *info) {
+    // DROP EXTENSION locks the extension before the tables it drops; taking
+    // the same lock first, before any table, means a worker transaction and
+    // a DROP wait for each other in one order and never deadlock. Looked up
+    // again once the lock is held: a DROP that committed meanwhile is seen.
+    LockDatabaseObject(ExtensionRelationId, info->extension_oid, 0, AccessShareLock);
+    const Oid locked = info->extension_oid;
+    if (lookup_extension(info) && info->extension_oid == locked) return true;
+    UnlockDatabaseObject(ExtensionRelationId, locked, 0, AccessShareLock);
+    return lookup_extension(info) && lock_extension(info);
 }
 
 ExtensionInfo installed_extension() {

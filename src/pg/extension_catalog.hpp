@@ -15,6 +15,9 @@ struct ExtensionInfo {
 // False when the extension is not created in the current database. May
 // ereport (catalog access): call it under pg_call or from PostgreSQL code.
 bool lookup_extension(ExtensionInfo *info);
+// Takes a share lock on the looked-up extension (what DROP EXTENSION locks
+// first); false when it is gone by the time the lock is held.
+bool lock_extension(ExtensionInfo *info);
 
 // The extension in the current database, for functions that cannot work
 // without it. PostgreSQL side: raises an ERROR when it is not created.
