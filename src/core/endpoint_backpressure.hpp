@@ -13,6 +13,8 @@
 #include <limits>
 #include <optional>
 
+#include "core/setting_defaults.hpp"
+
 namespace booking_events {
 
 struct BackpressureSettings {
@@ -27,7 +29,7 @@ struct BackpressureSettings {
     std::int64_t adjust_interval_ms = 1000;
     // The longest pause a Retry-After can impose (backoff_max_ms), so a
     // receiver cannot park an endpoint for days.
-    std::int64_t max_pause_ms = 3600000;
+    std::int64_t max_pause_ms = setting_defaults::kBackoffMaxMs.default_value;
 };
 
 struct BackpressureChange {
