@@ -147,9 +147,13 @@ void register_launcher_latch() {
 }
 
 void note_worker_loop() {
-    if (shared_state != nullptr)
-        pg_atomic_write_u64(&shared_state->last_loop_at,
-                            static_cast<uint64>(GetCurrentTimestamp()));
+    if (shared_state == nullptr) return;
+    pg_atomic_write_u64(&shared_state->last_loop_at, static_cast<uint64>(GetCurrentTimestamp()));
+    // The worker has woken and looks again now: the next commit must set its
+    // latch, whether or not this pass reads the outbox (while delivery is
+    // paused it opens no transaction, and a request left up would keep every
+    // later wake-up from reaching it).
+    pg_atomic_exchange_u32(&shared_state->wake_requested, 0);
 }
 
 WorkerStatus read_worker_status() {
