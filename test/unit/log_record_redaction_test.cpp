@@ -146,7 +146,7 @@ TEST(LogRecordRedactionTest, PostgresqlsOwnSettingMessagesKeepTheName) {
         record_of(std::nullopt,
                   {{LogField::message,
                     "parameter \"booking_events.api_key\" changed to \"new\"value\""}}),
-        {{LogField::message, "parameter \"booking_events.api_key\" changed to \"***\""}}, false);
+        {{LogField::message, "parameter \"booking_events.api_key\" changed to \"***\""}}, true);
 }
 
 }  // namespace
