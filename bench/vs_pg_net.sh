@@ -64,7 +64,11 @@ if [ -n "${PGNET_SRC:-}" ]; then
     [ -f "$PGNET_SRC/src/worker.c" ] || die "PGNET_SRC=$PGNET_SRC is not a pg_net source tree"
     note "building pg_net from $PGNET_SRC"
     cp -r "$PGNET_SRC" "$BENCH_TMP/pg_net_src"
-    make -C "$BENCH_TMP/pg_net_src" PG_CONFIG="$PGBIN/pg_config" install >"$BENCH_TMP/pg_net_build.log" 2>&1 ||
+    # Two steps: pg_net generates its install script while building, and
+    # its DATA list is read before that file exists (a clean tree's lone
+    # `make install` installs no script for the current version).
+    { make -C "$BENCH_TMP/pg_net_src" PG_CONFIG="$PGBIN/pg_config" &&
+        make -C "$BENCH_TMP/pg_net_src" PG_CONFIG="$PGBIN/pg_config" install; } >"$BENCH_TMP/pg_net_build.log" 2>&1 ||
         { tail -20 "$BENCH_TMP/pg_net_build.log"; die "pg_net did not build"; }
     echo "pg_net: $(git -C "$PGNET_SRC" describe --always --dirty 2>/dev/null || echo "source tree without git"), $(sed -n 's/^EXTVERSION *= *//p' "$PGNET_SRC/Makefile")"
     with_pgnet=1
