@@ -7,7 +7,12 @@ include sources.mk
 EXTENSION = booking_events
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" booking_events.control)
 MODULE_big = booking_events
-DATA = $(sort $(wildcard sql/booking_events--*.sql))
+# Update scripts with a directory in sql/updates/ are built from its
+# fragments (see that directory's README); the others are plain files.
+UPDATE_STEPS = $(patsubst sql/updates/%/,%,$(sort $(wildcard sql/updates/*--*/)))
+BUILT_UPDATE_SCRIPTS = $(patsubst %,sql/booking_events--%.sql,$(UPDATE_STEPS))
+DATA_built = $(BUILT_UPDATE_SCRIPTS)
+DATA = $(filter-out $(BUILT_UPDATE_SCRIPTS),$(sort $(wildcard sql/booking_events--*.sql)))
 PGFILEDESC = "booking_events - booking events to webhooks"
 
 CORE_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard $(CORE_SOURCES))))
@@ -36,6 +41,16 @@ override with_llvm = no
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# One rule per update step: the script is rebuilt when a fragment or the
+# recorded checksums change, and the build fails when a released script would
+# not come out byte for byte as recorded.
+RELEASED_CHECKSUMS = sql/updates/released.sha256
+define update_script_rule
+sql/booking_events--$(1).sql: $$(sort $$(wildcard sql/updates/$(1)/*.sql)) $$(RELEASED_CHECKSUMS) sql/updates/build-update-script.sh
+	sql/updates/build-update-script.sh sql/updates/$(1) $$@ $$(RELEASED_CHECKSUMS)
+endef
+$(foreach step,$(UPDATE_STEPS),$(eval $(call update_script_rule,$(step))))
 
 # prove_installcheck finds our Perl helpers too. TAP_JOBS=N runs N test
 # scripts at once: each starts its own cluster (PostgreSQL::Test::Cluster

@@ -111,7 +111,9 @@ format_check() {
 remove_stale_scripts() {
     local dir shipped script
     dir="$("$pg_config" --sharedir)/extension"
-    shipped=$(cd "$repo/sql" && ls booking_events--*.sql)
+    # The plain scripts and those built from sql/updates/<step>/.
+    shipped=$(cd "$repo/sql" && ls booking_events--*.sql &&
+        for step in updates/*--*/; do basename "$step" | sed 's/.*/booking_events--&.sql/'; done)
     for script in "$dir"/booking_events--*.sql; do
         [ -e "$script" ] || continue
         grep -qxF "$(basename "$script")" <<<"$shipped" || "${as_root[@]}" rm -f "$script"
