@@ -13,6 +13,13 @@
 #   test/run-all.sh regress tap     only these regress files and TAP scripts
 set -uo pipefail
 only=("$@")
+# A misspelt suite would otherwise run none and pass.
+for suite in "${only[@]}"; do
+    case $suite in
+    format | unit | asan | guards | regress | tap) ;;
+    *) echo "unknown suite: $suite (format unit asan guards regress tap)" >&2 && exit 2 ;;
+    esac
+done
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
