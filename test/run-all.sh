@@ -112,6 +112,14 @@ format_check() {
     git -C "$repo" ls-files '*.cpp' '*.hpp' | (cd "$repo" && xargs clang-format --dry-run --Werror)
 }
 
+# No source file over 450 lines (Markdown and expected outputs aside): a file
+# that long does more than one job, and a released update script longer
+# than that is kept as fragments (sql/updates/).
+file_length_check() {
+    git -C "$repo" ls-files -z | grep -zvE '\.md$|^expected/|\.expected$|\.out$' |
+        (cd "$repo" && xargs -0 wc -l) | awk '$2 != "total" && $1 > 450 { print "over 450 lines: " $2; long = 1 } END { exit long }'
+}
+
 # Scripts an earlier install left behind (a full script of a version this
 # tree installs through update scripts) would give CREATE EXTENSION a shorter
 # path than the one users get: remove every script this tree does not ship.
@@ -204,6 +212,7 @@ show_failed_tap_logs() {
 }
 
 step format "clang-format" format_check
+step format "file length (450 lines at most)" file_length_check
 start_unit_tests_beside
 step always "PGXS build and install" pgxs_build_and_install
 step guards "build guards (src/core without PostgreSQL, SQL functions behind the boundary)" \
