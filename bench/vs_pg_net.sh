@@ -223,6 +223,10 @@ for round in $(seq "$rounds"); do
     for config in "${configs[@]}"; do
         if [ "$config" = ours+d ]; then set_webhook_url "$url"; else set_webhook_url ''; fi
         [ "$config" = paused ] && set_paused on
+        # Each run starts from an empty queue: the paused configurations
+        # leave their events behind, which ours+d would otherwise deliver
+        # as if they were its own run's (the floor's copies likewise).
+        psql_bench -c 'TRUNCATE webhook_outbox, webhook_deliveries, bench_floor_outbox, bench_floor_deliveries'
         psql_bench -c CHECKPOINT
         wal_before=$(psql_bench -c 'SELECT pg_current_wal_insert_lsn()')
         sent_before=$(psql_bench -c 'SELECT last_value FROM webhook_logs_id_seq')
@@ -266,7 +270,7 @@ declare -A pgnet_rate=()
 if [ "$drain_events" -gt 0 ]; then
     echo
     echo "-- drain: ours, $drain_events events over $drain_events bookings queued through the trigger"
-    psql_bench -c 'TRUNCATE webhook_logs' -c "DELETE FROM webhook_outbox"
+    psql_bench -c 'TRUNCATE webhook_logs, webhook_outbox, webhook_deliveries'
     queue_events "$drain_events" "$drain_events"
     psql_bench -c 'VACUUM ANALYZE webhook_outbox' -c CHECKPOINT
     poll_start
