@@ -26,30 +26,29 @@ KeptPlan delivery_insert_plan;
 const char *const kOutboxColumns = "event_id, event_type, booking_id, payload";
 const char *const kOutboxValues = "$1::pg_catalog.uuid, $2, $3, $4::pg_catalog.jsonb";
 
-// PostgreSQL side, as the owner.
-void prepare_outbox_insert(const CachedExtension &extension) {
+// PostgreSQL side, as the owner. `extra_columns` and `extra_values` add
+// columns after the four every event has (each starting with ", ").
+void prepare_event_insert(KeptPlan *kept, const CachedExtension &extension,
+                          const char *extra_columns, const char *extra_values) {
     StringInfoData query;
     initStringInfo(&query);
-    appendStringInfo(&query, "INSERT INTO %s (%s) VALUES (%s) RETURNING id",
+    appendStringInfo(&query, "INSERT INTO %s (%s%s) VALUES (%s%s) RETURNING id",
                      qualified_extension_object(extension.info, "webhook_outbox"), kOutboxColumns,
-                     kOutboxValues);
+                     extra_columns, kOutboxValues, extra_values);
     Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-    prepare_kept_plan(&outbox_insert_plan, extension.outbox_relid, query.data, 4, types);
+    prepare_kept_plan(kept, extension.outbox_relid, query.data, 4, types);
+}
+
+void prepare_outbox_insert(const CachedExtension &extension) {
+    prepare_event_insert(&outbox_insert_plan, extension, "", "");
 }
 
 // An event no endpoint wants is done when it is written: `delivered`, with
 // the reason in last_error, so it is visible and never pending forever.
 void prepare_unrouted_insert(const CachedExtension &extension) {
-    StringInfoData query;
-    initStringInfo(&query);
-    appendStringInfo(&query,
-                     "INSERT INTO %s (%s, status, delivered_at, last_error) "
-                     "VALUES (%s, 'delivered', pg_catalog.now(), "
-                     "        pg_catalog.concat('no endpoint subscribed to ', $2)) RETURNING id",
-                     qualified_extension_object(extension.info, "webhook_outbox"), kOutboxColumns,
-                     kOutboxValues);
-    Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-    prepare_kept_plan(&unrouted_insert_plan, extension.outbox_relid, query.data, 4, types);
+    prepare_event_insert(&unrouted_insert_plan, extension, ", status, delivered_at, last_error",
+                         ", 'delivered', pg_catalog.now(), "
+                         "pg_catalog.concat('no endpoint subscribed to ', $2)");
 }
 
 void prepare_delivery_insert(const CachedExtension &extension) {
