@@ -48,6 +48,7 @@ DEFAULT_CONFIG = {
     "huge_bytes": 50 * 1024 * 1024,
     "response_body": "ok",
     "accept_per_second": None,
+    "seen_after_ms": [],
     "paths": {},
 }
 
@@ -129,6 +130,9 @@ def validate_config(raw, nested=False):
         elif key == "accept_per_second":
             if v is not None and not (_is_int(v) and v > 0):
                 raise ConfigError("accept_per_second: expected an integer > 0 or null, got %r" % (v,))
+        elif key == "seen_after_ms":
+            if not (isinstance(v, list) and all(_is_num(x) and x >= 0 for x in v)):
+                raise ConfigError("seen_after_ms: expected a list of numbers >= 0, got %r" % (v,))
         elif key == "paths":
             v = _path_configs(v)
         cfg[key] = v
@@ -177,6 +181,7 @@ class State:
         self.queue = collections.deque()
         self.path_queues = {}
         self.accepted_at = collections.defaultdict(collections.deque)
+        self.seen_turns = collections.Counter()
         self.record_file = None
         if record_path:
             if resume and os.path.exists(record_path):
@@ -236,6 +241,7 @@ class State:
             self.queue = collections.deque()
             self.path_queues = {}
             self.accepted_at.clear()
+            self.seen_turns.clear()
             self._write_line({"reset": True, "time": time.time()})
 
     def decide_and_record(self, rec):
@@ -314,6 +320,18 @@ class State:
                 "body": cfg["response_body"].encode("utf-8"),
             }
             return plan, rec
+
+    def seen_after_ms(self, path):
+        """The stall before a request to `path` is seen (recorded): the
+        config's seen_after_ms entries taken in turn, per path."""
+        with self.lock:
+            cfg = self.config["paths"].get(path, self.config)
+            stalls = cfg["seen_after_ms"]
+            if not stalls:
+                return 0.0
+            turn = self.seen_turns[path]
+            self.seen_turns[path] += 1
+            return float(stalls[turn % len(stalls)])
 
     def _over_rate(self, key, per_second, now):
         """A throttling receiver: accepts per_second requests in any one-second
@@ -516,6 +534,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def _hook(self, body):
         headers = self._headers_dict()
+        # An application that reads its queue late: the request is seen (and
+        # its time taken) only after this stall.
+        seen_after_ms = self.server.state.seen_after_ms(urllib.parse.urlsplit(self.path).path)
+        if seen_after_ms > 0:
+            time.sleep(seen_after_ms / 1000.0)
+            self.arrival = time.time()
         rec = {
             "time": self.arrival,
             "method": self.command,
