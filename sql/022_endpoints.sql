@@ -283,6 +283,19 @@ SELECT is_valid IS NOT NULL AS validated FROM hooks.validate_webhook_config();
 SELECT count(*) AS endpoint_functions FROM pg_proc
 WHERE pronamespace = 'hooks'::regnamespace
   AND proname IN ('retry_failed_webhooks', 'test_webhook', 'validate_webhook_config');
+-- The contract's Endpoints signatures, argument names and defaults included
+-- (named notation depends on them), the status view's columns in order, and
+-- the breaker settings.
+SELECT p.proname, pg_get_function_arguments(p.oid) AS arguments,
+       pg_get_function_result(p.oid) AS result
+FROM pg_proc p
+WHERE p.pronamespace = 'hooks'::regnamespace AND p.proname LIKE 'webhook\_endpoint\_%'
+ORDER BY 1, 2;
+SELECT string_agg(attname, ', ' ORDER BY attnum) AS webhook_endpoints_status_columns
+FROM pg_attribute
+WHERE attrelid = 'hooks.webhook_endpoints_status'::regclass AND attnum > 0 AND NOT attisdropped;
+SELECT name, vartype, boot_val, context FROM pg_settings
+WHERE name IN ('booking_events.breaker_failures', 'booking_events.breaker_probe_ms') ORDER BY 1;
 
 DROP EXTENSION booking_events;
 DROP SCHEMA hooks;

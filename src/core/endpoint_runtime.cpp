@@ -80,9 +80,8 @@ SendPermit EndpointRuntime::permit(std::int64_t now) const {
         return permit;
     }
     if (const std::optional<double> rate = effective_per_second()) {
-        const std::int64_t next =
-            limiter_.next_send_at(send_window_for(*rate, settings_.rate_guard_ms), now);
-        if (next > now) {
+        const std::optional<std::int64_t> next = limiter_.next_send_at(send_window_for(*rate), now);
+        if (!next || *next > now) {
             permit.reason = WaitReason::RateLimit;
             permit.not_before = next;
             return permit;
@@ -94,7 +93,6 @@ SendPermit EndpointRuntime::permit(std::int64_t now) const {
 }
 
 std::vector<EndpointNotice> EndpointRuntime::on_request_started(std::int64_t now, bool is_probe) {
-    ++in_flight_;
     limiter_.record_send(now);
     std::vector<EndpointNotice> notices;
     if (std::optional<BreakerTransition> transition = breaker_.on_request_started(now, is_probe))
@@ -106,7 +104,7 @@ std::vector<EndpointNotice> EndpointRuntime::on_request_started(std::int64_t now
 
 std::vector<EndpointNotice> EndpointRuntime::on_response(std::int64_t now,
                                                          const RequestFeedback &feedback) {
-    in_flight_ = std::max(in_flight_ - 1, 0);
+    on_request_ended(now);
     std::vector<EndpointNotice> notices;
     const std::string who = "endpoint \"" + settings_.name + "\": ";
     const double recent = limiter_.sends_within(1000, now);

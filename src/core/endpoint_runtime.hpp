@@ -26,9 +26,6 @@ struct EndpointSettings {
     bool paused = false;
     int breaker_failures = setting_defaults::kBreakerFailures.default_value;
     std::int64_t breaker_probe_ms = setting_defaults::kBreakerProbeMs.default_value;
-    // Added to every rate window (see send_window_for): the spread of delays
-    // between handing a request to libcurl and its arrival.
-    std::int64_t rate_guard_ms = 0;
     BackpressureSettings backpressure;
 };
 
@@ -38,7 +35,9 @@ enum class WaitReason {
     CircuitOpen,    // until the next probe time
     ProbeInFlight,  // until the probe's result
     RetryAfter,     // until the receiver's Retry-After has passed
-    RateLimit,      // until the window has room
+    // until the window has room: a time once answers have come, else
+    // (the limit's worth of requests in flight) the next answer
+    RateLimit,
 };
 
 const char *wait_reason_name(WaitReason reason);
@@ -80,7 +79,10 @@ class EndpointRuntime {
     SendPermit permit(std::int64_t now) const;
     std::vector<EndpointNotice> on_request_started(std::int64_t now, bool is_probe);
     std::vector<EndpointNotice> on_response(std::int64_t now, const RequestFeedback &feedback);
-    int in_flight() const { return in_flight_; }
+    // A request ended without its answer reaching on_response (its result
+    // has nowhere to go): it no longer occupies the rate window as in flight.
+    void on_request_ended(std::int64_t now) { limiter_.record_answer(now); }
+    int in_flight() const { return limiter_.in_flight(); }
 
     // webhook_endpoints_status.state and state_since at `now`: "paused"
     // (by the DBA or by a Retry-After in force), "open", "half_open", else
@@ -99,7 +101,6 @@ class EndpointRuntime {
     RateLimiter limiter_;
     EndpointBackpressure backpressure_;
     CircuitBreaker breaker_;
-    int in_flight_ = 0;
     std::int64_t paused_since_;   // when settings_.paused last changed
     std::int64_t pause_started_;  // when the current Retry-After pause began
 };

@@ -19,7 +19,7 @@ std::optional<std::string> max_per_second_problem(double per_second) {
     return std::nullopt;
 }
 
-SendWindow send_window_for(double per_second, std::int64_t guard_ms) {
+SendWindow send_window_for(double per_second) {
     const double rate = std::isnan(per_second)
                             ? kMinPerSecond
                             : std::clamp(per_second, kMinPerSecond, kMaxPerSecond);
@@ -33,30 +33,51 @@ SendWindow send_window_for(double per_second, std::int64_t guard_ms) {
         window.max_sends = 1;
         window.window_ms = static_cast<std::int64_t>(std::ceil(1000.0 / rate));
     }
-    window.window_ms += std::max<std::int64_t>(guard_ms, 0);
     return window;
 }
 
 RateLimiter::RateLimiter(std::size_t history) : history_(std::max<std::size_t>(history, 1)) {}
 
-std::int64_t RateLimiter::next_send_at(const SendWindow &window, std::int64_t now) const {
-    if (!sends_.empty()) now = std::max(now, sends_.back());
+std::int64_t RateLimiter::not_before_last(std::int64_t now) const {
+    return std::max(now, last_time_);
+}
+
+std::optional<std::int64_t> RateLimiter::next_send_at(const SendWindow &window,
+                                                      std::int64_t now) const {
+    now = not_before_last(now);
     // More than the history can check is enforced as the history size:
     // stricter than asked, never looser.
     const std::size_t allowed =
         std::min(static_cast<std::size_t>(std::max(window.max_sends, 1)), history_);
-    if (sends_.size() < allowed) return now;
-    // A send at t shares a window [a, a + w) with every earlier send s where
-    // s > t - w. With `allowed` sends already after t - w there is no room,
-    // so t must wait until the oldest of those falls out: t >= s + w.
-    const std::int64_t oldest_in_window = sends_[sends_.size() - allowed];
-    return std::max(now, oldest_in_window + window.window_ms);
+    const std::size_t flying = static_cast<std::size_t>(in_flight_);
+    if (flying >= allowed) return std::nullopt;
+    // Answers at a >= t - window_ms occupy the window at t. With `flying`
+    // in flight, room needs fewer than allowed - flying such answers: t
+    // must wait until the newest answer that must leave has left, at
+    // a + window_ms + 1.
+    const std::size_t answers_allowed = allowed - flying;
+    const auto first_recent =
+        std::lower_bound(answers_.begin(), answers_.end(), now - window.window_ms);
+    const auto recent = static_cast<std::size_t>(std::distance(first_recent, answers_.end()));
+    if (recent < answers_allowed) return now;
+    const std::int64_t must_leave = answers_[answers_.size() - answers_allowed];
+    return std::max(now, must_leave + window.window_ms + 1);
 }
 
 void RateLimiter::record_send(std::int64_t now) {
-    if (!sends_.empty()) now = std::max(now, sends_.back());
+    now = not_before_last(now);
+    last_time_ = now;
+    ++in_flight_;
     sends_.push_back(now);
     while (sends_.size() > history_) sends_.pop_front();
+}
+
+void RateLimiter::record_answer(std::int64_t now) {
+    now = not_before_last(now);
+    last_time_ = now;
+    in_flight_ = std::max(in_flight_ - 1, 0);
+    answers_.push_back(now);
+    while (answers_.size() > history_) answers_.pop_front();
 }
 
 int RateLimiter::sends_within(std::int64_t window_ms, std::int64_t now) const {

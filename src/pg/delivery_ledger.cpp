@@ -43,7 +43,16 @@ std::vector<AttemptDecision> DeliveryLedger::collect(HttpDriver &driver, int max
         // answer for an event of the dropped outbox must not be taken for one
         // of the new.
         auto found = in_flight_.find(result.tag);
-        if (found == in_flight_.end()) continue;
+        if (found == in_flight_.end()) {
+            // Forgotten with its outbox, but it was in flight at its
+            // endpoint's receiver until now: the rate window learns it ended.
+            auto orphan = forgotten_.find(result.tag);
+            if (orphan == forgotten_.end()) continue;
+            if (WorkerEndpoint *endpoint = endpoints.find(orphan->second))
+                endpoint->runtime->on_request_ended(now);
+            forgotten_.erase(orphan);
+            continue;
+        }
         std::vector<InFlightEvent> events = std::move(found->second);
         in_flight_.erase(found);
         if (events.empty()) continue;
@@ -129,6 +138,8 @@ void DeliveryLedger::confirm_recorded() {
 
 void DeliveryLedger::forget_everything() {
     finished_.clear();
+    for (const auto &entry : in_flight_)
+        if (!entry.second.empty()) forgotten_.emplace(entry.first, entry.second.front().endpoint);
     in_flight_.clear();
     busy_bookings_.clear();
     recording_ = 0;

@@ -100,6 +100,10 @@ class DeliveryLedger {
 
     // By request tag: the events one request carries (several in a batch).
     std::unordered_map<std::uint64_t, std::vector<InFlightEvent>> in_flight_;
+    // Requests still in flight when forget_everything() dropped their
+    // events, by tag: their endpoint (the rate limit counts them until they
+    // end).
+    std::unordered_map<std::uint64_t, std::string> forgotten_;
     // Bookings with a delivery in flight, by endpoint and booking
     // (busy_key): per-booking order is per endpoint.
     std::unordered_set<std::string> busy_bookings_;

@@ -12,13 +12,6 @@ namespace booking_events {
 
 namespace {
 
-// Send times are taken when a request is handed to libcurl; the receiver
-// sees them shifted by connection set-up, the network and its own
-// scheduling, by amounts that differ from one request to the next. The rate
-// window is widened by this much so the promise holds where it is measured:
-// 100 ms was overshot (22 in a second at 20/s) on a machine at load 20.
-constexpr std::int64_t kRateGuardMs = 250;
-
 std::string text_or_empty(const char *text) { return text != nullptr ? text : ""; }
 
 }  // namespace
@@ -89,7 +82,6 @@ void WorkerEndpoints::rebuild(const std::vector<Row> &rows, std::int64_t now) {
         settings.paused = row.paused || setting_paused || endpoint.target.url.empty();
         settings.breaker_failures = setting_breaker_failures;
         settings.breaker_probe_ms = setting_breaker_probe_ms;
-        settings.rate_guard_ms = kRateGuardMs;
         settings.backpressure.max_pause_ms = setting_backoff_max_ms;
         auto kept = endpoints_.find(row.name);
         if (kept != endpoints_.end()) {

@@ -26,6 +26,7 @@ DEFAULT_CONFIG = {
     "huge_bytes": 50 * 1024 * 1024,
     "response_body": "ok",
     "accept_per_second": None,
+    "seen_after_ms": [],
     "paths": {},
 }
 
@@ -108,6 +109,9 @@ def validate_config(raw, nested=False):
         elif key == "accept_per_second":
             if v is not None and not (is_int(v) and v > 0):
                 raise ConfigError("accept_per_second: expected an integer > 0 or null, got %r" % (v,))
+        elif key == "seen_after_ms":
+            if not (isinstance(v, list) and all(_is_num(x) and x >= 0 for x in v)):
+                raise ConfigError("seen_after_ms: expected a list of numbers >= 0, got %r" % (v,))
         elif key == "paths":
             v = _path_configs(v)
         cfg[key] = v

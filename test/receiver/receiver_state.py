@@ -26,6 +26,7 @@ class State:
         self.queue = collections.deque()
         self.path_queues = {}
         self.accepted_at = collections.defaultdict(collections.deque)
+        self.seen_turns = collections.Counter()
         self.record_file = None
         if record_path:
             if resume and os.path.exists(record_path):
@@ -85,6 +86,7 @@ class State:
             self.queue = collections.deque()
             self.path_queues = {}
             self.accepted_at.clear()
+            self.seen_turns.clear()
             self._write_line({"reset": True, "time": time.time()})
 
     def decide_and_record(self, rec):
@@ -163,6 +165,18 @@ class State:
                 "body": cfg["response_body"].encode("utf-8"),
             }
             return plan, rec
+
+    def seen_after_ms(self, path):
+        """The stall before a request to `path` is seen (recorded): the
+        config's seen_after_ms entries taken in turn, per path."""
+        with self.lock:
+            cfg = self.config["paths"].get(path, self.config)
+            stalls = cfg["seen_after_ms"]
+            if not stalls:
+                return 0.0
+            turn = self.seen_turns[path]
+            self.seen_turns[path] += 1
+            return float(stalls[turn % len(stalls)])
 
     def _over_rate(self, key, per_second, now):
         """A throttling receiver: accepts per_second requests in any one-second

@@ -6,6 +6,7 @@ real receiver or the network between can give."""
 import base64
 import socket
 import time
+import urllib.parse
 
 from receiver_config import retry_after_value
 
@@ -15,6 +16,12 @@ HUGE_CHUNK = b"x" * 65536
 def answer_webhook(handler, body):
     """Records the request, waits as configured, then answers it."""
     headers = handler.request_headers()
+    # An application that reads its queue late: the request is seen (and its
+    # time taken) only after this stall.
+    seen_after_ms = handler.server.state.seen_after_ms(urllib.parse.urlsplit(handler.path).path)
+    if seen_after_ms > 0:
+        time.sleep(seen_after_ms / 1000.0)
+        handler.arrival = time.time()
     rec = {
         "time": handler.arrival,
         "method": handler.command,

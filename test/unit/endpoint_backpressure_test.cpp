@@ -175,11 +175,14 @@ TEST(BackpressureRateTest, ThrottledEndpointConvergesToWhatTheReceiverAccepts) {
         const std::optional<double> rate = backpressure.effective_per_second(kNoLimit);
         const SendWindow window = rate ? send_window_for(*rate) : SendWindow{1000, 1000};
         if (!limiter.may_send(window, now)) continue;
+        // Answered at once.
         limiter.record_send(now);
+        limiter.record_answer(now);
         const double recent = limiter.sends_within(1000, now);
         long status = 429;
         if (receiver_window.may_send(receiver_accepts, now)) {
             receiver_window.record_send(now);
+            receiver_window.record_answer(now);
             status = 200;
             ++accepted;
         } else {

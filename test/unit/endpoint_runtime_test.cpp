@@ -60,21 +60,34 @@ TEST(EndpointRuntimeTest, RateLimitSaysWhenTheNextRequestMayGo) {
     EndpointRuntime endpoint(settings, kNow);
     endpoint.on_request_started(kNow, false);
     endpoint.on_request_started(kNow + 10, false);
+    endpoint.on_response(kNow + 12, answer(200));
+    endpoint.on_response(kNow + 15, answer(200));
     const SendPermit permit = endpoint.permit(kNow + 20);
     EXPECT_FALSE(permit.allowed);
     EXPECT_EQ(permit.reason, WaitReason::RateLimit);
-    EXPECT_EQ(permit.not_before, kNow + 1000);
-    EXPECT_TRUE(endpoint.permit(kNow + 1000).allowed);
+    // Each request occupies the window until a second after its answer.
+    EXPECT_EQ(permit.not_before, kNow + 1013);
+    EXPECT_TRUE(endpoint.permit(kNow + 1013).allowed);
     EXPECT_STREQ(endpoint.state_name(kNow + 20), "active");
 }
 
-TEST(EndpointRuntimeTest, RateGuardWidensTheWindow) {
-    EndpointSettings settings = endpoint_settings("guarded");
+TEST(EndpointRuntimeTest, TheLimitInFlightWaitsForAnAnswerNotForATime) {
+    EndpointSettings settings = endpoint_settings("slow-receiver");
     settings.max_per_second = 1;
-    settings.rate_guard_ms = 100;
     EndpointRuntime endpoint(settings, kNow);
     endpoint.on_request_started(kNow, false);
-    EXPECT_EQ(endpoint.permit(kNow + 1).not_before, kNow + 1100);
+    // The receiver may see it at any moment until its answer.
+    SendPermit permit = endpoint.permit(kNow + 5000);
+    EXPECT_FALSE(permit.allowed);
+    EXPECT_EQ(permit.reason, WaitReason::RateLimit);
+    EXPECT_EQ(permit.not_before, std::nullopt);
+    endpoint.on_response(kNow + 5000, answer(200));
+    EXPECT_EQ(endpoint.in_flight(), 0);
+    EXPECT_EQ(endpoint.permit(kNow + 5000).not_before, kNow + 6001);
+    // A request whose answer went nowhere ends all the same.
+    endpoint.on_request_started(kNow + 6001, false);
+    endpoint.on_request_ended(kNow + 6100);
+    EXPECT_EQ(endpoint.permit(kNow + 6100).not_before, kNow + 7101);
 }
 
 TEST(EndpointRuntimeTest, RetryAfterPausesTheWholeEndpointAndShowsAsPaused) {
@@ -103,10 +116,11 @@ TEST(EndpointRuntimeTest, TooManyRequestsCutsTheRateItHadJustSent) {
     EXPECT_TRUE(
         has_notice(notices, EndpointNotice::Kind::RateReduced, "rate cut to 20 requests/s"));
     EXPECT_DOUBLE_EQ(endpoint.effective_per_second().value(), 20);
-    // The 40 sends of the last second fill a 20/s window: wait for room.
+    // The 39 requests still in flight fill a 20/s window: only answers
+    // make room.
     const SendPermit permit = endpoint.permit(kNow + 100);
     EXPECT_EQ(permit.reason, WaitReason::RateLimit);
-    EXPECT_EQ(permit.not_before, kNow + 20 + 1000);
+    EXPECT_EQ(permit.not_before, std::nullopt);
 }
 
 TEST(EndpointRuntimeTest, BreakerOpensProbesOnceAndClosesWithNoticesForEachStep) {
@@ -190,7 +204,8 @@ TEST(EndpointRuntimeTest, ReconfigureRaisesTheLimitWithoutForgettingRecentSends)
         ASSERT_TRUE(endpoint.permit(kNow + 1).allowed) << i;
         endpoint.on_request_started(kNow + 1, false);
     }
-    EXPECT_EQ(endpoint.permit(kNow + 1).not_before, kNow + 1000);
+    EXPECT_EQ(endpoint.permit(kNow + 1).reason, WaitReason::RateLimit);
+    EXPECT_EQ(endpoint.in_flight(), 5000);
 }
 
 TEST(EndpointRuntimeTest, WaitReasonNames) {

@@ -1,14 +1,13 @@
-// Shared by the endpoint runtime and scheduler tests: a fixed clock origin,
-// endpoint settings whose breaker opens after 3 failures and probes every
-// 30 s (every state in a few steps), queues, and the brute-force window check.
+// Shared by the endpoint runtime and rate limiter tests: a fixed clock
+// origin, endpoint settings whose breaker opens after 3 failures and probes
+// every 30 s (every state in a few steps), and the brute-force window check.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "core/batch_selection.hpp"
 #include "core/endpoint_runtime.hpp"
 
 namespace booking_events::endpoint_test {
@@ -21,16 +20,6 @@ inline EndpointSettings endpoint_settings(const std::string &name) {
     settings.breaker_failures = 3;
     settings.breaker_probe_ms = 30000;
     return settings;
-}
-
-inline QueuedDelivery due(std::int64_t id, std::optional<std::string> booking = std::nullopt) {
-    return QueuedDelivery{id, std::move(booking), kNow, false};
-}
-
-inline std::vector<QueuedDelivery> due_range(std::int64_t first, std::int64_t count) {
-    std::vector<QueuedDelivery> queue;
-    for (std::int64_t id = first; id < first + count; ++id) queue.push_back(due(id));
-    return queue;
 }
 
 // The most times in any half-open window [a, a + window_ms), by brute force.

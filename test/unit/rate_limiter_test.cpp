@@ -3,39 +3,38 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <optional>
 #include <random>
+#include <set>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "endpoint_test_support.hpp"
+
 namespace booking_events {
 namespace {
 
+using endpoint_test::busiest_window;
+
 constexpr std::int64_t kStart = 1768644930000;  // any clock origin works
 
-// The most sends in any half-open window [a, a + window_ms), by brute force.
-// Only windows starting at a send matter: sliding a window right until its
-// start meets a send never loses one.
-int busiest_window(const std::vector<std::int64_t> &sends, std::int64_t window_ms) {
-    int busiest = 0;
-    for (std::size_t i = 0; i < sends.size(); ++i) {
-        int count = 0;
-        for (std::size_t j = 0; j < sends.size(); ++j)
-            if (sends[j] >= sends[i] && sends[j] < sends[i] + window_ms) ++count;
-        busiest = std::max(busiest, count);
-    }
-    return busiest;
+// A request the receiver answers at once (the window's plain case).
+void send_answered_at_once(RateLimiter &limiter, std::int64_t now) {
+    limiter.record_send(now);
+    limiter.record_answer(now);
 }
 
 // A caller that sends whenever the limiter allows, at the times given
-// (several attempts at the same millisecond included).
+// (several attempts at the same millisecond included), answered at once.
 std::vector<std::int64_t> greedy_sends(RateLimiter &limiter, const SendWindow &window,
                                        const std::vector<std::int64_t> &attempt_times) {
     std::vector<std::int64_t> sends;
     for (std::int64_t now : attempt_times) {
         if (!limiter.may_send(window, now)) continue;
-        limiter.record_send(now);
+        send_answered_at_once(limiter, now);
         sends.push_back(now);
     }
     return sends;
@@ -76,12 +75,6 @@ TEST(SendWindowTest, EveryRateKeepsItsPromiseInOneSecond) {
     }
 }
 
-TEST(SendWindowTest, GuardWidensTheWindow) {
-    EXPECT_EQ(send_window_for(10, 100), (SendWindow{10, 1100}));
-    EXPECT_EQ(send_window_for(0.5, 100), (SendWindow{1, 2100}));
-    EXPECT_EQ(send_window_for(10, -100), (SendWindow{10, 1000}));
-}
-
 TEST(SendWindowTest, OutOfRangeIsClampedNotTrusted) {
     EXPECT_EQ(send_window_for(-5), send_window_for(kMinPerSecond));
     EXPECT_EQ(send_window_for(std::nan("")), send_window_for(kMinPerSecond));
@@ -96,23 +89,25 @@ TEST(RateLimiterTest, FirstSendsAreImmediateThenTheWindowWaits) {
     const SendWindow three_per_second{3, 1000};
     for (int i = 0; i < 3; ++i) {
         EXPECT_EQ(limiter.next_send_at(three_per_second, kStart + i), kStart + i);
-        limiter.record_send(kStart + i);
+        send_answered_at_once(limiter, kStart + i);
     }
     EXPECT_FALSE(limiter.may_send(three_per_second, kStart + 5));
-    EXPECT_EQ(limiter.next_send_at(three_per_second, kStart + 5), kStart + 1000);
-    EXPECT_FALSE(limiter.may_send(three_per_second, kStart + 999));
-    EXPECT_TRUE(limiter.may_send(three_per_second, kStart + 1000));
-    limiter.record_send(kStart + 1000);
-    EXPECT_EQ(limiter.next_send_at(three_per_second, kStart + 1000), kStart + 1001);
+    // An answer at a occupies the window up to a + 1000 inclusive (the
+    // clock truncates: the answer came before a + 1).
+    EXPECT_EQ(limiter.next_send_at(three_per_second, kStart + 5), kStart + 1001);
+    EXPECT_FALSE(limiter.may_send(three_per_second, kStart + 1000));
+    EXPECT_TRUE(limiter.may_send(three_per_second, kStart + 1001));
+    send_answered_at_once(limiter, kStart + 1001);
+    EXPECT_EQ(limiter.next_send_at(three_per_second, kStart + 1001), kStart + 1002);
 }
 
 TEST(RateLimiterTest, HalfPerSecondMeansOneEveryTwoSeconds) {
     RateLimiter limiter(1);
     const SendWindow half = send_window_for(0.5);
-    limiter.record_send(kStart);
-    EXPECT_EQ(limiter.next_send_at(half, kStart + 10), kStart + 2000);
-    EXPECT_FALSE(limiter.may_send(half, kStart + 1999));
-    EXPECT_TRUE(limiter.may_send(half, kStart + 2000));
+    send_answered_at_once(limiter, kStart);
+    EXPECT_EQ(limiter.next_send_at(half, kStart + 10), kStart + 2001);
+    EXPECT_FALSE(limiter.may_send(half, kStart + 2000));
+    EXPECT_TRUE(limiter.may_send(half, kStart + 2001));
 }
 
 TEST(RateLimiterTest, SustainedDemandGetsTheFullRate) {
@@ -157,26 +152,26 @@ TEST(RateLimiterTest, WaitingExactlyUntilNextSendAtIsAlwaysAllowed) {
     std::vector<std::int64_t> sends;
     std::int64_t now = kStart;
     for (int i = 0; i < 200; ++i) {
-        now = limiter.next_send_at(window, now);
+        now = *limiter.next_send_at(window, now);
         ASSERT_TRUE(limiter.may_send(window, now));
-        limiter.record_send(now);
+        send_answered_at_once(limiter, now);
         sends.push_back(now);
     }
     EXPECT_LE(busiest_window(sends, 1000), 5);
-    // 200 sends at 5 per second take 39 seconds after the first.
-    EXPECT_EQ(sends.back() - sends.front(), 39000);
+    // 200 sends at 5 per 1001 ms take 39 such periods after the first.
+    EXPECT_EQ(sends.back() - sends.front(), 39 * 1001);
 }
 
 TEST(RateLimiterTest, ShrinkingTheWindowMidStreamHoldsTheNewLimitAtOnce) {
     // AIMD halves an endpoint's rate while sends of the old rate are still in
     // the window: the next send must respect the new limit against them too.
     RateLimiter limiter(10);
-    for (int i = 0; i < 10; ++i) limiter.record_send(kStart + i * 10);
+    for (int i = 0; i < 10; ++i) send_answered_at_once(limiter, kStart + i * 10);
     const SendWindow slower{2, 1000};
     // The second newest send (at 80) leaves the window first.
-    EXPECT_EQ(limiter.next_send_at(slower, kStart + 100), kStart + 80 + 1000);
+    EXPECT_EQ(limiter.next_send_at(slower, kStart + 100), kStart + 80 + 1001);
     const SendWindow much_slower = send_window_for(0.25);
-    EXPECT_EQ(limiter.next_send_at(much_slower, kStart + 100), kStart + 90 + 4000);
+    EXPECT_EQ(limiter.next_send_at(much_slower, kStart + 100), kStart + 90 + 4001);
 }
 
 TEST(RateLimiterTest, ChangingWindowsStillRespectTheStrictestOverTime) {
@@ -190,7 +185,7 @@ TEST(RateLimiterTest, ChangingWindowsStillRespectTheStrictestOverTime) {
         // Any effective rate up to the configured one, changing at random.
         const SendWindow effective = send_window_for(1 + static_cast<double>(random() % 20));
         if (limiter.may_send(effective, now)) {
-            limiter.record_send(now);
+            send_answered_at_once(limiter, now);
             sends.push_back(now);
         }
     }
@@ -201,20 +196,21 @@ TEST(RateLimiterTest, ChangingWindowsStillRespectTheStrictestOverTime) {
 TEST(RateLimiterTest, ClockGoingBackIsTreatedAsTheLastSend) {
     RateLimiter limiter(1);
     const SendWindow one{1, 1000};
-    limiter.record_send(kStart + 5000);
-    EXPECT_EQ(limiter.next_send_at(one, kStart), kStart + 6000);
-    EXPECT_FALSE(limiter.may_send(one, kStart + 5999));
+    send_answered_at_once(limiter, kStart + 5000);
+    EXPECT_EQ(limiter.next_send_at(one, kStart), kStart + 6001);
+    EXPECT_FALSE(limiter.may_send(one, kStart + 6000));
     limiter.record_send(kStart);  // recorded as kStart + 5000, not in the past
-    EXPECT_EQ(limiter.next_send_at(one, kStart), kStart + 6000);
+    limiter.record_answer(kStart);
+    EXPECT_EQ(limiter.next_send_at(one, kStart), kStart + 6001);
 }
 
 TEST(RateLimiterTest, WindowLargerThanHistoryIsEnforcedAsTheHistory) {
     RateLimiter limiter(2);
     const SendWindow too_many{50, 1000};
-    limiter.record_send(kStart);
-    limiter.record_send(kStart);
+    send_answered_at_once(limiter, kStart);
+    send_answered_at_once(limiter, kStart);
     EXPECT_FALSE(limiter.may_send(too_many, kStart + 1));
-    EXPECT_EQ(limiter.next_send_at(too_many, kStart + 1), kStart + 1000);
+    EXPECT_EQ(limiter.next_send_at(too_many, kStart + 1), kStart + 1001);
 }
 
 TEST(RateLimiterTest, SendsWithinCountsTheRecentWindow) {
@@ -225,6 +221,125 @@ TEST(RateLimiterTest, SendsWithinCountsTheRecentWindow) {
     EXPECT_EQ(limiter.sends_within(1000, kStart + 3899), 1);
     EXPECT_EQ(limiter.sends_within(1000, kStart + 3900), 0);
     EXPECT_EQ(limiter.history(), 100u);
+}
+
+// ---------------------------------------------------------------------------
+// the receiver's view: requests answered after a delay
+
+TEST(RateLimiterTest, ARequestInFlightOccupiesTheWindowUntilASecondAfterItsAnswer) {
+    RateLimiter limiter(2);
+    const SendWindow two_per_second{2, 1000};
+    limiter.record_send(kStart);
+    limiter.record_send(kStart + 1);
+    EXPECT_EQ(limiter.in_flight(), 2);
+    // Only an answer makes room: no time can be promised.
+    EXPECT_EQ(limiter.next_send_at(two_per_second, kStart + 60000), std::nullopt);
+    EXPECT_FALSE(limiter.may_send(two_per_second, kStart + 60000));
+    // The receiver may have seen the first just before this answer, 5 s on.
+    limiter.record_answer(kStart + 5000);
+    EXPECT_EQ(limiter.in_flight(), 1);
+    EXPECT_EQ(limiter.next_send_at(two_per_second, kStart + 5000), kStart + 6001);
+    limiter.record_answer(kStart + 5500);
+    EXPECT_EQ(limiter.next_send_at(two_per_second, kStart + 5600), kStart + 6001);
+    EXPECT_TRUE(limiter.may_send(two_per_second, kStart + 6501));
+}
+
+struct Dispatch {
+    std::int64_t at;
+    std::int64_t answered_at;
+};
+
+// A worker with an endless backlog that starts a request whenever the
+// limiter allows, each answered after `delay_of(n)` ms (n counts requests);
+// the simulation runs on an integer clock for `duration_ms`.
+template <typename DelayOf>
+std::vector<Dispatch> drain(const SendWindow &window, std::int64_t duration_ms, DelayOf delay_of) {
+    RateLimiter limiter(static_cast<std::size_t>(window.max_sends));
+    std::vector<Dispatch> dispatches;
+    std::multiset<std::int64_t> answers_due;
+    for (std::int64_t now = kStart; now < kStart + duration_ms; ++now) {
+        while (!answers_due.empty() && *answers_due.begin() <= now) {
+            limiter.record_answer(now);
+            answers_due.erase(answers_due.begin());
+        }
+        while (limiter.may_send(window, now)) {
+            limiter.record_send(now);
+            const std::int64_t answer = now + delay_of(dispatches.size());
+            dispatches.push_back({now, answer});
+            answers_due.insert(answer);
+        }
+    }
+    return dispatches;
+}
+
+// Where the receiver sees each request: the earliest moment (dispatch), the
+// latest (the answer), or anywhere between; each way is a receiver that
+// exists (a queue in front of the application, a stall before reading).
+enum class SeenAt { Dispatch, Answer, Alternating, Random };
+
+std::vector<std::int64_t> seen_times(const std::vector<Dispatch> &dispatches, SeenAt seen,
+                                     std::mt19937_64 &random) {
+    std::vector<std::int64_t> times;
+    for (std::size_t n = 0; n < dispatches.size(); ++n) {
+        const Dispatch &request = dispatches[n];
+        switch (seen) {
+            case SeenAt::Dispatch:
+                times.push_back(request.at);
+                break;
+            case SeenAt::Answer:
+                times.push_back(request.answered_at);
+                break;
+            case SeenAt::Alternating:
+                times.push_back(n % 2 == 0 ? request.at : request.answered_at);
+                break;
+            case SeenAt::Random:
+                times.push_back(std::uniform_int_distribution<std::int64_t>(
+                    request.at, request.answered_at)(random));
+                break;
+        }
+    }
+    return times;
+}
+
+TEST(RateLimiterTest, LongAndMixedDelaysNeverPushTheReceiverOverTheLimit) {
+    std::mt19937_64 random(11);
+    const std::vector<std::int64_t> alternating = {0, 700};
+    const std::vector<std::int64_t> blocks_of_twenty(40, 0);
+    std::vector<std::int64_t> slow_then_fast = blocks_of_twenty;
+    std::fill(slow_then_fast.begin(), slow_then_fast.begin() + 20, 700);
+    for (const SendWindow &window :
+         {SendWindow{20, 1000}, SendWindow{3, 1000}, send_window_for(0.5)}) {
+        const std::vector<std::function<std::int64_t(std::size_t)>> delays = {
+            [&](std::size_t n) { return alternating[n % alternating.size()]; },
+            [&](std::size_t n) { return slow_then_fast[n % slow_then_fast.size()]; },
+            [&](std::size_t n) { return n % 7 == 0 ? 3000 : static_cast<std::int64_t>(n % 5); },
+            [&](std::size_t) {
+                return std::uniform_int_distribution<std::int64_t>(0, 2500)(random);
+            },
+        };
+        for (const auto &delay_of : delays) {
+            const std::vector<Dispatch> dispatches = drain(window, 30000, delay_of);
+            ASSERT_GE(dispatches.size(), 5u);
+            for (SeenAt seen :
+                 {SeenAt::Dispatch, SeenAt::Answer, SeenAt::Alternating, SeenAt::Random})
+                EXPECT_LE(busiest_window(seen_times(dispatches, seen, random), window.window_ms),
+                          window.max_sends)
+                    << window.max_sends << " per " << window.window_ms << " ms, seen "
+                    << static_cast<int>(seen);
+        }
+    }
+}
+
+TEST(RateLimiterTest, ASlowReceiverGetsTheLimitPerSecondPlusItsAnswerTime) {
+    // The price of the promise: answered in 500 ms, 10/s means 10 per 1.5 s.
+    const std::vector<Dispatch> dispatches =
+        drain(SendWindow{10, 1000}, 30000, [](std::size_t) { return std::int64_t{500}; });
+    EXPECT_GE(dispatches.size(), 190u);  // 20 rounds of 1501 ms in 30 s
+    EXPECT_LE(dispatches.size(), 200u);
+    // Answered at once, the full rate: 30 rounds of 1001 ms.
+    const std::vector<Dispatch> quick =
+        drain(SendWindow{10, 1000}, 30000, [](std::size_t) { return std::int64_t{0}; });
+    EXPECT_EQ(quick.size(), 300u);
 }
 
 }  // namespace
