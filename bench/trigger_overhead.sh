@@ -11,20 +11,26 @@
 # Delivery is paused (webhook_url empty) so the worker does not compete for
 # the CPU; it still wakes on each commit burst of `ours`, which is counted.
 #
-#   bench/trigger_overhead.sh [--seconds S] [--rounds R] [--clients C]
+#   bench/trigger_overhead.sh [--seconds S] [--rounds R] [--clients C] [--per-row N]
 #
 #   --seconds S  per run (default 15); --rounds R (default 3): every round
 #                runs the three configurations, in a rotated order
 #   --clients C  pgbench clients (default 4, 2 threads, -M prepared)
+#   --per-row N  afterwards, the trigger's cost per row in one backend: one
+#                INSERT ... SELECT of N rows per table (one statement, one
+#                commit: no WAL flush, no worker wake-up per row), three
+#                times, in microseconds per row (0, the default: not run)
 #   BENCH_PERF=1 afterwards, profile the server's processes (perf) during an
-#                extra, unmeasured run of `ours` and of `plpgsql`
+#                extra, unmeasured run of `ours` and of `plpgsql`; during
+#                `ours`, the delivery worker too (what its wake-ups cost)
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 seconds=15
 rounds=3
 clients=4
-parse_args "seconds=seconds rounds=rounds clients=clients" "" "$@"
+per_row=0
+parse_args "seconds=seconds rounds=rounds clients=clients per-row=per_row" "" "$@"
 
 require_tools pgbench
 [ "${BENCH_PERF:-0}" = 1 ] && require_tools perf
@@ -197,6 +203,22 @@ if others > 10:
     print(f"  WARNING: other processes used up to {others:.0f}% of the machine during a run")
 PYX
 
+if [ "$per_row" -gt 0 ]; then
+    echo
+    echo "-- per row, one backend: INSERT ... SELECT of $per_row rows, one statement (us per row, three times)"
+    for config in none ours plpgsql; do
+        printf '  %-8s' "$config"
+        for _ in 1 2 3; do
+            ms=$(psql_bench -c '\timing on' -c "INSERT INTO ${table[$config]} (booking_id, event_type, description, user_id)
+                SELECT bench_uuid(1 + i % $bookings), 'booking.updated', 'Booking updated by the benchmark',
+                       bench_uuid(1 + i % 900)
+                FROM generate_series(1, $per_row) i" | awk '/^Time:/ {print $2}')
+            printf ' %8.1f' "$(calc "1000 * $ms / $per_row" %.1f)"
+        done
+        echo
+    done
+fi
+
 if [ "${BENCH_PERF:-0}" = 1 ]; then
     for config in ours plpgsql; do
         echo
@@ -208,9 +230,15 @@ if [ "${BENCH_PERF:-0}" = 1 ]; then
         # Every child of our postmaster but the worker: the backends serving
         # pgbench, and walwriter, checkpointer, ...
         pids=$(ps --ppid "$pm" -o pid= | tr -d ' ' | grep -vx "$wp" | paste -sd, -)
+        [ "$config" = ours ] && perf_worker_start "$wp" "$BENCH_TMP/worker.perf"
         perf record -g -F 999 -p "$pids" -o "$BENCH_TMP/$config.perf" -- sleep 6 >/dev/null 2>&1 || true
+        [ "$config" = ours ] && perf_worker_stop
         wait "$load" || true
         perf script -i "$BENCH_TMP/$config.perf" 2>/dev/null |
             "$PY" "$BENCH_ROOT/lib/perf_phases.py" --backends --exclude-pid "$wp"
+        if [ "$config" = ours ]; then
+            echo "-- perf: the delivery worker during that run (delivery paused: empty webhook_url)"
+            perf_worker_report "$BENCH_TMP/worker.perf"
+        fi
     done
 fi

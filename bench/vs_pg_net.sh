@@ -15,6 +15,16 @@
 #     listened our trigger, delivery paused, while one idle session LISTENs on
 #              booking_events: NOTIFY is sent (with nobody listening, ours
 #              skips it)
+#     paused   our trigger with booking_events.paused = on: the worker opens
+#              no transaction when a commit wakes it (with only an empty URL
+#              it still runs its per-wake-up statements for every commit)
+#     floor    the least a durable outbox can do, in plain SQL: a PL/pgSQL
+#              trigger inserting a constant, pre-built payload (one of ours,
+#              as a jsonb constant) into a WAL-logged copy of webhook_outbox
+#              (same columns, defaults, constraints, indexes) and one
+#              webhook_deliveries-shaped row; no enrichment, no JSON
+#              building, no NOTIFY. Its ratio to none and to pgnet is what
+#              durability itself costs on this machine
 #   drain: a backlog queued while nobody sends, timed inside the database
 #     ours     N events queued through the trigger, then the URL is set:
 #              reload -> last delivered_at
@@ -23,13 +33,17 @@
 #              default pg_net.batch_size (200) and at 1000
 #
 #   PGNET_SRC=/path/to/pg_net bench/vs_pg_net.sh [--seconds S] [--rounds R]
-#       [--clients C] [--drain N] [--pgnet-drain M]
+#       [--clients C] [--drain N] [--pgnet-drain M] [--configs LIST]
 #
 #   --seconds S      per pgbench run (default 15); --rounds R (default 1):
 #                    each round runs every write configuration, rotated
 #   --clients C      pgbench clients (default 4)
-#   --drain N        events in our backlog (default 30000)
+#   --drain N        events in our backlog (default 30000; 0: no drain runs)
 #   --pgnet-drain M  requests in pg_net's backlog (default 6000)
+#   --configs LIST   the write configurations to run, comma-separated
+#                    (default all: none,ours,pgnet,ours+d,quiet,listened,
+#                    paused,floor;
+#                    pgnet only with PGNET_SRC)
 #   PGNET_SRC        a pg_net source tree (git clone https://github.com/supabase/pg_net;
 #                    measured at commit 68ef0bf). It is copied, built with PGXS
 #                    and installed into the PostgreSQL under test (PG_CONFIG,
@@ -42,6 +56,7 @@ rounds=1
 clients=4
 drain_events=30000
 pgnet_requests=6000
+config_list=none,ours,pgnet,ours+d,quiet,listened,paused,floor
 while [ $# -gt 0 ]; do
     case $1 in
         --seconds) seconds=$2; shift 2 ;;
@@ -49,14 +64,15 @@ while [ $# -gt 0 ]; do
         --clients) clients=$2; shift 2 ;;
         --drain) drain_events=$2; shift 2 ;;
         --pgnet-drain) pgnet_requests=$2; shift 2 ;;
-        -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+        --configs) config_list=$2; shift 2 ;;
+        -h|--help) sed -n '2,49p' "$0"; exit 0 ;;
         *) die "unknown argument $1" ;;
     esac
 done
 
 require_tools pgbench nginx make
 bench_init
-echo "== bench/vs_pg_net.sh --seconds $seconds --rounds $rounds --clients $clients --drain $drain_events --pgnet-drain $pgnet_requests"
+echo "== bench/vs_pg_net.sh --seconds $seconds --rounds $rounds --clients $clients --drain $drain_events --pgnet-drain $pgnet_requests --configs $config_list"
 machine_summary
 
 with_pgnet=0
@@ -114,13 +130,48 @@ CREATE TRIGGER booking_events_pgnet_trigger
 SQL
 fi
 
+# The floor: a copy of the outbox and of the deliveries table (LIKE ...
+# INCLUDING ALL: columns, defaults, identity, CHECKs, every index), and a
+# trigger writing one row in each with a payload that is one of ours, taken
+# from a sample event and written into the function as a jsonb constant
+# (parsed once, when the function's plan is made).
+psql_bench -c "SET booking_events.notify = off" \
+    -c "INSERT INTO booking_events (booking_id, event_type, description, user_id)
+        VALUES (bench_uuid(1), 'booking.updated', 'Booking updated by the benchmark', bench_uuid(2))"
+floor_payload=$(psql_bench -c 'SELECT payload::text FROM webhook_outbox ORDER BY id DESC LIMIT 1')
+psql_bench -v payload="$floor_payload" <<'SQL'
+CREATE TABLE booking_events_floor (LIKE booking_events INCLUDING ALL);
+ALTER TABLE booking_events_floor SET (autovacuum_enabled = off);
+CREATE TABLE bench_floor_outbox (LIKE webhook_outbox INCLUDING ALL);
+CREATE TABLE bench_floor_deliveries (LIKE webhook_deliveries INCLUDING ALL);
+SELECT format($f$
+CREATE FUNCTION bench_floor_event() RETURNS trigger LANGUAGE plpgsql AS $body$
+DECLARE
+    v_id bigint;
+BEGIN
+    INSERT INTO bench_floor_outbox (event_id, event_type, booking_id, payload)
+    VALUES (gen_random_uuid(), NEW.event_type, NEW.booking_id::text, %L::jsonb)
+    RETURNING id INTO v_id;
+    INSERT INTO bench_floor_deliveries (outbox_id, endpoint, booking_id)
+    VALUES (v_id, 'default', NEW.booking_id::text);
+    RETURN NULL;
+END;
+$body$$f$, :'payload') \gexec
+CREATE TRIGGER booking_events_floor_trigger
+    AFTER INSERT ON booking_events_floor FOR EACH ROW EXECUTE FUNCTION bench_floor_event();
+SQL
+echo "floor: a constant payload of $(psql_bench -c 'SELECT octet_length(payload::text) FROM webhook_outbox ORDER BY id DESC LIMIT 1') bytes (as text), like ours"
+
 declare -A table=([none]=booking_events_plain [ours]=booking_events [pgnet]=booking_events_pgnet
-                  [ours+d]=booking_events [quiet]=booking_events [listened]=booking_events)
-for config in none ours pgnet ours+d quiet listened; do
+                  [ours+d]=booking_events [quiet]=booking_events [listened]=booking_events
+                  [paused]=booking_events [floor]=booking_events_floor)
+configs=()
+for config in ${config_list//,/ }; do
+    [ -n "${table[$config]:-}" ] || die "unknown configuration $config (see --help)"
+    [ "$config" = pgnet ] && [ "$with_pgnet" = 0 ] && continue
+    configs+=("$config")
     insert_script "${table[$config]}" "$bookings" "$BENCH_TMP/$config.sql"
 done
-configs=(none ours ours+d quiet listened)
-[ "$with_pgnet" = 1 ] && configs=(none ours pgnet ours+d quiet listened)
 
 # One idle session LISTENing on booking_events (it reads nothing while the
 # load runs; the queue has room for far more than one run writes).
@@ -146,6 +197,10 @@ listener_stop() {
     done
 }
 
+set_paused() {
+    psql_bench -c "ALTER SYSTEM SET booking_events.paused = $1" -c 'SELECT pg_reload_conf()' >/dev/null
+}
+
 ours_pending() { psql_bench -c "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'"; }
 
 # Until our worker has sent everything (after ours+d): the next run starts
@@ -167,10 +222,11 @@ printf '  %-6s %-8s %9s %12s %6s %s\n' round config TPS 'WAL B/tx' load 'after t
 for round in $(seq "$rounds"); do
     for config in "${configs[@]}"; do
         if [ "$config" = ours+d ]; then set_webhook_url "$url"; else set_webhook_url ''; fi
+        [ "$config" = paused ] && set_paused on
         # Each run starts from an empty queue: the paused configurations
         # leave their events behind, which ours+d would otherwise deliver
-        # as if they were its own run's.
-        psql_bench -c 'TRUNCATE webhook_outbox, webhook_deliveries'
+        # as if they were its own run's (the floor's copies likewise).
+        psql_bench -c 'TRUNCATE webhook_outbox, webhook_deliveries, bench_floor_outbox, bench_floor_deliveries'
         psql_bench -c CHECKPOINT
         wal_before=$(psql_bench -c 'SELECT pg_current_wal_insert_lsn()')
         sent_before=$(psql_bench -c 'SELECT last_value FROM webhook_logs_id_seq')
@@ -199,6 +255,7 @@ for round in $(seq "$rounds"); do
                 ;;
         esac
         [ "$config" = listened ] && listener_stop
+        [ "$config" = paused ] && set_paused off
         echo "$round $config $tps $wal" >>"$results"
         # The 1-minute load average: how busy the machine was (2 = both cores).
         load=$(cut -d' ' -f1 /proc/loadavg)
@@ -208,61 +265,64 @@ for round in $(seq "$rounds"); do
 done
 set_webhook_url ''
 
-echo
-echo "-- drain: ours, $drain_events events over $drain_events bookings queued through the trigger"
-psql_bench -c 'TRUNCATE webhook_logs, webhook_outbox, webhook_deliveries'
-queue_events "$drain_events" "$drain_events"
-psql_bench -c 'VACUUM ANALYZE webhook_outbox' -c CHECKPOINT
-poll_start
-poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$url'" >/dev/null
-start_epoch=$(poll_query "SELECT extract(epoch FROM clock_timestamp()) FROM pg_reload_conf()")
-deadline=$((SECONDS + 600))
-while [ "$(poll_query "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'")" -gt 0 ]; do
-    [ "$SECONDS" -gt "$deadline" ] && die "our drain did not finish in 600 s"
-    sleep 0.2
-done
-read -r ours_delivered ours_failed ours_drain_s < <(poll_query "
-SELECT count(*) FILTER (WHERE status = 'delivered') || ' ' || count(*) FILTER (WHERE status = 'failed')
-       || ' ' || (extract(epoch FROM max(delivered_at)) - $start_epoch) FROM webhook_outbox")
-ours_rate=$(calc "$ours_delivered / $ours_drain_s" %.0f)
-printf '  delivered %s, failed %s in %.2f s (reload -> last delivered_at): %s events/s\n' \
-    "$ours_delivered" "$ours_failed" "$ours_drain_s" "$ours_rate"
-poll_query "ALTER SYSTEM SET booking_events.webhook_url = ''" >/dev/null
-poll_query "SELECT pg_reload_conf()" >/dev/null
-
+ours_rate=0
 declare -A pgnet_rate=()
-if [ "$with_pgnet" = 1 ]; then
-    psql_bench -c 'SELECT payload::text FROM webhook_outbox ORDER BY id LIMIT 1' >"$BENCH_TMP/body.json"
-    for batch in 200 1000; do
-        echo "-- drain: pg_net, $pgnet_requests requests queued, pg_net.batch_size = $batch"
-        poll_query "ALTER SYSTEM SET pg_net.batch_size = $batch" >/dev/null
-        poll_query "SELECT pg_reload_conf()" >/dev/null
-        sleep 2  # the worker reads the reload between two waits
-        poll_query "TRUNCATE net.http_request_queue, net._http_response" >/dev/null
-        # The same body as ours; rows put straight into the queue do not wake
-        # the worker: net.wake() does, below.
-        psql_bench -v body="$(cat "$BENCH_TMP/body.json")" <<SQL
+if [ "$drain_events" -gt 0 ]; then
+    echo
+    echo "-- drain: ours, $drain_events events over $drain_events bookings queued through the trigger"
+    psql_bench -c 'TRUNCATE webhook_logs, webhook_outbox, webhook_deliveries'
+    queue_events "$drain_events" "$drain_events"
+    psql_bench -c 'VACUUM ANALYZE webhook_outbox' -c CHECKPOINT
+    poll_start
+    poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$url'" >/dev/null
+    start_epoch=$(poll_query "SELECT extract(epoch FROM clock_timestamp()) FROM pg_reload_conf()")
+    deadline=$((SECONDS + 600))
+    while [ "$(poll_query "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'")" -gt 0 ]; do
+        [ "$SECONDS" -gt "$deadline" ] && die "our drain did not finish in 600 s"
+        sleep 0.2
+    done
+    read -r ours_delivered ours_failed ours_drain_s < <(poll_query "
+    SELECT count(*) FILTER (WHERE status = 'delivered') || ' ' || count(*) FILTER (WHERE status = 'failed')
+           || ' ' || (extract(epoch FROM max(delivered_at)) - $start_epoch) FROM webhook_outbox")
+    ours_rate=$(calc "$ours_delivered / $ours_drain_s" %.0f)
+    printf '  delivered %s, failed %s in %.2f s (reload -> last delivered_at): %s events/s\n' \
+        "$ours_delivered" "$ours_failed" "$ours_drain_s" "$ours_rate"
+    poll_query "ALTER SYSTEM SET booking_events.webhook_url = ''" >/dev/null
+    poll_query "SELECT pg_reload_conf()" >/dev/null
+
+    if [ "$with_pgnet" = 1 ]; then
+        psql_bench -c 'SELECT payload::text FROM webhook_outbox ORDER BY id LIMIT 1' >"$BENCH_TMP/body.json"
+        for batch in 200 1000; do
+            echo "-- drain: pg_net, $pgnet_requests requests queued, pg_net.batch_size = $batch"
+            poll_query "ALTER SYSTEM SET pg_net.batch_size = $batch" >/dev/null
+            poll_query "SELECT pg_reload_conf()" >/dev/null
+            sleep 2  # the worker reads the reload between two waits
+            poll_query "TRUNCATE net.http_request_queue, net._http_response" >/dev/null
+            # The same body as ours; rows put straight into the queue do not wake
+            # the worker: net.wake() does, below.
+            psql_bench -v body="$(cat "$BENCH_TMP/body.json")" <<SQL
 INSERT INTO net.http_request_queue (method, url, headers, body, timeout_milliseconds)
 SELECT 'POST', '$url', '{"Content-Type": "application/json"}',
        convert_to(:'body', 'UTF8'), 5000
 FROM generate_series(1, $pgnet_requests);
 SQL
-        start_epoch=$(poll_query "SELECT extract(epoch FROM clock_timestamp()) FROM net.wake()")
-        deadline=$((SECONDS + 900))
-        while :; do
-            seen=$(poll_query "SELECT count(*) || ' ' || extract(epoch FROM clock_timestamp()) FROM net._http_response")
-            [ "${seen%% *}" -ge "$pgnet_requests" ] && break
-            [ "$SECONDS" -gt "$deadline" ] && die "pg_net's drain did not finish in 900 s"
-            sleep 0.1
+            start_epoch=$(poll_query "SELECT extract(epoch FROM clock_timestamp()) FROM net.wake()")
+            deadline=$((SECONDS + 900))
+            while :; do
+                seen=$(poll_query "SELECT count(*) || ' ' || extract(epoch FROM clock_timestamp()) FROM net._http_response")
+                [ "${seen%% *}" -ge "$pgnet_requests" ] && break
+                [ "$SECONDS" -gt "$deadline" ] && die "pg_net's drain did not finish in 900 s"
+                sleep 0.1
+            done
+            ok=$(poll_query "SELECT count(*) FROM net._http_response WHERE status_code = 200")
+            drain_s=$(calc "${seen#* } - $start_epoch" %.2f)
+            pgnet_rate[$batch]=$(calc "$pgnet_requests / $drain_s" %.0f)
+            printf '  %s responses (%s with 200) in %s s (wake -> the last one seen): %s requests/s\n' \
+                "$pgnet_requests" "$ok" "$drain_s" "${pgnet_rate[$batch]}"
         done
-        ok=$(poll_query "SELECT count(*) FROM net._http_response WHERE status_code = 200")
-        drain_s=$(calc "${seen#* } - $start_epoch" %.2f)
-        pgnet_rate[$batch]=$(calc "$pgnet_requests / $drain_s" %.0f)
-        printf '  %s responses (%s with 200) in %s s (wake -> the last one seen): %s requests/s\n' \
-            "$pgnet_requests" "$ok" "$drain_s" "${pgnet_rate[$batch]}"
-    done
+    fi
+    poll_stop
 fi
-poll_stop
 
 echo
 echo "== summary (bench/vs_pg_net.sh; medians of $rounds round(s)); issue #12 targets in brackets"
@@ -270,7 +330,7 @@ echo "== summary (bench/vs_pg_net.sh; medians of $rounds round(s)); issue #12 ta
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 tps = {}
-for config in ("none", "ours", "pgnet", "ours+d", "quiet", "listened"):
+for config in ("none", "ours", "pgnet", "ours+d", "quiet", "listened", "paused", "floor"):
     values = [float(r[2]) for r in rows if r[1] == config]
     if values:
         tps[config] = statistics.median(values)
@@ -279,23 +339,40 @@ for config, value in tps.items():
     print(f"  {config:<7} {value:>8.0f} TPS")
 def verdict(value, target):
     return "met" if value >= target else "MISSED"
-print(f"  1. trigger: ours / none       {tps['ours'] / tps['none']:.2f}  [>= 0.60: {verdict(tps['ours'] / tps['none'], 0.6)}]")
-if "pgnet" in tps:
-    r = tps["ours"] / tps["pgnet"]
+def ratio(a, b):
+    return tps[a] / tps[b] if a in tps and b in tps else None
+if ratio("ours", "none") is not None:
+    r = ratio("ours", "none")
+    print(f"  1. trigger: ours / none       {r:.2f}  [>= 0.60: {verdict(r, 0.6)}]")
+if ratio("ours", "pgnet") is not None:
+    r = ratio("ours", "pgnet")
     print(f"     trigger: ours / pg_net     {r:.2f}  [>= 1.00: {verdict(r, 1.0)}]   "
           f"(pg_net / none {tps['pgnet'] / tps['none']:.2f})")
-if pgnet_default > 0:
+def against_baselines(config, label):
+    """config / none and / pg_net (and ours / config), for what is measured."""
+    pairs = [(config, "none", f"{label} / none"), (config, "pgnet", "/ pg_net"),
+             ("ours", config, f"ours / {config}")]
+    parts = [f"{text} {ratio(a, b):.2f}" for a, b, text in pairs if ratio(a, b) is not None]
+    if parts:
+        print("     " + ", ".join(parts))
+against_baselines("floor", "floor (durable outbox, constant payload)")
+if ours_rate > 0 and pgnet_default > 0:
     r, r1000 = ours_rate / pgnet_default, ours_rate / pgnet_1000
     print(f"  2. drain: ours {ours_rate:.0f} events/s / pg_net {pgnet_default:.0f} req/s (batch 200) "
           f"{r:.1f}x  [>= 30: {verdict(r, 30)}]")
     print(f"     drain: ours / pg_net {pgnet_1000:.0f} req/s (batch 1000)   "
           f"{r1000:.1f}x  [>= 6: {verdict(r1000, 6)}]")
-else:
+elif ours_rate > 0:
     print(f"  2. drain: ours {ours_rate:.0f} events/s (pg_net not measured)")
-r = tps["ours+d"] / tps["none"]
-print(f"  5. while delivering: ours+d / none  {r:.2f}  [>= 0.45: {verdict(r, 0.45)}; "
-      "delivery keeping up: see 'left' above]")
-print(f"     NOTIFY: ours / listened {tps['ours'] / tps['listened']:.2f} (listened / none "
-      f"{tps['listened'] / tps['none']:.2f}); quiet (notify off) / none {tps['quiet'] / tps['none']:.2f}")
+if ratio("ours+d", "none") is not None:
+    r = ratio("ours+d", "none")
+    print(f"  5. while delivering: ours+d / none  {r:.2f}  [>= 0.45: {verdict(r, 0.45)}; "
+          "delivery keeping up: see 'left' above]")
+if ratio("ours", "listened") is not None:
+    print(f"     NOTIFY: ours / listened {ratio('ours', 'listened'):.2f} (listened / none "
+          f"{ratio('listened', 'none'):.2f})")
+against_baselines("paused", "paused (booking_events.paused = on)")
+if ratio("quiet", "none") is not None:
+    print(f"     quiet (notify off) / none {ratio('quiet', 'none'):.2f}")
 print("  3. backlog and 4. steady rate: bench/backlog.sh and bench/latency.sh")
 PYX

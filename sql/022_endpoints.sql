@@ -320,6 +320,28 @@ SELECT has_function_privilege('be_outsider', 'hooks.test_webhook(text)', 'EXECUT
 SELECT count(*) > 0 AS revoked FROM hooks.booking_events_revoke('be_old_admin', 'admin');
 SELECT has_function_privilege('be_old_admin', 'hooks.webhook_endpoint_remove(text)', 'EXECUTE')
     AS still_removes;
+-- The trigger's writes (issue #12: one plain INSERT per row, no CTE): a row
+-- without booking_id routed to two endpoints gives one outbox row and one
+-- delivery per endpoint, booking_id NULL in each; an event no endpoint wants
+-- is delivered at once, with the reason and no delivery row.
+ALTER EXTENSION booking_events UPDATE;
+BEGIN;
+SELECT hooks.webhook_endpoint_set('crm', 'https://hook.eu1.make.com/x', '{notes.inserted}');
+SELECT hooks.webhook_endpoint_set('audit', 'https://hook.eu1.make.com/y', '{notes.*}');
+CREATE TABLE notes (id int PRIMARY KEY, body text);
+CREATE TRIGGER notes_webhook AFTER INSERT OR DELETE ON notes
+    FOR EACH ROW EXECUTE FUNCTION hooks.trigger_booking_event_webhook();
+INSERT INTO notes VALUES (1, 'hello');
+SELECT o.event_type, o.booking_id IS NULL AS no_booking, o.status, d.endpoint,
+       d.booking_id IS NULL AS delivery_no_booking, d.status AS delivery_status
+FROM hooks.webhook_outbox o JOIN hooks.webhook_deliveries d ON d.outbox_id = o.id
+WHERE o.event_type LIKE 'notes.%' ORDER BY d.endpoint;
+SELECT hooks.webhook_endpoint_set('audit', 'https://hook.eu1.make.com/y', '{booking.*}');
+DELETE FROM notes;
+SELECT o.event_type, o.status, o.delivered_at IS NOT NULL AS delivered_at_set, o.last_error,
+       (SELECT count(*) FROM hooks.webhook_deliveries d WHERE d.outbox_id = o.id) AS deliveries
+FROM hooks.webhook_outbox o WHERE o.event_type = 'notes.deleted';
+ROLLBACK;
 DROP EXTENSION booking_events;
 DROP SCHEMA hooks;
 DROP ROLE be_admin, be_monitor, be_outsider, be_old_admin, be_old_monitor;

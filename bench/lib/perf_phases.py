@@ -13,6 +13,9 @@ import sys
 
 # (phase, markers): the first phase with a marker in the stack wins.
 PHASES = [
+    # Statements the worker runs on every wake-up, whatever it then claims.
+    ("end deliveries of removed endpoints", ["end_removed_endpoint_deliveries"]),
+    ("look for copied events (origin check)", ["holding_copied_events"]),
     ("record attempts: UPDATE outbox + INSERT webhook_logs", ["record_attempts"]),
     ("claim: SELECT due events", ["claim_due_events"]),
     ("next-due query", ["ms_until_next_due"]),
