@@ -187,7 +187,7 @@ bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_
     endpoint.newest_lane_credit += claim_limit / 4.0;
     const int newest = static_cast<int>(endpoint.newest_lane_credit);
     endpoint.newest_lane_credit -= newest;
-    ClaimBatch batch{0, nullptr};
+    ClaimBatch batch{0, nullptr, 0};
     if (schema_has_endpoints) {
         pg_call([&] {
             batch = claim_endpoint_deliveries(
@@ -245,7 +245,9 @@ bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_
             if (event.has_booking) busy_bookings_.insert(busy_key(endpoint.name, event.booking_id));
         in_flight_.emplace(last_tag_, std::move(events));
     }
-    return batch.count == claim_limit;
+    // Deliveries whose event was gone were removed: the bookings they
+    // blocked may have events due now, and no answer will come to say so.
+    return batch.count == claim_limit || batch.removed_without_event > 0;
 }
 
 ClaimRound DeliveryLedger::claim_round(const ExtensionInfo &extension, bool schema_has_endpoints,

@@ -223,6 +223,7 @@ ClaimBatch claim_due_events(const ExtensionInfo &extension, const int64 *in_flig
 ClaimBatch read_claimed_batch() {
     ClaimBatch batch;
     batch.count = 0;
+    batch.removed_without_event = 0;
     const int rows = static_cast<int>(SPI_processed);
     batch.events = static_cast<ClaimedEvent *>(palloc0(sizeof(ClaimedEvent) * (rows + 1)));
     TupleDesc descriptor = SPI_tuptable->tupdesc;
@@ -230,6 +231,9 @@ ClaimBatch read_claimed_batch() {
         HeapTuple tuple = SPI_tuptable->vals[i];
         bool is_null = false;
         const int64 outbox_id = DatumGetInt64(SPI_getbinval(tuple, descriptor, 1, &is_null));
+        // No event (1.2.0's claim joins the outbox LEFT): nothing to send.
+        SPI_getbinval(tuple, descriptor, 2, &is_null);
+        if (is_null) continue;
         bool seen = false;
         for (int j = 0; j < batch.count && !seen; ++j)
             seen = batch.events[j].outbox_id == outbox_id;

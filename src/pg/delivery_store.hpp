@@ -25,6 +25,9 @@ struct ClaimedEvent {
 struct ClaimBatch {
     int count;
     ClaimedEvent *events;
+    // Claimed deliveries removed because their event is gone (1.2.0 on):
+    // they filled the claim's limit as events would have.
+    int removed_without_event;
 };
 
 // Due pending events, at most one per booking, none that is in flight, none

@@ -206,7 +206,7 @@ class DeliveryWorker {
             ledger_.record(extension_, schema_has_endpoints_);
             if (schema_has_endpoints_) {
                 endpoints_.write_state_if_due(extension_, steady_ms());
-                pg_call([&] { end_removed_endpoint_deliveries(extension_); });
+                endpoints_.end_removed_if_due(extension_, steady_ms());
             }
             wait_ms = claim_and_send();
         }

@@ -15,6 +15,7 @@ enum Statement {
     kState,
     kEndRemoved,
     kNextDue,
+    kRemoveOrphans,
     kStatementCount
 };
 
@@ -34,7 +35,11 @@ EndpointPlans plans;
 // bookings mostly have earlier pending deliveries). Both are index scans
 // whatever the statistics say (see worker_session.cpp), so a claim costs
 // O(batch). The per-booking probe reads the (endpoint, hash of booking_id,
-// outbox_id) index, as the 1.1.0 claim reads the outbox's.
+// outbox_id) index, as the 1.1.0 claim reads the outbox's. The outbox is
+// joined LEFT: a delivery whose event was deleted (no foreign key, so a
+// DBA's DELETE or TRUNCATE of the outbox leaves it) comes back with no
+// event_id and is removed, rather than skipped by every claim and blocking
+// its booking's later events for ever.
 const char *claim_query(const char *deliveries, const char *outbox) {
     const char *filter = psprintf(
         "d.endpoint = $1 AND d.status = 'pending' AND d.next_attempt_at <= now() "
@@ -51,10 +56,10 @@ const char *claim_query(const char *deliveries, const char *outbox) {
         "d.outbox_id, o.event_id::text, o.event_type, d.booking_id, d.attempts, "
         "d.attempts_before_retry, o.payload::text";
     return psprintf(
-        "(SELECT %s FROM %s d JOIN %s o ON o.id = d.outbox_id WHERE %s "
+        "(SELECT %s FROM %s d LEFT JOIN %s o ON o.id = d.outbox_id WHERE %s "
         " ORDER BY d.endpoint, d.outbox_id LIMIT $4) "
         "UNION ALL "
-        "(SELECT %s FROM %s d JOIN %s o ON o.id = d.outbox_id WHERE %s "
+        "(SELECT %s FROM %s d LEFT JOIN %s o ON o.id = d.outbox_id WHERE %s "
         "   AND d.next_attempt_at > now() - interval '2 seconds' "
         " ORDER BY d.endpoint DESC, d.next_attempt_at DESC, d.outbox_id DESC LIMIT $5)",
         columns, deliveries, outbox, filter, columns, deliveries, outbox, filter);
@@ -97,6 +102,15 @@ const char *record_query(const char *deliveries, const char *outbox, const char 
         "         k.response_time_ms, k.error, k.endpoint FROM known k"
         ") SELECT array_agg(DISTINCT outbox_id) FROM updated",
         outbox, deliveries, logs);
+}
+
+// The claimed deliveries whose event is gone; checked again, so an event
+// the claim's snapshot missed is never taken for gone.
+const char *remove_orphans_query(const char *deliveries, const char *outbox) {
+    return psprintf(
+        "DELETE FROM %s d WHERE d.endpoint = $1 AND d.outbox_id = ANY ($2) "
+        "  AND NOT EXISTS (SELECT 1 FROM %s o WHERE o.id = d.outbox_id)",
+        deliveries, outbox);
 }
 
 // The one definition of an event's summary; a statement of its own because
@@ -209,6 +223,9 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
             prepare_worker_plan(end_removed_query(deliveries, endpoints), 0, nullptr);
         plans.plan[kNextDue] =
             prepare_worker_plan(next_due_query(deliveries, endpoints), 0, nullptr);
+        Oid orphan_types[2] = {TEXTOID, INT8ARRAYOID};
+        plans.plan[kRemoveOrphans] =
+            prepare_worker_plan(remove_orphans_query(deliveries, outbox), 2, orphan_types);
         Oid state_types[8] = {TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT4ARRAYOID,
                               INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
         plans.plan[kState] = prepare_worker_plan(
@@ -228,6 +245,35 @@ void settle_changed_events(const ExtensionInfo &extension) {
     if (SPI_execute_plan(plan_for(extension, kSettle), &changed, nullptr, false, 0) !=
         SPI_OK_SELECT)
         elog(ERROR, "booking_events: settling delivered events failed");
+}
+
+// The outbox ids of the claimed rows that have no event (column 2, the
+// event_id, is NULL only there). Plain palloc'd data: the removal that
+// follows may raise an error, and no C++ object may be alive then.
+int claimed_orphans(int64 *ids) {
+    int count = 0;
+    for (uint64 i = 0; i < SPI_processed; ++i) {
+        HeapTuple tuple = SPI_tuptable->vals[i];
+        bool is_null = false;
+        SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &is_null);
+        if (is_null)
+            ids[count++] = DatumGetInt64(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &is_null));
+    }
+    return count;
+}
+
+// Returns how many were removed.
+int remove_orphan_deliveries(const ExtensionInfo &extension, const char *endpoint, const int64 *ids,
+                             int count) {
+    Datum arguments[2] = {CStringGetTextDatum(endpoint), int8_array(ids, count)};
+    if (SPI_execute_plan(plan_for(extension, kRemoveOrphans), arguments, nullptr, false, 0) !=
+        SPI_OK_DELETE)
+        elog(ERROR, "booking_events: removing deliveries without an event failed");
+    if (SPI_processed > 0)
+        ereport(LOG, (errmsg("booking_events worker: removed %llu pending deliveries whose event "
+                             "is gone (outbox rows deleted) for endpoint \"%s\"",
+                             static_cast<unsigned long long>(SPI_processed), endpoint)));
+    return static_cast<int>(SPI_processed);
 }
 
 }  // namespace
@@ -253,7 +299,13 @@ ClaimBatch claim_endpoint_deliveries(const ExtensionInfo &extension, const char 
     // read_only = false: see claim_due_events.
     if (SPI_execute_plan(claim, arguments, nullptr, false, 0) != SPI_OK_SELECT)
         elog(ERROR, "booking_events: claiming due deliveries failed");
-    return read_claimed_batch();
+    auto *orphans = static_cast<int64 *>(palloc(sizeof(int64) * (SPI_processed + 1)));
+    const int orphan_count = claimed_orphans(orphans);
+    ClaimBatch batch = read_claimed_batch();
+    if (orphan_count > 0)
+        batch.removed_without_event =
+            remove_orphan_deliveries(extension, endpoint, orphans, orphan_count);
+    return batch;
 }
 
 void record_endpoint_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count) {

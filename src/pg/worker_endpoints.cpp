@@ -12,6 +12,10 @@ namespace booking_events {
 
 namespace {
 
+// How long after the endpoint set was read again the removed-endpoint sweep
+// runs in every transaction.
+constexpr std::int64_t kRemovedSweepWindowMs = 60 * 1000;
+
 std::string text_or_empty(const char *text) { return text != nullptr ? text : ""; }
 
 }  // namespace
@@ -55,11 +59,22 @@ void WorkerEndpoints::refresh(const ExtensionInfo &extension, bool schema_has_en
         rows.push_back(std::move(row));
     }
     rebuild(rows, now);
+    // A settings reload alone removes no endpoint: only a change of
+    // webhook_endpoints (or another schema, or the first read) opens the
+    // sweep's window, so a reload does not bring the sweep back.
+    if (!read_once_ || generation != generation_read_ || schema_read_ != extension.schema_oid ||
+        schema_had_endpoints_ != schema_has_endpoints)
+        read_at_ = now;
     generation_read_ = generation;
     schema_read_ = extension.schema_oid;
     schema_had_endpoints_ = schema_has_endpoints;
     settings_changed_ = false;
     read_once_ = true;
+}
+
+void WorkerEndpoints::end_removed_if_due(const ExtensionInfo &extension, std::int64_t now) {
+    if (read_once_ && now - read_at_ < kRemovedSweepWindowMs)
+        pg_call([&] { end_removed_endpoint_deliveries(extension); });
 }
 
 void WorkerEndpoints::rebuild(const std::vector<Row> &rows, std::int64_t now) {
