@@ -12,9 +12,10 @@ namespace booking_events {
 
 namespace {
 
-// How long after the endpoint set was read again the removed-endpoint sweep
-// runs in every transaction.
-constexpr std::int64_t kRemovedSweepWindowMs = 60 * 1000;
+// How often the removed-endpoint sweep runs at most, besides right after the
+// endpoint set changed: it is a skip scan of the pending index, whose head is
+// dead entries over a drain until a vacuum, and every commit wakes the worker.
+constexpr std::int64_t kRemovedSweepIntervalMs = 1000;
 
 std::string text_or_empty(const char *text) { return text != nullptr ? text : ""; }
 
@@ -73,8 +74,11 @@ void WorkerEndpoints::refresh(const ExtensionInfo &extension, bool schema_has_en
 }
 
 void WorkerEndpoints::end_removed_if_due(const ExtensionInfo &extension, std::int64_t now) {
-    if (read_once_ && now - read_at_ < kRemovedSweepWindowMs)
-        pg_call([&] { end_removed_endpoint_deliveries(extension); });
+    if (!read_once_) return;
+    if (swept_once_ && swept_at_ >= read_at_ && now - swept_at_ < kRemovedSweepIntervalMs) return;
+    pg_call([&] { end_removed_endpoint_deliveries(extension); });
+    swept_at_ = now;
+    swept_once_ = true;
 }
 
 void WorkerEndpoints::rebuild(const std::vector<Row> &rows, std::int64_t now) {

@@ -47,12 +47,12 @@ class WorkerEndpoints {
     void refresh(const ExtensionInfo &extension, bool schema_has_endpoints, std::int64_t now);
 
     // Inside the worker's transaction, from 1.2.0 on: ends the deliveries
-    // to endpoints that no longer exist (end_removed_endpoint_deliveries),
-    // for a minute after webhook_endpoints changed (a removal) or the
-    // worker started: long enough for a transaction that routed to the
-    // endpoint before its removal committed to commit too. Not on every
-    // wake-up: the sweep reads the pending index, and each application
-    // commit wakes the worker.
+    // to endpoints that no longer exist (end_removed_endpoint_deliveries):
+    // in the first transaction after webhook_endpoints changed (a removal),
+    // then at most once a second, so that a transaction that routed to the
+    // endpoint before its removal committed is caught whenever it commits.
+    // Not on every wake-up: the sweep reads the pending index, and each
+    // application commit wakes the worker.
     void end_removed_if_due(const ExtensionInfo &extension, std::int64_t now);
 
     // Whether a wake-up is worth a transaction: some endpoint may be sent
@@ -92,7 +92,9 @@ class WorkerEndpoints {
     bool schema_had_endpoints_ = false;
     bool settings_changed_ = true;
     bool read_once_ = false;
-    std::int64_t read_at_ = 0;  // steady clock, the last change of the set read
+    std::int64_t read_at_ = 0;   // steady clock, the last change of the set read
+    std::int64_t swept_at_ = 0;  // steady clock, the last removed-endpoint sweep
+    bool swept_once_ = false;
 };
 
 }  // namespace booking_events
