@@ -122,6 +122,7 @@ bool outbox_outgrew_plans(const ExtensionInfo &extension) {
 }
 
 SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
+    if (statement == kClaim) analyze_if_outgrown(extension, "webhook_outbox");
     if (plans.schema_oid != extension.schema_oid || plans.plan[kClaim] == nullptr ||
         (statement == kClaim && outbox_outgrew_plans(extension))) {
         reset_delivery_store();
@@ -152,6 +153,20 @@ BlockNumber extension_table_blocks(const ExtensionInfo &extension, const char *t
     const BlockNumber blocks = RelationGetNumberOfBlocks(relation);
     relation_close(relation, AccessShareLock);
     return blocks;
+}
+
+void analyze_if_outgrown(const ExtensionInfo &extension, const char *table) {
+    const Oid relid = get_relname_relid(table, extension.schema_oid);
+    if (!OidIsValid(relid)) return;
+    Relation relation = relation_open(relid, AccessShareLock);
+    const BlockNumber blocks = RelationGetNumberOfBlocks(relation);
+    const int32 analyzed_blocks = relation->rd_rel->relpages;
+    relation_close(relation, AccessShareLock);
+    if (!table_outgrew_plans(blocks, analyzed_blocks > 0 ? analyzed_blocks : 0)) return;
+    const char *command =
+        psprintf("ANALYZE (SKIP_LOCKED) %s", qualified_extension_object(extension, table));
+    if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
+        elog(ERROR, "booking_events: could not analyze %s", table);
 }
 
 bool table_outgrew_plans(BlockNumber blocks, BlockNumber planned_blocks) {

@@ -104,6 +104,15 @@ BlockNumber extension_table_blocks(const ExtensionInfo &extension, const char *t
 // a generic plan made on a nearly empty table may suit a handful of rows
 // only; PostgreSQL estimates from the current size when it plans anew.
 bool table_outgrew_plans(BlockNumber blocks, BlockNumber planned_blocks);
+// ANALYZEs one of the extension's tables when it has outgrown its statistics
+// by the same rule (its size against the pages the last ANALYZE or VACUUM
+// saw). Re-planning alone does not help then: a table vacuumed while empty
+// (a quiet night) and filled at once (an outage's backlog) keeps statistics
+// that describe no rows until autovacuum's next ANALYZE, and a plan made on
+// them picks an index at random (webhook_deliveries' per-booking probe took
+// the wrong one and read every pending delivery per claimed event).
+// SKIP_LOCKED: an autovacuum at work on the table is doing it already.
+void analyze_if_outgrown(const ExtensionInfo &extension, const char *table);
 
 // Forgets the prepared statements (after an error, or when the extension moved).
 void reset_delivery_store();

@@ -193,6 +193,7 @@ const char *state_query(const char *state) {
 }
 
 SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
+    if (statement == kClaim) analyze_if_outgrown(extension, "webhook_deliveries");
     const bool outgrew =
         statement == kClaim &&
         table_outgrew_plans(extension_table_blocks(extension, "webhook_deliveries"),
