@@ -19,7 +19,7 @@ struct StorePlans {
     Oid schema_oid = InvalidOid;
     SPIPlanPtr plan[kStatementCount] = {};
     // The outbox's size when the plans were made: they are made again once
-    // it has grown well past it (see outbox_outgrew_plans).
+    // it has grown well past it (see plan_for).
     BlockNumber planned_blocks = 0;
 };
 
@@ -117,14 +117,11 @@ BlockNumber outbox_blocks(const ExtensionInfo &extension) {
 // rows only. When the outbox has grown to several times the size the plans
 // were made at, they are made again: PostgreSQL then estimates the rows from
 // the table's current size, whatever the last ANALYZE said.
-bool outbox_outgrew_plans(const ExtensionInfo &extension) {
-    return table_outgrew_plans(outbox_blocks(extension), plans.planned_blocks);
-}
-
 SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
-    if (statement == kClaim) analyze_if_outgrown(extension, "webhook_outbox");
-    if (plans.schema_oid != extension.schema_oid || plans.plan[kClaim] == nullptr ||
-        (statement == kClaim && outbox_outgrew_plans(extension))) {
+    const bool outgrew =
+        statement == kClaim &&
+        table_outgrew_plans(analyze_if_outgrown(extension, "webhook_outbox"), plans.planned_blocks);
+    if (plans.schema_oid != extension.schema_oid || plans.plan[kClaim] == nullptr || outgrew) {
         reset_delivery_store();
         plans.planned_blocks = outbox_blocks(extension);
         const char *outbox = qualified_extension_object(extension, "webhook_outbox");
@@ -146,27 +143,41 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
 
 }  // namespace
 
-BlockNumber extension_table_blocks(const ExtensionInfo &extension, const char *table) {
+namespace {
+
+// A table's size now, and as its statistics (the last ANALYZE or VACUUM)
+// describe it; both 0 when the table is absent.
+struct TableSize {
+    BlockNumber blocks = 0;
+    BlockNumber analyzed_blocks = 0;
+};
+
+TableSize extension_table_size(const ExtensionInfo &extension, const char *table) {
+    TableSize size;
     const Oid relid = get_relname_relid(table, extension.schema_oid);
-    if (!OidIsValid(relid)) return 0;
+    if (!OidIsValid(relid)) return size;
     Relation relation = relation_open(relid, AccessShareLock);
-    const BlockNumber blocks = RelationGetNumberOfBlocks(relation);
+    size.blocks = RelationGetNumberOfBlocks(relation);
+    const int32 relpages = relation->rd_rel->relpages;
+    size.analyzed_blocks = relpages > 0 ? relpages : 0;
     relation_close(relation, AccessShareLock);
-    return blocks;
+    return size;
 }
 
-void analyze_if_outgrown(const ExtensionInfo &extension, const char *table) {
-    const Oid relid = get_relname_relid(table, extension.schema_oid);
-    if (!OidIsValid(relid)) return;
-    Relation relation = relation_open(relid, AccessShareLock);
-    const BlockNumber blocks = RelationGetNumberOfBlocks(relation);
-    const int32 analyzed_blocks = relation->rd_rel->relpages;
-    relation_close(relation, AccessShareLock);
-    if (!table_outgrew_plans(blocks, analyzed_blocks > 0 ? analyzed_blocks : 0)) return;
+}  // namespace
+
+BlockNumber extension_table_blocks(const ExtensionInfo &extension, const char *table) {
+    return extension_table_size(extension, table).blocks;
+}
+
+BlockNumber analyze_if_outgrown(const ExtensionInfo &extension, const char *table) {
+    const TableSize size = extension_table_size(extension, table);
+    if (!table_outgrew_plans(size.blocks, size.analyzed_blocks)) return size.blocks;
     const char *command =
         psprintf("ANALYZE (SKIP_LOCKED) %s", qualified_extension_object(extension, table));
     if (SPI_execute(command, false, 0) != SPI_OK_UTILITY)
         elog(ERROR, "booking_events: could not analyze %s", table);
+    return size.blocks;
 }
 
 bool table_outgrew_plans(BlockNumber blocks, BlockNumber planned_blocks) {

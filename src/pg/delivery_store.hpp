@@ -112,7 +112,9 @@ bool table_outgrew_plans(BlockNumber blocks, BlockNumber planned_blocks);
 // them picks an index at random (webhook_deliveries' per-booking probe took
 // the wrong one and read every pending delivery per claimed event).
 // SKIP_LOCKED: an autovacuum at work on the table is doing it already.
-void analyze_if_outgrown(const ExtensionInfo &extension, const char *table);
+// Returns the table's size in blocks (what extension_table_blocks returns),
+// so a claim opens the table once for both checks.
+BlockNumber analyze_if_outgrown(const ExtensionInfo &extension, const char *table);
 
 // Forgets the prepared statements (after an error, or when the extension moved).
 void reset_delivery_store();

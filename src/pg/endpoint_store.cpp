@@ -193,11 +193,9 @@ const char *state_query(const char *state) {
 }
 
 SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
-    if (statement == kClaim) analyze_if_outgrown(extension, "webhook_deliveries");
-    const bool outgrew =
-        statement == kClaim &&
-        table_outgrew_plans(extension_table_blocks(extension, "webhook_deliveries"),
-                            plans.planned_blocks);
+    const bool outgrew = statement == kClaim &&
+                         table_outgrew_plans(analyze_if_outgrown(extension, "webhook_deliveries"),
+                                             plans.planned_blocks);
     if (plans.schema_oid != extension.schema_oid || plans.plan[kClaim] == nullptr || outgrew) {
         reset_endpoint_store();
         plans.planned_blocks = extension_table_blocks(extension, "webhook_deliveries");
