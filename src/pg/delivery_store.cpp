@@ -269,49 +269,35 @@ ClaimBatch read_claimed_batch() {
     return batch;
 }
 
-AttemptArguments attempt_arguments(const AttemptRow *rows, int count) {
-    auto *ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
-    auto *endpoints = static_cast<const char **>(palloc(sizeof(char *) * count));
-    auto *event_ids = static_cast<const char **>(palloc(sizeof(char *) * count));
-    auto *event_types = static_cast<const char **>(palloc(sizeof(char *) * count));
-    auto *attempt_numbers = static_cast<int *>(palloc(sizeof(int) * count));
-    auto *row_statuses = static_cast<const char **>(palloc(sizeof(char *) * count));
-    auto *log_statuses = static_cast<const char **>(palloc(sizeof(char *) * count));
-    auto *statuses = static_cast<int *>(palloc(sizeof(int) * count));
-    auto *status_nulls = static_cast<bool *>(palloc(sizeof(bool) * count));
-    auto *errors = static_cast<const char **>(palloc(sizeof(char *) * count));
-    auto *times = static_cast<double *>(palloc(sizeof(double) * count));
-    auto *delays = static_cast<int64 *>(palloc(sizeof(int64) * count));
-    auto *outside_budget = static_cast<int *>(palloc(sizeof(int) * count));
-    for (int i = 0; i < count; ++i) {
-        ids[i] = rows[i].outbox_id;
-        endpoints[i] = rows[i].endpoint;
-        event_ids[i] = rows[i].event_id;
-        event_types[i] = rows[i].event_type;
-        attempt_numbers[i] = rows[i].attempt;
-        row_statuses[i] = outbox_status_after(rows[i].step);
-        log_statuses[i] = log_status_after(rows[i].step);
-        statuses[i] = rows[i].http_status;
-        status_nulls[i] = rows[i].http_status == 0;
-        errors[i] = rows[i].error;
-        times[i] = rows[i].response_time_ms;
-        delays[i] = rows[i].retry_delay_ms;
-        outside_budget[i] = rows[i].outside_budget ? 1 : 0;
-    }
-    AttemptArguments arguments;
-    arguments.outbox_id = int8_array(ids, count);
-    arguments.endpoint = text_array(endpoints, count);
-    arguments.event_id = text_array(event_ids, count);
-    arguments.event_type = text_array(event_types, count);
-    arguments.attempt = int4_array(attempt_numbers, nullptr, count);
-    arguments.row_status = text_array(row_statuses, count);
-    arguments.log_status = text_array(log_statuses, count);
-    arguments.http_status = int4_array(statuses, status_nulls, count);
-    arguments.error = text_array(errors, count);
-    arguments.response_time_ms = float8_array(times, count);
-    arguments.retry_delay_ms = int8_array(delays, count);
-    arguments.outside_budget = int4_array(outside_budget, nullptr, count);
-    return arguments;
+int run_record(SPIPlanPtr record, const AttemptRow *rows, int count, bool per_endpoint) {
+    using Row = AttemptRow;
+    Datum arguments[12];
+    int n = 0;
+    arguments[n++] = int8_array(gathered(rows, count, &Row::outbox_id), count);
+    if (per_endpoint) arguments[n++] = text_array(gathered(rows, count, &Row::endpoint), count);
+    arguments[n++] = text_array(gathered(rows, count, &Row::event_id), count);
+    arguments[n++] = text_array(gathered(rows, count, &Row::event_type), count);
+    arguments[n++] = int4_array(gathered(rows, count, &Row::attempt), nullptr, count);
+    arguments[n++] =
+        text_array(gathered<const char *>(
+                       rows, count, [](const Row &row) { return outbox_status_after(row.step); }),
+                   count);
+    arguments[n++] =
+        text_array(gathered<const char *>(
+                       rows, count, [](const Row &row) { return log_status_after(row.step); }),
+                   count);
+    // No response (0) is stored as NULL.
+    arguments[n++] = int4_array(
+        gathered(rows, count, &Row::http_status),
+        gathered<bool>(rows, count, [](const Row &row) { return row.http_status == 0; }), count);
+    arguments[n++] = text_array(gathered(rows, count, &Row::error), count);
+    arguments[n++] = float8_array(gathered(rows, count, &Row::response_time_ms), count);
+    arguments[n++] = int8_array(gathered(rows, count, &Row::retry_delay_ms), count);
+    if (per_endpoint)
+        arguments[n++] = int4_array(
+            gathered<int>(rows, count, [](const Row &row) { return row.outside_budget ? 1 : 0; }),
+            nullptr, count);
+    return SPI_execute_plan(record, arguments, nullptr, false, 0);
 }
 
 void read_claimed_event(HeapTuple tuple, TupleDesc descriptor, ClaimedEvent *event) {
@@ -328,12 +314,7 @@ void read_claimed_event(HeapTuple tuple, TupleDesc descriptor, ClaimedEvent *eve
 
 void record_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count) {
     if (count == 0) return;
-    SPIPlanPtr record = plan_for(extension, kRecord);
-    const AttemptArguments a = attempt_arguments(rows, count);
-    Datum arguments[10] = {a.outbox_id,        a.event_id,      a.event_type,  a.attempt,
-                           a.row_status,       a.log_status,    a.http_status, a.error,
-                           a.response_time_ms, a.retry_delay_ms};
-    if (SPI_execute_plan(record, arguments, nullptr, false, 0) != SPI_OK_INSERT)
+    if (run_record(plan_for(extension, kRecord), rows, count, false) != SPI_OK_INSERT)
         elog(ERROR, "booking_events: recording delivery attempts failed");
 }
 

@@ -81,11 +81,12 @@ ClaimBatch read_claimed_batch();
 // row, NULL when none): -1 when none, else at least 0.
 int64 run_next_due(SPIPlanPtr next_due);
 
-struct AttemptArguments {
-    Datum outbox_id, endpoint, event_id, event_type, attempt, row_status, log_status, http_status,
-        error, response_time_ms, retry_delay_ms, outside_budget;
-};
-AttemptArguments attempt_arguments(const AttemptRow *rows, int count);
+// Runs a record statement on the attempts, passed as arrays (outbox id,
+// event id, event type, attempt, outbox status, log status, HTTP status,
+// error, response time, retry delay); from 1.2.0 on (`per_endpoint`) with
+// the endpoint second and outside_budget last. Returns SPI_execute_plan's
+// result.
+int run_record(SPIPlanPtr record, const AttemptRow *rows, int count, bool per_endpoint);
 
 // Retention's statement: old webhook_logs rows and delivered events, and
 // from 1.2.0 on (`deliveries` not nullptr) those events' deliveries.

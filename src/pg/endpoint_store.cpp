@@ -1,5 +1,6 @@
 #include "pg/endpoint_store.hpp"
 
+#include "pg/settle_statement.hpp"
 #include "pg/spi_arrays.hpp"
 
 namespace booking_events {
@@ -9,7 +10,6 @@ namespace {
 enum Statement {
     kClaim,
     kRecord,
-    kSettle,
     kExpire,
     kEndpoints,
     kState,
@@ -67,8 +67,8 @@ const char *claim_query(const char *deliveries, const char *outbox) {
 
 // A result whose event is gone (retention, DROP/CREATE EXTENSION) or whose
 // delivery is no longer pending (endpoint removed, a rival worker) changes
-// nothing; its log row is written only while the event exists. Returns the
-// events whose delivery changed, for the settle statement.
+// nothing; its log row is written only while the event exists. The events
+// whose delivery changed are settled in the same statement.
 const char *record_query(const char *deliveries, const char *outbox, const char *logs) {
     return psprintf(
         "WITH r AS ("
@@ -94,14 +94,15 @@ const char *record_query(const char *deliveries, const char *outbox, const char 
         "    last_error = k.error "
         "  FROM known k WHERE d.outbox_id = k.outbox_id AND d.endpoint = k.endpoint "
         "    AND d.status = 'pending' "
-        "  RETURNING d.outbox_id"
+        "  RETURNING %s"
         "), logged AS ("
         "  INSERT INTO %s (event_id, event_type, attempt, status, http_status, "
         "                  response_time_ms, error, endpoint) "
         "  SELECT k.event_id::uuid, k.event_type, k.attempt, k.log_status, k.http_status, "
         "         k.response_time_ms, k.error, k.endpoint FROM known k"
-        ") SELECT array_agg(DISTINCT outbox_id) FROM updated",
-        outbox, deliveries, logs);
+        ")%s SELECT count(*) FROM settled",
+        outbox, deliveries, settled_delivery_columns("d"), logs,
+        settle_ctes("updated", deliveries, outbox));
 }
 
 // The claimed deliveries whose event is gone; checked again, so an event
@@ -113,19 +114,14 @@ const char *remove_orphans_query(const char *deliveries, const char *outbox) {
         deliveries, outbox);
 }
 
-// The one definition of an event's summary; a statement of its own because
-// the record's changes are not visible inside the statement that makes them.
-const char *settle_query(const char *settle_function) {
-    return psprintf("SELECT %s($1)", settle_function);
-}
-
 // A trigger that routed an event before webhook_endpoint_remove committed
 // leaves deliveries to an endpoint that no longer exists: they end as the
 // removal ended the others. The endpoints with pending deliveries are found
 // by skipping through the pending index (one probe per endpoint), so the
-// statement costs little whatever the backlog. Returns their events, for
-// the settle statement.
-const char *end_removed_query(const char *deliveries, const char *endpoints) {
+// statement costs little whatever the backlog. Their events are settled in
+// the same statement.
+const char *end_removed_query(const char *deliveries, const char *endpoints, const char *outbox) {
+    const char *settle = settle_ctes("ended", deliveries, outbox);
     return psprintf(
         "WITH RECURSIVE pending_endpoint(name) AS ("
         "  SELECT (SELECT min(d.endpoint) FROM %s d WHERE d.status = 'pending') "
@@ -139,9 +135,9 @@ const char *end_removed_query(const char *deliveries, const char *endpoints) {
         "), ended AS ("
         "  UPDATE %s d SET status = 'failed', last_error = 'endpoint removed' "
         "  FROM removed r WHERE d.endpoint = r.name AND d.status = 'pending' "
-        "  RETURNING d.outbox_id"
-        ") SELECT array_agg(DISTINCT outbox_id) FROM ended",
-        deliveries, deliveries, endpoints, deliveries);
+        "  RETURNING %s"
+        ")%s SELECT count(*) FROM settled",
+        deliveries, deliveries, endpoints, deliveries, settled_delivery_columns("d"), settle);
 }
 
 // When the next delivery waiting for its time (a retry) becomes due: one
@@ -209,17 +205,13 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
                                 TEXTARRAYOID, FLOAT8ARRAYOID, INT8ARRAYOID, INT4ARRAYOID};
         plans.plan[kRecord] =
             prepare_worker_plan(record_query(deliveries, outbox, logs), 12, record_types);
-        Oid settle_types[1] = {INT8ARRAYOID};
-        plans.plan[kSettle] = prepare_worker_plan(
-            settle_query(qualified_extension_object(extension, "booking_events_settle_events")), 1,
-            settle_types);
         Oid expire_types[2] = {INT4OID, INT4OID};
         plans.plan[kExpire] =
             prepare_worker_plan(expired_rows_query(outbox, logs, deliveries), 2, expire_types);
         const char *endpoints = qualified_extension_object(extension, "webhook_endpoints");
         plans.plan[kEndpoints] = prepare_worker_plan(endpoints_query(endpoints), 0, nullptr);
         plans.plan[kEndRemoved] =
-            prepare_worker_plan(end_removed_query(deliveries, endpoints), 0, nullptr);
+            prepare_worker_plan(end_removed_query(deliveries, endpoints, outbox), 0, nullptr);
         plans.plan[kNextDue] =
             prepare_worker_plan(next_due_query(deliveries, endpoints), 0, nullptr);
         Oid orphan_types[2] = {TEXTOID, INT8ARRAYOID};
@@ -233,17 +225,6 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
         plans.schema_oid = extension.schema_oid;
     }
     return plans.plan[statement];
-}
-
-// Settles the events listed by the statement just run (one row, one
-// bigint[] column; NULL when no delivery changed).
-void settle_changed_events(const ExtensionInfo &extension) {
-    bool is_null = true;
-    Datum changed = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
-    if (is_null) return;
-    if (SPI_execute_plan(plan_for(extension, kSettle), &changed, nullptr, false, 0) !=
-        SPI_OK_SELECT)
-        elog(ERROR, "booking_events: settling delivered events failed");
 }
 
 // The outbox ids of the claimed rows that have no event (column 2, the
@@ -309,15 +290,9 @@ ClaimBatch claim_endpoint_deliveries(const ExtensionInfo &extension, const char 
 
 void record_endpoint_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count) {
     if (count == 0) return;
-    SPIPlanPtr record = plan_for(extension, kRecord);
-    const AttemptArguments a = attempt_arguments(rows, count);
-    Datum arguments[12] = {a.outbox_id, a.endpoint,         a.event_id,       a.event_type,
-                           a.attempt,   a.row_status,       a.log_status,     a.http_status,
-                           a.error,     a.response_time_ms, a.retry_delay_ms, a.outside_budget};
-    if (SPI_execute_plan(record, arguments, nullptr, false, 0) != SPI_OK_SELECT ||
+    if (run_record(plan_for(extension, kRecord), rows, count, true) != SPI_OK_SELECT ||
         SPI_processed != 1)
         elog(ERROR, "booking_events: recording delivery attempts failed");
-    settle_changed_events(extension);
 }
 
 void end_removed_endpoint_deliveries(const ExtensionInfo &extension) {
@@ -325,7 +300,6 @@ void end_removed_endpoint_deliveries(const ExtensionInfo &extension) {
             SPI_OK_SELECT ||
         SPI_processed != 1)
         elog(ERROR, "booking_events: ending deliveries to removed endpoints failed");
-    settle_changed_events(extension);
 }
 
 int64 ms_until_next_attempt(const ExtensionInfo &extension, bool schema_has_endpoints) {
@@ -365,28 +339,16 @@ EndpointRows read_endpoint_rows(const ExtensionInfo &extension) {
 void write_endpoint_states(const ExtensionInfo &extension, const EndpointStateRow *rows,
                            int count) {
     if (count == 0) return;
-    auto *names = static_cast<const char **>(palloc(sizeof(char *) * count));
-    auto *states = static_cast<const char **>(palloc(sizeof(char *) * count));
-    auto *ages = static_cast<int64 *>(palloc(sizeof(int64) * count));
-    auto *failures = static_cast<int *>(palloc(sizeof(int) * count));
-    auto *paused_for = static_cast<int64 *>(palloc(sizeof(int64) * count));
-    auto *success_ages = static_cast<int64 *>(palloc(sizeof(int64) * count));
-    auto *failure_ages = static_cast<int64 *>(palloc(sizeof(int64) * count));
-    auto *errors = static_cast<const char **>(palloc(sizeof(char *) * count));
-    for (int i = 0; i < count; ++i) {
-        names[i] = rows[i].name;
-        states[i] = rows[i].state;
-        ages[i] = rows[i].state_age_ms;
-        failures[i] = rows[i].consecutive_failures;
-        paused_for[i] = rows[i].paused_for_ms;
-        success_ages[i] = rows[i].last_success_age_ms;
-        failure_ages[i] = rows[i].last_failure_age_ms;
-        errors[i] = rows[i].last_error;
-    }
-    Datum arguments[8] = {text_array(names, count),        text_array(states, count),
-                          int8_array(ages, count),         int4_array(failures, nullptr, count),
-                          int8_array(paused_for, count),   int8_array(success_ages, count),
-                          int8_array(failure_ages, count), text_array(errors, count)};
+    using Row = EndpointStateRow;
+    Datum arguments[8] = {
+        text_array(gathered(rows, count, &Row::name), count),
+        text_array(gathered(rows, count, &Row::state), count),
+        int8_array(gathered(rows, count, &Row::state_age_ms), count),
+        int4_array(gathered(rows, count, &Row::consecutive_failures), nullptr, count),
+        int8_array(gathered(rows, count, &Row::paused_for_ms), count),
+        int8_array(gathered(rows, count, &Row::last_success_age_ms), count),
+        int8_array(gathered(rows, count, &Row::last_failure_age_ms), count),
+        text_array(gathered(rows, count, &Row::last_error), count)};
     if (SPI_execute_plan(plan_for(extension, kState), arguments, nullptr, false, 0) !=
         SPI_OK_INSERT)
         elog(ERROR, "booking_events: writing webhook_endpoint_state failed");

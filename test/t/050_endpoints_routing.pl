@@ -4,7 +4,10 @@
 # byte-identical bodies; its deliveries and log rows say the same. With
 # webhook_url emptied, `default` is no longer routed to, and an event no
 # endpoint wants is written delivered with no delivery row. The extension is
-# installed the way a DBA would: in its own schema.
+# installed the way a DBA would: in its own schema. The worker settles the
+# events in the statement that records their deliveries: it never calls
+# booking_events_settle_events (a SQL function parsed and planned at every
+# call, a second statement per recorded batch until 1.3.x).
 use strict;
 use warnings;
 
@@ -20,7 +23,8 @@ my $recv = start_receiver();
 my $node = new_node('ep_routing',
 	webhook_url => $recv->url('/default'),
 	backoff_base_ms => 100,
-	backoff_max_ms => 1000);
+	backoff_max_ms => 1000,
+	extra_conf => "track_functions = 'all'\n");
 create_app_schema($node, extension_schema => 'hooks');
 
 my %patterns = (
@@ -106,6 +110,17 @@ for my $path (qw(/default /bookings /refunds))
 }
 is($node->safe_psql('postgres', "SELECT count(*) FROM webhook_outbox WHERE status <> 'delivered'"),
 	'0', 'every outbox row sums up as delivered');
+# The worker reports its statistics (tables and functions at once) when it
+# goes idle: once its updates of the deliveries are counted, so would be its
+# calls.
+ok( $node->poll_query_until('postgres',
+		'SELECT n_tup_upd >= (SELECT count(*) FROM webhook_deliveries) '
+		  . "FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'"),
+	"the worker's statistics are reported");
+is( $node->safe_psql('postgres',
+		'SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions '
+		  . "WHERE funcname = 'booking_events_settle_events'"),
+	'0', 'the worker settled every event without calling booking_events_settle_events');
 
 # --- webhook_url emptied: default is no longer routed ------------------------
 # (Named endpoints exist, so an empty webhook_url no longer means "queue for

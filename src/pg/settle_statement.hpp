@@ -1,0 +1,22 @@
+// The outbox row of an event summarises its deliveries (the rule of
+// booking_events_settle_events, installed with 1.2.0): the worker's
+// statements that change deliveries settle their events in the same
+// statement, with no second statement and no call of the SQL function,
+// whose body is parsed and planned anew at every call.
+#pragma once
+
+namespace booking_events {
+
+// The deliveries' columns a settle reads, of the table or CTE `alias`: a
+// statement that changes deliveries returns them (RETURNING) for settle_ctes.
+const char *settled_delivery_columns(const char *alias);
+
+// CTEs to append to a WITH whose CTE `changed` returned the new version of
+// each delivery it changed (settled_delivery_columns): the summary of each
+// of their events, from those new versions and the event's other
+// deliveries as the statement's snapshot sees them (a statement never sees
+// its own changes), and `settled`, the outbox rows brought in line (one row
+// per outbox row changed). Starts with a comma.
+const char *settle_ctes(const char *changed, const char *deliveries, const char *outbox);
+
+}  // namespace booking_events
