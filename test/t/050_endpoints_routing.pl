@@ -111,16 +111,15 @@ for my $path (qw(/default /bookings /refunds))
 is($node->safe_psql('postgres', "SELECT count(*) FROM webhook_outbox WHERE status <> 'delivered'"),
 	'0', 'every outbox row sums up as delivered');
 # The worker reports its statistics (tables and functions at once) when it
-# goes idle: once its updates of the deliveries are counted, so would be its
-# calls.
-ok( $node->poll_query_until('postgres',
-		'SELECT n_tup_upd >= (SELECT count(*) FROM webhook_deliveries) '
-		  . "FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'"),
-	"the worker's statistics are reported");
-is( $node->safe_psql('postgres',
-		'SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions '
-		  . "WHERE funcname = 'booking_events_settle_events'"),
-	'0', 'the worker settled every event without calling booking_events_settle_events');
+# goes idle: once its updates of the deliveries are counted, its calls are.
+my $updates_counted = 'SELECT n_tup_upd >= (SELECT count(*) FROM webhook_deliveries) '
+  . "FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'";
+ok($node->poll_query_until('postgres', $updates_counted), "the worker's statistics are reported");
+my $settle_calls = $node->safe_psql('postgres',
+	"SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions "
+	  . "WHERE funcname = 'booking_events_settle_events'");
+is($settle_calls, '0',
+	'the worker settled every event without calling booking_events_settle_events');
 
 # --- webhook_url emptied: default is no longer routed ------------------------
 # (Named endpoints exist, so an empty webhook_url no longer means "queue for
