@@ -12,7 +12,8 @@
 #                bench/backlog.sh 200000 is a quick run of about a minute)
 #   --window S   seconds per reported window (default 10)
 #   --vacuum-every S  an experiment, not the default: also run VACUUM
-#                webhook_outbox every S seconds during the drain (what
+#                the claimed table (webhook_deliveries from 1.2.0 on,
+#                else webhook_outbox) every S seconds during the drain (what
 #                autovacuum would do if it saw the worker's dead rows)
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -48,7 +49,18 @@ VALUES (bench_uuid(1), 'booking.updated', 'Backlog event', bench_uuid(2));
 CREATE TABLE bench_template AS SELECT payload FROM webhook_outbox;
 DELETE FROM webhook_outbox;
 SQL
-note "writing $events events into webhook_outbox (delivery paused)"
+# From 1.2.0 on the worker claims webhook_deliveries: each event gets its
+# `default` delivery, as the trigger would route it with no named endpoint.
+claimed=webhook_outbox
+route=""
+if [ "$(psql_bench -c "SELECT to_regclass('webhook_deliveries') IS NOT NULL")" = t ]; then
+    claimed=webhook_deliveries
+    route="INSERT INTO webhook_deliveries (outbox_id, endpoint, booking_id, next_attempt_at)
+SELECT id, 'default', booking_id, next_attempt_at FROM queued"
+else
+    route="SELECT count(*) FROM queued"
+fi
+note "writing $events events into webhook_outbox (delivery paused; the worker claims $claimed)"
 t=$(now_s)
 chunk=100000
 from=1
@@ -56,16 +68,19 @@ while [ "$from" -le "$events" ]; do
     to=$((from + chunk - 1))
     [ "$to" -gt "$events" ] && to=$events
     psql_bench -c "
+WITH queued AS (
 INSERT INTO webhook_outbox (event_id, event_type, booking_id, payload)
 SELECT g.u, 'booking.updated', g.b::text,
        t.payload || jsonb_build_object('event_id', g.u,
            'booking_event', (t.payload -> 'booking_event') || jsonb_build_object('booking_id', g.b))
 FROM bench_template t,
      LATERAL (SELECT gen_random_uuid() AS u, bench_uuid(i) AS b
-              FROM generate_series($from, $to) i) g"
+              FROM generate_series($from, $to) i) g
+RETURNING id, booking_id, next_attempt_at)
+$route" >/dev/null
     from=$((to + 1))
 done
-psql_bench -c 'VACUUM ANALYZE webhook_outbox' -c 'CHECKPOINT'
+psql_bench -c 'VACUUM ANALYZE webhook_outbox' -c "VACUUM ANALYZE $claimed" -c 'CHECKPOINT'
 queue_s=$(calc "$(now_s) - $t" %.0f)
 size=$(psql_bench -c "SELECT pg_size_pretty(pg_total_relation_size('webhook_outbox'))")
 echo "queued $events events in $(printf '%.0f' "$queue_s") s; webhook_outbox with indexes: $size"
@@ -102,8 +117,8 @@ if [ "$vacuum_every" -gt 0 ]; then
     (
         while sleep "$vacuum_every"; do
             t0=${EPOCHREALTIME/./}
-            psql_bench -c 'VACUUM webhook_outbox' 2>/dev/null || true
-            note "VACUUM webhook_outbox took $(((${EPOCHREALTIME/./} - t0) / 1000)) ms"
+            psql_bench -c "VACUUM $claimed" 2>/dev/null || true
+            note "VACUUM $claimed took $(((${EPOCHREALTIME/./} - t0) / 1000)) ms"
         done
     ) &
     vacuum_pid=$!
@@ -134,7 +149,7 @@ while :; do
     "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/now.json"
     read -r rss hwm anon shmem < <("$PY" "$CPU_TOOL" status "$wp")
     [ "$anon" -gt "$anon_peak" ] && anon_peak=$anon
-    stats=$(poll_query "SELECT n_dead_tup || ' ' || autovacuum_count FROM pg_stat_user_tables WHERE relname = 'webhook_outbox'")
+    stats=$(poll_query "SELECT n_dead_tup || ' ' || autovacuum_count FROM pg_stat_user_tables WHERE relname = '$claimed'")
     cpu=$("$PY" -c "
 import json, sys
 b, a = (json.load(open(p)) for p in sys.argv[1:3])
