@@ -18,13 +18,15 @@ const char *settle_ctes(const char *changed, const char *deliveries, const char 
     // while any delivery is pending, else failed if any failed, else
     // delivered; attempts add up; the schedule is the earliest pending one;
     // the last answer and error are those of the delivery furthest from done.
+    // The other deliveries are probed by primary key (= ANY of an array, as
+    // the function does): a semi-join's generic plan may walk the table.
     const char *changed_columns = settled_delivery_columns("c");
     const char *other_columns = settled_delivery_columns("d");
     return psprintf(
         ", settle_input AS ("
         "  SELECT %s FROM %s c "
         "  UNION ALL "
-        "  SELECT %s FROM %s d WHERE d.outbox_id IN (SELECT c.outbox_id FROM %s c) "
+        "  SELECT %s FROM %s d WHERE d.outbox_id = ANY (ARRAY(SELECT c.outbox_id FROM %s c)) "
         "    AND NOT EXISTS (SELECT 1 FROM %s c "
         "                    WHERE c.outbox_id = d.outbox_id AND c.endpoint = d.endpoint)"
         "), summary AS ("
