@@ -350,7 +350,11 @@ class DeliveryWorker {
         const long curl_timeout = driver_.timeout_ms();
         if (curl_timeout >= 0 && (timeout < 0 || curl_timeout < timeout)) timeout = curl_timeout;
         const bool backing_off = steady_ms() < retry_after_error_at_ms_;
-        if (claim_worth_a_transaction() && !stopping_ && !backing_off) timeout = 0;
+        if (claim_wanted_ && free_slots() > 0 && !setting_paused && !stopping_ && !backing_off) {
+            // Nowhere to send: the commit is looked at when the idle look is due.
+            const long look_in = endpoints_.worth_a_look() ? 0 : idle_look_.due_in(steady_ms());
+            if (timeout < 0 || look_in < timeout) timeout = look_in;
+        }
         if (ledger_.has_unrecorded() && !backing_off)
             timeout = std::min<long>(timeout < 0 ? kRecheckMs : timeout, kRecheckMs);
         if (backing_off) {

@@ -6,11 +6,14 @@
 // a third of its insert rate (BENCHMARKS.md, bottleneck 10). So such a
 // wake-up opens one only when a change the worker learns of inside a
 // transaction was announced (an endpoint changed, events requeued or adopted,
-// the extension created: ask_worker_to_look_on_commit), or when the last one
+// the extension created: ask_worker_to_look_on_commit), or once the last one
 // is a while ago: what the worker looks after in passing (its session
-// settings, a long transaction holding back cleanup, a change made without
-// announcing itself) is then seen within that while of the next commit.
+// settings, a long transaction holding back cleanup, the removed-endpoint
+// sweep for a transaction that committed late) is then seen within that
+// while of a commit.
 #pragma once
+
+#include <algorithm>
 
 #include "pg/boundary.hpp"
 #include "pg/shared_state.hpp"
@@ -26,9 +29,11 @@ class IdleLook {
         if (requested) requested_ = true;
     }
     // Whether a wake-up is worth a transaction although nothing can be sent.
-    bool due(long now_ms) const {
-        return requested_ || last_transaction_ms_ < 0 ||
-               now_ms - last_transaction_ms_ >= kIntervalMs;
+    bool due(long now_ms) const { return due_in(now_ms) == 0; }
+    // How long until it is (milliseconds, 0: now).
+    long due_in(long now_ms) const {
+        if (requested_ || last_transaction_ms_ < 0) return 0;
+        return std::max<long>(0, last_transaction_ms_ + kIntervalMs - now_ms);
     }
     void transaction_started(long now_ms) {
         requested_ = false;
