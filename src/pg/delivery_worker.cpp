@@ -27,6 +27,7 @@
 #include "pg/version.hpp"
 #include "pg/worker_log.hpp"
 #include "pg/worker_entry.hpp"
+#include "pg/worker_idle_look.hpp"
 #include "pg/worker_session.hpp"
 #include "pg/worker_wait.hpp"
 #include "pg/worker_endpoints.hpp"
@@ -82,6 +83,7 @@ class DeliveryWorker {
                 surroundings_.look_soon();
             }
             pg_call([] { note_worker_loop(); });
+            idle_look_.take_requests();
             collect_results();
             // Deliveries failing and succeeding again: one line per change of
             // state, at most one per interval, however the receiver flaps.
@@ -93,12 +95,8 @@ class DeliveryWorker {
                 claim_wanted_ = true;
                 recheck_at_ms_ = -1;
             }
-            // While delivery is paused a commit only needs noting: no
-            // transaction is opened until there is somewhere to send to.
-            const bool can_claim =
-                claim_wanted_ && free_slots() > 0 && endpoints_.worth_a_look() && !setting_paused;
-            const bool wanted =
-                ledger_.has_unrecorded() || can_claim || (claim_wanted_ && !extension_checked_);
+            const bool wanted = ledger_.has_unrecorded() || claim_worth_a_transaction() ||
+                                (claim_wanted_ && !extension_checked_);
             if (wanted && steady_ms() >= retry_after_error_at_ms_) {
                 extension_checked_ = true;
                 const long wait_ms = run_transaction();
@@ -131,6 +129,13 @@ class DeliveryWorker {
             collect_results();
         }
         if (ledger_.has_unrecorded()) run_transaction();
+    }
+
+    // While delivery is paused, or nothing can be sent, a commit only needs
+    // noting: no transaction is opened until there is somewhere to send to.
+    bool claim_worth_a_transaction() const {
+        return claim_wanted_ && free_slots() > 0 && !setting_paused &&
+               (endpoints_.worth_a_look() || idle_look_.due(steady_ms()));
     }
 
     std::size_t free_slots() const {
@@ -184,6 +189,7 @@ class DeliveryWorker {
 
     long transaction_body() {
         clear_wake_request_before_snapshot();
+        idle_look_.transaction_started(steady_ms());
         const bool extension_found = begin_transaction("booking_events: delivering");
         long wait_ms = -1;
         if (!extension_found) {
@@ -198,7 +204,7 @@ class DeliveryWorker {
             no_extension_logged_ = false;
             forget_dropped_extension();
             if (surroundings_.look_around(error_backoff_.failing(), steady_ms())) hand_over_ = true;
-            refuse_read_only_transaction();
+            pg_call([] { refuse_read_only_transaction(); });
             // A database not yet updated to 1.2.0 keeps the 1.1.0
             // statements and `default` alone.
             pg_call([&] { schema_has_endpoints_ = schema_has_deliveries(extension_); });
@@ -212,18 +218,6 @@ class DeliveryWorker {
         }
         commit_transaction();
         return wait_ms;
-    }
-
-    // A fenced database (default_transaction_read_only, set by a failover
-    // tool) is a transaction error like any other: nothing is claimed and
-    // sent that could not be recorded afterwards.
-    static void refuse_read_only_transaction() {
-        pg_call([] {
-            if (XactReadOnly)
-                ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-                                errmsg("booking_events worker: the database is read-only "
-                                       "(default_transaction_read_only); delivery waits")));
-        });
     }
 
     // Each unit of the worker's bookkeeping is one short transaction with SPI
@@ -345,6 +339,7 @@ class DeliveryWorker {
         });
         ledger_.forget_recording();
         claim_wanted_ = true;
+        idle_look_.transaction_failed();
         retry_after_error_at_ms_ = steady_ms() + static_cast<long>(reaction.retry_in_ms);
         return static_cast<long>(reaction.retry_in_ms);
     }
@@ -355,9 +350,11 @@ class DeliveryWorker {
         const long curl_timeout = driver_.timeout_ms();
         if (curl_timeout >= 0 && (timeout < 0 || curl_timeout < timeout)) timeout = curl_timeout;
         const bool backing_off = steady_ms() < retry_after_error_at_ms_;
-        if (claim_wanted_ && free_slots() > 0 && endpoints_.worth_a_look() && !stopping_ &&
-            !backing_off)
-            timeout = 0;
+        if (claim_wanted_ && free_slots() > 0 && !setting_paused && !stopping_ && !backing_off) {
+            // Nowhere to send: the commit is looked at when the idle look is due.
+            const long look_in = endpoints_.worth_a_look() ? 0 : idle_look_.due_in(steady_ms());
+            if (timeout < 0 || look_in < timeout) timeout = look_in;
+        }
         if (ledger_.has_unrecorded() && !backing_off)
             timeout = std::min<long>(timeout < 0 ? kRecheckMs : timeout, kRecheckMs);
         if (backing_off) {
@@ -383,6 +380,7 @@ class DeliveryWorker {
 
     HttpDriver driver_;
     WorkerEndpoints endpoints_;
+    IdleLook idle_look_;
     bool schema_has_endpoints_ = false;
     BackoffPolicy policy_;
     ExtensionInfo extension_;

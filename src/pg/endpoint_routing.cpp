@@ -5,6 +5,7 @@
 #include "pg/boundary.hpp"
 #include "pg/identity.hpp"
 #include "pg/settings.hpp"
+#include "pg/shared_state.hpp"
 
 namespace booking_events {
 
@@ -153,6 +154,9 @@ Datum note_endpoints_changed(FunctionCallInfo fcinfo) {
         }
         auto *data = reinterpret_cast<TriggerData *>(fcinfo->context);
         CacheInvalidateRelcacheByRelid(RelationGetRelid(data->tg_relation));
+        // A worker with nowhere to send opens no transaction for ordinary
+        // commits, and learns of an endpoint only inside one.
+        booking_events::ask_worker_to_look_on_commit();
     });
     if (usage_error)
         throw booking_events::SqlError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,

@@ -33,9 +33,11 @@ namespace {
 
 // booking_events_wake_worker(): wakes the worker when the calling
 // transaction commits (retry_failed_webhooks, for one, requeues events
-// without writing through the trigger).
+// without writing through the trigger), and has it open a transaction even
+// while it has nowhere to send: the endpoint functions and
+// booking_events_adopt() call it too.
 Datum wake_worker(FunctionCallInfo) {
-    wake_worker_on_commit();
+    ask_worker_to_look_on_commit();
     return (Datum)0;
 }
 

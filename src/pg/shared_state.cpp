@@ -16,6 +16,9 @@ struct SharedState {
     pg_atomic_uint64 last_loop_at;
     // Set by the first committing backend of a burst, cleared by the worker.
     pg_atomic_uint32 wake_requested;
+    // Set when something the worker reads only inside a transaction changed
+    // (an endpoint, the extension, a requeue): cleared by the worker.
+    pg_atomic_uint32 look_requested;
     // The backend whose old snapshot holds back the outbox's cleanup, as the
     // worker last saw it (0: none), under `mutex`.
     int xmin_holder_pid;
@@ -24,6 +27,7 @@ struct SharedState {
 
 SharedState *shared_state = nullptr;
 bool enqueued_in_transaction = false;
+bool look_wanted_in_transaction = false;
 bool xact_callback_registered = false;
 
 // A new SharedState: no worker yet, nothing requested.
@@ -38,6 +42,7 @@ void attach_shared_state(void *memory, bool created) {
         state->started_at = 0;
         pg_atomic_init_u64(&state->last_loop_at, 0);
         pg_atomic_init_u32(&state->wake_requested, 0);
+        pg_atomic_init_u32(&state->look_requested, 0);
         state->xmin_holder_pid = 0;
         state->xmin_holder_since = 0;
     }
@@ -54,12 +59,26 @@ void wake_worker_now() {
     if (latch != nullptr) SetLatch(latch);
 }
 
+// Rare (an endpoint change, a requeue): always sets the latch, so that no
+// ordering with the commits' wake-ups needs thinking about.
+void ask_worker_to_look_now() {
+    if (shared_state == nullptr) return;
+    pg_atomic_write_u32(&shared_state->look_requested, 1);
+    pg_memory_barrier();
+    SpinLockAcquire(&shared_state->mutex);
+    Latch *latch = shared_state->worker_latch;
+    SpinLockRelease(&shared_state->mutex);
+    if (latch != nullptr) SetLatch(latch);
+}
+
 void on_transaction_event(XactEvent event, void *) {
     switch (event) {
         case XACT_EVENT_COMMIT:
         case XACT_EVENT_PARALLEL_COMMIT:
+            if (look_wanted_in_transaction) ask_worker_to_look_now();
             if (enqueued_in_transaction) wake_worker_now();
             enqueued_in_transaction = false;
+            look_wanted_in_transaction = false;
             break;
         case XACT_EVENT_ABORT:
         case XACT_EVENT_PARALLEL_ABORT:
@@ -67,6 +86,7 @@ void on_transaction_event(XactEvent event, void *) {
             // A prepared transaction wakes the worker when COMMIT PREPARED
             // runs, in whichever session that is (see below).
             enqueued_in_transaction = false;
+            look_wanted_in_transaction = false;
             break;
         default:
             break;
@@ -86,7 +106,7 @@ void wake_after_commit_prepared(PlannedStmt *statement, const char *query_string
     Node *tree = statement->utilityStmt;
     if (tree != nullptr && IsA(tree, TransactionStmt) &&
         reinterpret_cast<TransactionStmt *>(tree)->kind == TRANS_STMT_COMMIT_PREPARED)
-        wake_worker_now();
+        ask_worker_to_look_now();
 }
 
 }  // namespace
@@ -185,6 +205,11 @@ void clear_wake_request() {
     if (shared_state != nullptr) pg_atomic_exchange_u32(&shared_state->wake_requested, 0);
 }
 
+bool take_look_request() {
+    if (shared_state == nullptr) return false;
+    return pg_atomic_exchange_u32(&shared_state->look_requested, 0) != 0;
+}
+
 void wake_worker_on_commit() {
     if (shared_state == nullptr) return;
     if (!xact_callback_registered) {
@@ -192,6 +217,11 @@ void wake_worker_on_commit() {
         xact_callback_registered = true;
     }
     enqueued_in_transaction = true;
+}
+
+void ask_worker_to_look_on_commit() {
+    wake_worker_on_commit();
+    if (shared_state != nullptr) look_wanted_in_transaction = true;
 }
 
 }  // namespace booking_events

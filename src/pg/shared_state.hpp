@@ -46,4 +46,12 @@ void clear_wake_request();
 // then, the worker's latch is set (once per burst, not once per commit).
 void wake_worker_on_commit();
 
+// Like wake_worker_on_commit(), for a change the worker learns of only by
+// opening a transaction (an endpoint added, resumed or removed; events
+// requeued or adopted; the extension created): a worker with nowhere to send
+// opens none for an ordinary commit, and does for this one.
+void ask_worker_to_look_on_commit();
+// The worker takes the request (true once per request).
+bool take_look_request();
+
 }  // namespace booking_events

@@ -120,8 +120,10 @@ void WorkerEndpoints::rebuild(const std::vector<Row> &rows, std::int64_t now) {
 bool WorkerEndpoints::worth_a_look() const {
     if (setting_paused) return false;
     // After a reload the endpoints are read again before anything is sent:
-    // `default` paused for an empty webhook_url may have a URL now.
-    if (!read_once_ || settings_changed_ || schema_had_endpoints_) return true;
+    // `default` paused for an empty webhook_url may have a URL now. A change
+    // of webhook_endpoints asks the worker to look (ask_worker_to_look_on_
+    // commit) and is not this function's business.
+    if (!read_once_ || settings_changed_) return true;
     for (const auto &entry : endpoints_)
         if (!entry.second.runtime->settings().paused) return true;
     return false;

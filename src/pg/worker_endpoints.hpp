@@ -55,12 +55,12 @@ class WorkerEndpoints {
     // application commit wakes the worker.
     void end_removed_if_due(const ExtensionInfo &extension, std::int64_t now);
 
-    // Whether a wake-up is worth a transaction: some endpoint may be sent
-    // to (not paused, with a URL), or the schema has webhook_endpoints, whose
-    // changes (a resume, a new endpoint) the worker learns only inside a
-    // transaction, or the settings changed since the last read (a URL set by
-    // a reload). True before the first refresh; false while
-    // booking_events.paused is on.
+    // Whether a commit's wake-up is worth a transaction: some endpoint may be
+    // sent to (not paused, with a URL), or the settings changed since the
+    // last read (a URL set by a reload). True before the first refresh; false
+    // while booking_events.paused is on. Changes of webhook_endpoints (a
+    // resume, a new endpoint), which the worker learns only inside a
+    // transaction, come with a request to look (shared_state.hpp).
     bool worth_a_look() const;
 
     std::vector<WorkerEndpoint *> sendable();

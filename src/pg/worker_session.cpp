@@ -65,6 +65,13 @@ void leave_database_work() {
     in_database_work = 0;
 }
 
+void refuse_read_only_transaction() {
+    if (XactReadOnly)
+        ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+                        errmsg("booking_events worker: the database is read-only "
+                               "(default_transaction_read_only); delivery waits")));
+}
+
 char *session_settings_signature() {
     const Oid role = GetSessionUserId();
     char *query = psprintf(

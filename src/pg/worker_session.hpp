@@ -26,6 +26,11 @@ void configure_worker_session();
 void enter_database_work(int timeout_ms);
 void leave_database_work();
 
+// A fenced database (default_transaction_read_only, set by a failover
+// tool) is a transaction error like any other: nothing is claimed and sent
+// that could not be recorded afterwards. Raises that ERROR.
+void refuse_read_only_transaction();
+
 // pg_db_role_setting as it applies to this session (database, role, both,
 // all): PostgreSQL applies these only when a session starts, so the worker
 // compares them with what it started with to notice a change (a fence set
