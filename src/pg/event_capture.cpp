@@ -10,6 +10,7 @@
 #include "pg/event_notification.hpp"
 #include "pg/extension_cache.hpp"
 #include "pg/outbox_insert.hpp"
+#include "pg/payload_jsonb.hpp"
 #include "pg/row_values.hpp"
 #include "pg/settings.hpp"
 #include "pg/version.hpp"
@@ -158,12 +159,12 @@ std::string capture_row_event(const RowChangeSource &source) {
     static const std::string database = database_name_utf8();
     context.database = database;
     context.version = kExtensionVersion;
-    const std::string body = serialize_event(
+    const Datum payload = event_to_jsonb(
         build_event(context, event_type, booking_event_section(event, event_type), enrichment),
         raw_bytes ? TextBytes::Raw : TextBytes::Utf8);
 
     const int64 outbox_id =
-        insert_into_outbox(captured.extension, context.event_id, event_type, booking_id, body);
+        insert_into_outbox(captured.extension, context.event_id, event_type, booking_id, payload);
     pg_call([] { SPI_finish(); });
 
     if (setting_notify)
