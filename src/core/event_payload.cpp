@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <stdexcept>
+#include <utility>
 
 namespace booking_events {
 
@@ -172,7 +173,7 @@ std::optional<std::string> booking_id_for(const RowEvent &event) {
     return std::nullopt;
 }
 
-nlohmann::json booking_event_section(const RowEvent &event, const std::string &event_type) {
+nlohmann::json booking_event_section(RowEvent event, const std::string &event_type) {
     nlohmann::json section = nlohmann::json::object();
     if (const nlohmann::json *id = field(event.record, "id")) section["id"] = *id;
     if (std::optional<std::string> booking_id = booking_id_for(event))
@@ -186,9 +187,9 @@ nlohmann::json booking_event_section(const RowEvent &event, const std::string &e
         section["old_status"] = *field(event.old_record, "status");
         section["new_status"] = *field(event.record, "status");
     }
-    section["record"] = event.record;
+    section["record"] = std::move(event.record);
     if (event.operation != RowOperation::Insert && !event.old_record.is_null())
-        section["old_record"] = event.old_record;
+        section["old_record"] = std::move(event.old_record);
     if (event.manual) section["manual"] = true;
     return section;
 }
@@ -224,16 +225,17 @@ nlohmann::json provider_info_from_profile(const nlohmann::json &profile) {
 }
 
 nlohmann::json build_event(const EventContext &context, const std::string &event_type,
-                           nlohmann::json booking_event, const Enrichment &enrichment) {
+                           nlohmann::json booking_event, Enrichment enrichment) {
     nlohmann::json event = nlohmann::json::object();
     event["event_id"] = context.event_id;
     event["event_type"] = event_type;
     event["event_time"] = format_event_time(context.event_time_unix_ms);
     event["source"] = context.source;
     event["booking_event"] = std::move(booking_event);
-    if (enrichment.booking_details) event["booking_details"] = *enrichment.booking_details;
-    if (enrichment.client_info) event["client_info"] = *enrichment.client_info;
-    if (enrichment.provider_info) event["provider_info"] = *enrichment.provider_info;
+    if (enrichment.booking_details)
+        event["booking_details"] = std::move(*enrichment.booking_details);
+    if (enrichment.client_info) event["client_info"] = std::move(*enrichment.client_info);
+    if (enrichment.provider_info) event["provider_info"] = std::move(*enrichment.provider_info);
     event["system"] = {{"environment", context.environment},
                        {"timestamp", format_event_time(context.event_time_unix_ms)},
                        {"database", context.database},

@@ -56,7 +56,9 @@ std::optional<std::string> id_field(const std::optional<nlohmann::json> &row, co
 // (the outbox's payload) cannot store although json accepts "\u0000".
 bool json_holds_nul(const nlohmann::json &value);
 
-nlohmann::json booking_event_section(const RowEvent &event, const std::string &event_type);
+// Takes the event by value: its record and old_record move into the section
+// (a caller that keeps using them passes a copy).
+nlohmann::json booking_event_section(RowEvent event, const std::string &event_type);
 
 struct Enrichment {
     std::optional<nlohmann::json> booking_details;
@@ -78,8 +80,10 @@ struct EventContext {
     std::string version;
 };
 
+// The parts move into the event: the trigger builds each payload once, and
+// copying the rows' trees cost it more than building them.
 nlohmann::json build_event(const EventContext &context, const std::string &event_type,
-                           nlohmann::json booking_event, const Enrichment &enrichment);
+                           nlohmann::json booking_event, Enrichment enrichment);
 
 // How the strings of an event hold their characters.
 enum class TextBytes {

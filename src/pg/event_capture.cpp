@@ -2,6 +2,7 @@
 
 #include <array>
 #include <optional>
+#include <utility>
 
 #include "pg/boundary.hpp"
 #include "pg/encoding.hpp"
@@ -10,6 +11,7 @@
 #include "pg/event_notification.hpp"
 #include "pg/extension_cache.hpp"
 #include "pg/outbox_insert.hpp"
+#include "pg/payload_jsonb.hpp"
 #include "pg/row_values.hpp"
 #include "pg/settings.hpp"
 #include "pg/version.hpp"
@@ -77,13 +79,13 @@ Enrichment enrich(const RowEvent &event, const std::optional<std::string> &booki
     return enrichment;
 }
 
+// Read before the rows move into the payload; the outbox id is set after
+// the insert.
 NotificationFields notification_for(const RowEvent &event, const EventContext &context,
                                     const std::string &event_type,
                                     const std::optional<std::string> &booking_id,
-                                    const Enrichment &enrichment, int64 outbox_id,
-                                    TimestampTz transaction_start) {
+                                    const Enrichment &enrichment, TimestampTz transaction_start) {
     NotificationFields fields;
-    fields.outbox_id = outbox_id;
     fields.event_id = context.event_id;
     fields.event_type = event_type;
     fields.booking_id = booking_id;
@@ -147,7 +149,7 @@ std::string capture_row_event(const RowChangeSource &source) {
 
     const std::string event_type = event_type_for(event);
     const std::optional<std::string> booking_id = booking_id_for(event);
-    const Enrichment enrichment = enrich(event, booking_id, captured);
+    Enrichment enrichment = enrich(event, booking_id, captured);
 
     EventContext context;
     context.event_id = new_event_id();
@@ -158,17 +160,21 @@ std::string capture_row_event(const RowChangeSource &source) {
     static const std::string database = database_name_utf8();
     context.database = database;
     context.version = kExtensionVersion;
-    const std::string body = serialize_event(
-        build_event(context, event_type, booking_event_section(event, event_type), enrichment),
+    const bool notify = setting_notify;
+    NotificationFields notification;
+    if (notify)
+        notification = notification_for(event, context, event_type, booking_id, enrichment,
+                                        captured.transaction_start);
+    const Datum payload = event_to_jsonb(
+        build_event(context, event_type, booking_event_section(std::move(event), event_type),
+                    std::move(enrichment)),
         raw_bytes ? TextBytes::Raw : TextBytes::Utf8);
 
-    const int64 outbox_id =
-        insert_into_outbox(captured.extension, context.event_id, event_type, booking_id, body);
+    notification.outbox_id =
+        insert_into_outbox(captured.extension, context.event_id, event_type, booking_id, payload);
     pg_call([] { SPI_finish(); });
 
-    if (setting_notify)
-        publish_notification(notification_for(event, context, event_type, booking_id, enrichment,
-                                              outbox_id, captured.transaction_start));
+    if (notify) publish_notification(notification);
     return context.event_id;
 }
 

@@ -24,7 +24,7 @@ KeptPlan unrouted_insert_plan;
 KeptPlan delivery_insert_plan;
 
 const char *const kOutboxColumns = "event_id, event_type, booking_id, payload";
-const char *const kOutboxValues = "$1::pg_catalog.uuid, $2, $3, $4::pg_catalog.jsonb";
+const char *const kOutboxValues = "$1::pg_catalog.uuid, $2, $3, $4";
 
 // PostgreSQL side, as the owner. `extra_columns` and `extra_values` add
 // columns after the four every event has (each starting with ", ").
@@ -35,7 +35,7 @@ void prepare_event_insert(KeptPlan *kept, const CachedExtension &extension,
     appendStringInfo(&query, "INSERT INTO %s (%s%s) VALUES (%s%s) RETURNING id",
                      qualified_extension_object(extension.info, "webhook_outbox"), kOutboxColumns,
                      extra_columns, kOutboxValues, extra_values);
-    Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+    Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID};
     prepare_kept_plan(kept, extension.outbox_relid, query.data, 4, types);
 }
 
@@ -71,7 +71,7 @@ SPIPlanPtr ready_plan(KeptPlan *kept, Oid target, const CachedExtension &extensi
 
 int64 insert_into_outbox(const CachedExtension &extension, const std::string &event_id,
                          const std::string &event_type,
-                         const std::optional<std::string> &booking_id, const std::string &body) {
+                         const std::optional<std::string> &booking_id, Datum payload) {
     const bool routed = extension.has_endpoints();
     std::vector<std::string> endpoints;
     if (routed) endpoints = route_event(extension, event_type);
@@ -84,7 +84,7 @@ int64 insert_into_outbox(const CachedExtension &extension, const std::string &ev
         Datum values[4] = {
             CStringGetTextDatum(event_id.c_str()),
             CStringGetTextDatum(utf8_to_server(event_type.c_str(), event_type.size())), booking,
-            CStringGetTextDatum(utf8_to_server(body.c_str(), body.size()))};
+            payload};
         const char nulls[4] = {' ', ' ', booking_id ? ' ' : 'n', ' '};
         const SavedIdentity saved = enter_restricted_identity(extension.info.owner_oid);
         SPIPlanPtr plan = routed && endpoints.empty()

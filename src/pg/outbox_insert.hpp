@@ -11,10 +11,11 @@
 
 namespace booking_events {
 
-// Returns the new row's id and has the worker woken when the transaction
-// commits. Call it inside SPI_connect. Throws PgError.
+// `payload` is the event's jsonb (event_to_jsonb). Returns the new row's id
+// and has the worker woken when the transaction commits. Call it inside
+// SPI_connect. Throws PgError.
 int64 insert_into_outbox(const CachedExtension &extension, const std::string &event_id,
                          const std::string &event_type,
-                         const std::optional<std::string> &booking_id, const std::string &body);
+                         const std::optional<std::string> &booking_id, Datum payload);
 
 }  // namespace booking_events

@@ -1,0 +1,125 @@
+#include "core/json_tokens.hpp"
+
+#include <cmath>
+#include <cstring>
+
+namespace booking_events {
+
+bool is_valid_utf8(const char *text, std::size_t length) {
+    const auto *bytes = reinterpret_cast<const unsigned char *>(text);
+    std::size_t i = 0;
+    while (i < length) {
+        const unsigned char lead = bytes[i];
+        if (lead < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t continuation = 0;
+        unsigned char low = 0x80;   // the second byte's range rules out overlong
+        unsigned char high = 0xBF;  // forms, surrogates and code points past U+10FFFF
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            continuation = 1;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            continuation = 2;
+            if (lead == 0xE0) low = 0xA0;
+            if (lead == 0xED) high = 0x9F;
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            continuation = 3;
+            if (lead == 0xF0) low = 0x90;
+            if (lead == 0xF4) high = 0x8F;
+        } else {
+            return false;
+        }
+        if (length - i <= continuation) return false;
+        if (bytes[i + 1] < low || bytes[i + 1] > high) return false;
+        for (std::size_t k = 2; k <= continuation; ++k)
+            if (bytes[i + k] < 0x80 || bytes[i + k] > 0xBF) return false;
+        i += continuation + 1;
+    }
+    return true;
+}
+
+namespace {
+
+class Tokenizer {
+  public:
+    Tokenizer(TextBytes bytes, JsonTokens *out) : bytes_(bytes), out_(out) {}
+
+    void container(const nlohmann::json &value) {
+        if (value.is_object()) {
+            push(JsonTokenKind::BeginObject, false);
+            for (auto item = value.begin(); item != value.end(); ++item) {
+                text(JsonTokenKind::Key, item.key(), false);
+                element(item.value(), false);
+            }
+            push(JsonTokenKind::EndObject, false);
+        } else {
+            push(JsonTokenKind::BeginArray, false);
+            for (const nlohmann::json &item : value) element(item, true);
+            push(JsonTokenKind::EndArray, false);
+        }
+    }
+
+  private:
+    void element(const nlohmann::json &value, bool in_array) {
+        switch (value.type()) {
+            case nlohmann::json::value_t::object:
+            case nlohmann::json::value_t::array:
+                container(value);
+                return;
+            case nlohmann::json::value_t::string:
+                text(JsonTokenKind::String, value.get_ref<const std::string &>(), in_array);
+                return;
+            case nlohmann::json::value_t::boolean:
+                push(JsonTokenKind::Bool, in_array).boolean = value.get<bool>();
+                return;
+            case nlohmann::json::value_t::number_integer:
+                push(JsonTokenKind::Integer, in_array).integer = value.get<std::int64_t>();
+                return;
+            case nlohmann::json::value_t::number_unsigned:
+            case nlohmann::json::value_t::number_float:
+                // The number as written: serialize_event writes a NaN or an
+                // infinity as null.
+                if (value.is_number_float() && !std::isfinite(value.get<double>())) break;
+                number(value.dump(), in_array);
+                return;
+            default:
+                break;
+        }
+        push(JsonTokenKind::Null, in_array);
+    }
+
+    JsonToken &push(JsonTokenKind kind, bool in_array) {
+        JsonToken &token = out_->tokens.emplace_back();
+        token.kind = kind;
+        token.in_array = in_array;
+        return token;
+    }
+
+    void text(JsonTokenKind kind, const std::string &value, bool in_array) {
+        if (std::memchr(value.data(), '\0', value.size()) != nullptr ||
+            (bytes_ == TextBytes::Utf8 && !is_valid_utf8(value.data(), value.size())))
+            out_->direct = false;
+        JsonToken &token = push(kind, in_array);
+        token.text = value.data();
+        token.length = value.size();
+    }
+
+    void number(std::string written, bool in_array) {
+        const std::string &kept = out_->number_texts.emplace_back(std::move(written));
+        JsonToken &token = push(JsonTokenKind::NumberText, in_array);
+        token.text = kept.data();
+        token.length = kept.size();
+    }
+
+    TextBytes bytes_;
+    JsonTokens *out_;
+};
+
+}  // namespace
+
+void tokenize_json(const nlohmann::json &value, TextBytes bytes, JsonTokens *out) {
+    Tokenizer(bytes, out).container(value);
+}
+
+}  // namespace booking_events

@@ -1,0 +1,60 @@
+// A JSON tree as the flat sequence of tokens a jsonb builder consumes, so
+// that the outbox's payload is built as jsonb directly instead of being
+// written as text (serialize_event) and parsed again by jsonb_in. The tokens
+// describe the same value jsonb_in would read from serialize_event's text.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/event_payload.hpp"
+
+namespace booking_events {
+
+enum class JsonTokenKind {
+    BeginObject,
+    EndObject,
+    BeginArray,
+    EndArray,
+    Key,
+    Null,
+    Bool,
+    Integer,     // `integer`
+    NumberText,  // `text`: a number as serialize_event writes it
+    String,
+};
+
+struct JsonToken {
+    JsonTokenKind kind = JsonTokenKind::Null;
+    bool in_array = false;  // a scalar that is an array element, not an object's value
+    bool boolean = false;
+    std::int64_t integer = 0;
+    const char *text = nullptr;  // Key, String, NumberText: not NUL-terminated
+    std::size_t length = 0;
+};
+
+struct JsonTokens {
+    std::vector<JsonToken> tokens;
+    // False when a string or key holds bytes the text path treats specially:
+    // a NUL (jsonb refuses "\u0000" with an ERROR) or, for TextBytes::Utf8,
+    // an invalid UTF-8 sequence (replaced by U+FFFD). Such an event takes the
+    // text path, whose behaviour is the reference.
+    bool direct = true;
+    // The text of NumberText tokens (a deque: its strings never move).
+    std::deque<std::string> number_texts;
+};
+
+// The tokens of `value`, which must be an object or an array. Strings and
+// keys point into `value`, which must outlive the result.
+void tokenize_json(const nlohmann::json &value, TextBytes bytes, JsonTokens *out);
+
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code
+// points past U+10FFFF): what nlohmann's dump accepts without replacing.
+bool is_valid_utf8(const char *text, std::size_t length);
+
+}  // namespace booking_events
