@@ -51,35 +51,37 @@ JsonbValue scalar_value(const JsonToken &token) {
     return value;
 }
 
+// The jsonb token that opens or closes a container; WJB_DONE for any other kind.
+JsonbIteratorToken container_token(JsonTokenKind kind) {
+    switch (kind) {
+        case JsonTokenKind::BeginObject:
+            return WJB_BEGIN_OBJECT;
+        case JsonTokenKind::EndObject:
+            return WJB_END_OBJECT;
+        case JsonTokenKind::BeginArray:
+            return WJB_BEGIN_ARRAY;
+        case JsonTokenKind::EndArray:
+            return WJB_END_ARRAY;
+        default:
+            return WJB_DONE;
+    }
+}
+
 // PostgreSQL side, over plain tokens only (no C++ object is created here).
 Datum jsonb_from_tokens(const JsonToken *tokens, std::size_t count) {
     JsonbParseState *state = nullptr;
     JsonbValue *result = nullptr;
     for (std::size_t i = 0; i < count; ++i) {
         const JsonToken &token = tokens[i];
-        switch (token.kind) {
-            case JsonTokenKind::BeginObject:
-                result = pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
-                break;
-            case JsonTokenKind::EndObject:
-                result = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
-                break;
-            case JsonTokenKind::BeginArray:
-                result = pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
-                break;
-            case JsonTokenKind::EndArray:
-                result = pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
-                break;
-            case JsonTokenKind::Key: {
-                JsonbValue key = string_value(token);
-                result = pushJsonbValue(&state, WJB_KEY, &key);
-                break;
-            }
-            default: {
-                JsonbValue scalar = scalar_value(token);
-                result = pushJsonbValue(&state, token.in_array ? WJB_ELEM : WJB_VALUE, &scalar);
-                break;
-            }
+        const JsonbIteratorToken container = container_token(token.kind);
+        if (container != WJB_DONE) {
+            result = pushJsonbValue(&state, container, nullptr);
+        } else if (token.kind == JsonTokenKind::Key) {
+            JsonbValue key = string_value(token);
+            result = pushJsonbValue(&state, WJB_KEY, &key);
+        } else {
+            JsonbValue scalar = scalar_value(token);
+            result = pushJsonbValue(&state, token.in_array ? WJB_ELEM : WJB_VALUE, &scalar);
         }
     }
     return JsonbPGetDatum(JsonbValueToJsonb(result));

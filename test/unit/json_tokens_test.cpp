@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -16,43 +17,28 @@ namespace {
 
 using json = nlohmann::json;
 
+// How describe() writes each kind; a key, string, number or boolean follows its prefix.
+const std::map<JsonTokenKind, std::string> kPrefixes = {
+    {JsonTokenKind::BeginObject, "{"}, {JsonTokenKind::EndObject, "}"},
+    {JsonTokenKind::BeginArray, "["},  {JsonTokenKind::EndArray, "]"},
+    {JsonTokenKind::Key, "k:"},        {JsonTokenKind::Null, "null"},
+    {JsonTokenKind::Bool, ""},         {JsonTokenKind::Integer, "i:"},
+    {JsonTokenKind::NumberText, "n:"}, {JsonTokenKind::String, "s:"},
+};
+
 std::string describe(const JsonTokens &tokens) {
     std::string out;
     for (const JsonToken &token : tokens.tokens) {
         if (!out.empty()) out += ' ';
         if (token.in_array) out += '@';
-        switch (token.kind) {
-            case JsonTokenKind::BeginObject:
-                out += '{';
-                break;
-            case JsonTokenKind::EndObject:
-                out += '}';
-                break;
-            case JsonTokenKind::BeginArray:
-                out += '[';
-                break;
-            case JsonTokenKind::EndArray:
-                out += ']';
-                break;
-            case JsonTokenKind::Key:
-                out += "k:" + std::string(token.text, token.length);
-                break;
-            case JsonTokenKind::Null:
-                out += "null";
-                break;
-            case JsonTokenKind::Bool:
-                out += token.boolean ? "true" : "false";
-                break;
-            case JsonTokenKind::Integer:
-                out += "i:" + std::to_string(token.integer);
-                break;
-            case JsonTokenKind::NumberText:
-                out += "n:" + std::string(token.text, token.length);
-                break;
-            case JsonTokenKind::String:
-                out += "s:" + std::string(token.text, token.length);
-                break;
-        }
+        out += kPrefixes.at(token.kind);
+        if (token.kind == JsonTokenKind::Bool)
+            out += token.boolean ? "true" : "false";
+        else if (token.kind == JsonTokenKind::Integer)
+            out += std::to_string(token.integer);
+        else if (token.kind == JsonTokenKind::Key || token.kind == JsonTokenKind::NumberText ||
+                 token.kind == JsonTokenKind::String)
+            out += std::string(token.text, token.length);
     }
     return out;
 }
