@@ -49,14 +49,19 @@ void attach_shared_state(void *memory, bool created) {
     shared_state = state;
 }
 
-void wake_worker_now() {
-    if (shared_state == nullptr) return;
-    // Only the first commit after the worker last looked pays for SetLatch.
-    if (pg_atomic_exchange_u32(&shared_state->wake_requested, 1) != 0) return;
+// Sets the worker's latch, when a worker runs.
+void set_worker_latch() {
     SpinLockAcquire(&shared_state->mutex);
     Latch *latch = shared_state->worker_latch;
     SpinLockRelease(&shared_state->mutex);
     if (latch != nullptr) SetLatch(latch);
+}
+
+void wake_worker_now() {
+    if (shared_state == nullptr) return;
+    // Only the first commit after the worker last looked pays for SetLatch.
+    if (pg_atomic_exchange_u32(&shared_state->wake_requested, 1) != 0) return;
+    set_worker_latch();
 }
 
 // Rare (an endpoint change, a requeue): always sets the latch, so that no
@@ -65,10 +70,7 @@ void ask_worker_to_look_now() {
     if (shared_state == nullptr) return;
     pg_atomic_write_u32(&shared_state->look_requested, 1);
     pg_memory_barrier();
-    SpinLockAcquire(&shared_state->mutex);
-    Latch *latch = shared_state->worker_latch;
-    SpinLockRelease(&shared_state->mutex);
-    if (latch != nullptr) SetLatch(latch);
+    set_worker_latch();
 }
 
 void on_transaction_event(XactEvent event, void *) {
