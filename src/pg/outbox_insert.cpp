@@ -1,6 +1,6 @@
 #include "pg/outbox_insert.hpp"
 
-#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "pg/boundary.hpp"
@@ -82,10 +82,11 @@ DirectTarget direct_outbox{kEventColumns, 4, "id"};
 DirectTarget direct_unrouted{kEventColumns, 7, "id"};
 DirectTarget direct_delivery{kDeliveryColumns, 3, nullptr};
 
-// TEMPORARY, for the side-by-side measurement only: selects the statements.
+// TEMPORARY, for the side-by-side measurement only: SET
+// bench.outbox_via_spi = on selects the statements.
 bool direct_path_enabled() {
-    static const bool enabled = std::getenv("BOOKING_EVENTS_OUTBOX_VIA_SPI") == nullptr;
-    return enabled;
+    const char *spi = GetConfigOption("bench.outbox_via_spi", true, false);
+    return spi == nullptr || strcmp(spi, "on") != 0;
 }
 
 // PostgreSQL side. `values` as the statements take them (event id as text).
