@@ -73,8 +73,9 @@ AttrNumber writable_attribute(TupleDesc descriptor, const char *name, Oid type) 
 bool shape_supported(Relation relation, const DirectTarget &target) {
     const Form_pg_class form = relation->rd_rel;
     if (form->relkind != RELKIND_RELATION || form->relispartition) return false;
-    if (relation->trigdesc != nullptr || form->relhastriggers) return false;
-    if (relation->rd_rules != nullptr || form->relhasrules) return false;
+    // Not relhastriggers / relhasrules: they stay set after the last
+    // trigger or rule is dropped, until a VACUUM.
+    if (relation->trigdesc != nullptr || relation->rd_rules != nullptr) return false;
     if (form->relrowsecurity) return false;
     TupleDesc descriptor = RelationGetDescr(relation);
     if (descriptor->constr != nullptr && descriptor->constr->has_generated_stored) return false;

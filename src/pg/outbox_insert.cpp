@@ -1,6 +1,5 @@
 #include "pg/outbox_insert.hpp"
 
-#include <cstring>
 #include <vector>
 
 #include "pg/boundary.hpp"
@@ -82,13 +81,6 @@ DirectTarget direct_outbox{kEventColumns, 4, "id"};
 DirectTarget direct_unrouted{kEventColumns, 7, "id"};
 DirectTarget direct_delivery{kDeliveryColumns, 3, nullptr};
 
-// TEMPORARY, for the side-by-side measurement only: SET
-// bench.outbox_via_spi = on selects the statements.
-bool direct_path_enabled() {
-    const char *spi = GetConfigOption("bench.outbox_via_spi", true, false);
-    return spi == nullptr || strcmp(spi, "on") != 0;
-}
-
 // PostgreSQL side. `values` as the statements take them (event id as text).
 bool insert_event_directly(const CachedExtension &extension, bool unrouted, const Datum *values,
                            const char *nulls, int64 *outbox_id) {
@@ -131,8 +123,7 @@ int64 insert_into_outbox(const CachedExtension &extension, const std::string &ev
         const char nulls[4] = {' ', ' ', booking_id ? ' ' : 'n', ' '};
         const SavedIdentity saved = enter_restricted_identity(extension.info.owner_oid);
         const bool unrouted = routed && endpoints.empty();
-        const bool direct = routed && direct_path_enabled();
-        if (!direct || !insert_event_directly(extension, unrouted, values, nulls, &outbox_id)) {
+        if (!routed || !insert_event_directly(extension, unrouted, values, nulls, &outbox_id)) {
             SPIPlanPtr plan = unrouted ? ready_plan(&unrouted_insert_plan, extension.outbox_relid,
                                                     extension, prepare_unrouted_insert)
                                        : ready_plan(&outbox_insert_plan, extension.outbox_relid,
@@ -149,8 +140,8 @@ int64 insert_into_outbox(const CachedExtension &extension, const std::string &ev
             Datum delivery[3] = {Int64GetDatum(outbox_id), CStringGetTextDatum(endpoint.c_str()),
                                  booking};
             const bool delivery_nulls[3] = {false, false, !booking_id};
-            if (direct && insert_directly(&direct_delivery, extension.deliveries_relid, delivery,
-                                          delivery_nulls, nullptr))
+            if (insert_directly(&direct_delivery, extension.deliveries_relid, delivery,
+                                delivery_nulls, nullptr))
                 continue;
             SPIPlanPtr plan = ready_plan(&delivery_insert_plan, extension.deliveries_relid,
                                          extension, prepare_delivery_insert);
@@ -161,7 +152,7 @@ int64 insert_into_outbox(const CachedExtension &extension, const std::string &ev
         // As after an SPI statement: what follows in this transaction (the
         // manual trigger's caller, an AFTER trigger of the application's)
         // sees the rows.
-        if (direct) CommandCounterIncrement();
+        if (routed) CommandCounterIncrement();
         leave_identity(saved);
         if (!routed || !endpoints.empty()) wake_worker_on_commit();
     });

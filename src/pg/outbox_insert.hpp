@@ -1,7 +1,10 @@
 // Writes one event to the outbox, as the extension's owner: the writing
 // role needs no privilege on the outbox, nor USAGE on the extension's
-// schema. The statement is prepared after the switch (so its names are
-// resolved as the owner, with search_path pinned) and kept per session.
+// schema. From 1.2.0 on the rows go straight into the tables
+// (direct_insert.hpp); otherwise, and for a table that path does not
+// handle, through INSERT statements prepared after the switch (so their
+// names are resolved as the owner, with search_path pinned) and kept per
+// session.
 #pragma once
 
 #include <optional>
