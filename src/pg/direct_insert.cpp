@@ -18,9 +18,10 @@ bool callback_registered = false;
 void on_relcache_invalidation(Datum, Oid relid) {
     for (int t = 0; t < registered_count; ++t) {
         DirectTarget *target = registered_targets[t];
-        if (relid == InvalidOid || relid == target->relid) target->stale = true;
+        bool concerned = relid == InvalidOid || relid == target->relid;
         for (int i = 0; i < target->index_count; ++i)
-            if (target->index_oids[i] == relid) target->stale = true;
+            if (target->index_oids[i] == relid) concerned = true;
+        if (concerned) ++target->invalidations;
     }
 }
 
@@ -53,6 +54,7 @@ void forget_kept_state(DirectTarget *target) {
     target->index_count = 0;
     target->returned_attnum = InvalidAttrNumber;
     target->supported = false;
+    target->built = false;
 }
 
 // The attribute called `name` of type `type` that an INSERT may name, or
@@ -166,8 +168,11 @@ void build_indexes(DirectTarget *target, Relation relation) {
 void build(DirectTarget *target, Relation relation) {
     forget_kept_state(target);
     target->relid = RelationGetRelid(relation);
-    target->stale = false;
-    if (!shape_supported(relation, *target)) return;
+    target->built_at_invalidations = target->invalidations;
+    if (!shape_supported(relation, *target)) {
+        target->built = true;
+        return;
+    }
     target->memory = AllocSetContextCreate(TopMemoryContext, "booking_events direct insert",
                                            ALLOCSET_SMALL_SIZES);
     const MemoryContext caller = MemoryContextSwitchTo(target->memory);
@@ -182,6 +187,7 @@ void build(DirectTarget *target, Relation relation) {
                                table_slot_callbacks(relation));
     MemoryContextSwitchTo(caller);
     target->supported = true;
+    target->built = true;
 }
 
 void fill_slot(DirectTarget *target, const Datum *values, const bool *nulls) {
@@ -212,7 +218,9 @@ bool insert_directly(DirectTarget *target, Oid relid, const Datum *values, const
     // Opening takes the lock, which reads pending invalidations first.
     Relation relation = try_table_open(relid, RowExclusiveLock);
     if (relation == nullptr) return false;
-    if (target->relid != relid || target->stale) build(target, relation);
+    if (target->relid != relid || !target->built ||
+        target->built_at_invalidations != target->invalidations)
+        build(target, relation);
     if (!target->supported) {
         table_close(relation, NoLock);
         return false;

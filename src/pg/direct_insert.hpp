@@ -30,9 +30,13 @@ struct DirectTarget {
     int column_count;
     const char *returned_column;  // an int8 column read back (the id), or nullptr
 
-    // Kept state: valid for `relid` until `stale` (a relcache invalidation).
+    // Kept state: valid for `relid` once `built`, until the next relcache
+    // invalidation of the table or an index counts one more. A build that
+    // raised an ERROR half-way is not `built`, and is done again.
     Oid relid = InvalidOid;
-    bool stale = false;
+    bool built = false;
+    uint64 invalidations = 0;
+    uint64 built_at_invalidations = 0;
     bool supported = false;
     bool registered = false;
     MemoryContext memory = nullptr;
