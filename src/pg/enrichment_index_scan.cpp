@@ -81,6 +81,11 @@ bool read_row_by_index(Oid relid, const IndexLookup &lookup, Datum id, RawRow **
         HeapTuple tuple = ExecFetchSlotHeapTuple(slot, false, &should_free);
         *row = collect_row(RelationGetDescr(table), tuple);
         if (should_free) heap_freetuple(tuple);
+        // The names point into the relation's descriptor, which a relcache
+        // invalidation (a concurrent VACUUM's new statistics) frees once the
+        // relation is closed; the row is read later: it keeps copies.
+        for (int i = 0; i < (*row)->count; ++i)
+            (*row)->columns[i].name = pstrdup((*row)->columns[i].name);
     }
     index_endscan(scan);
     ExecDropSingleTupleTableSlot(slot);
