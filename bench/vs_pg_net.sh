@@ -77,7 +77,7 @@ while [ $# -gt 0 ]; do
         --drain) drain_events=$2; shift 2 ;;
         --pgnet-drain) pgnet_requests=$2; shift 2 ;;
         --configs) config_list=$2; shift 2 ;;
-        -h|--help) sed -n '2,61p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,62p' "$0"; exit 0 ;;
         *) die "unknown argument $1" ;;
     esac
 done
