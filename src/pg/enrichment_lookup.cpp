@@ -1,6 +1,7 @@
 #include "pg/enrichment_lookup.hpp"
 
 #include <unordered_map>
+#include <utility>
 
 #include "core/id_syntax.hpp"
 #include "pg/boundary.hpp"
@@ -39,23 +40,15 @@ void on_relcache_invalidation(Datum, Oid relid) {
         if (entry.second.by_index.index == relid) lookup_tables_stale = true;
 }
 
+// The id types whose text input the syntax check vouches for.
 IdSyntax id_syntax_for_type(Oid type_oid) {
-    switch (type_oid) {
-        case INT2OID:
-            return IdSyntax::Int16;
-        case INT4OID:
-            return IdSyntax::Int32;
-        case INT8OID:
-            return IdSyntax::Int64;
-        case UUIDOID:
-            return IdSyntax::Uuid;
-        case TEXTOID:
-        case VARCHAROID:
-        case BPCHAROID:
-            return IdSyntax::Text;
-        default:
-            return IdSyntax::Unsupported;
-    }
+    static const std::pair<Oid, IdSyntax> id_types[] = {
+        {INT2OID, IdSyntax::Int16}, {INT4OID, IdSyntax::Int32}, {INT8OID, IdSyntax::Int64},
+        {UUIDOID, IdSyntax::Uuid},  {TEXTOID, IdSyntax::Text},  {VARCHAROID, IdSyntax::Text},
+        {BPCHAROID, IdSyntax::Text}};
+    for (const auto &[type, syntax] : id_types)
+        if (type == type_oid) return syntax;
+    return IdSyntax::Unsupported;
 }
 
 // PostgreSQL side.
