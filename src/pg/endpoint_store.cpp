@@ -1,5 +1,6 @@
 #include "pg/endpoint_store.hpp"
 
+#include "pg/claim_starts.hpp"
 #include "pg/settle_statement.hpp"
 #include "pg/spi_arrays.hpp"
 
@@ -16,6 +17,7 @@ enum Statement {
     kEndRemoved,
     kNextDue,
     kRemoveOrphans,
+    kHead,
     kStatementCount
 };
 
@@ -39,7 +41,9 @@ EndpointPlans plans;
 // joined LEFT: a delivery whose event was deleted (no foreign key, so a
 // DBA's DELETE or TRUNCATE of the outbox leaves it) comes back with no
 // event_id and is removed, rather than skipped by every claim and blocking
-// its booking's later events for ever.
+// its booking's later events for ever. The oldest lane starts at outbox id
+// $6 (core/claim_start.hpp: 0 from the start) and says which rows are its
+// own (the last column), so that a short one is known.
 const char *claim_query(const char *deliveries, const char *outbox) {
     const char *filter = psprintf(
         "d.endpoint = $1 AND d.status = 'pending' AND d.next_attempt_at <= now() "
@@ -56,13 +60,24 @@ const char *claim_query(const char *deliveries, const char *outbox) {
         "d.outbox_id, o.event_id::text, o.event_type, d.booking_id, d.attempts, "
         "d.attempts_before_retry, o.payload::text";
     return psprintf(
-        "(SELECT %s FROM %s d LEFT JOIN %s o ON o.id = d.outbox_id WHERE %s "
+        "(SELECT %s, true FROM %s d LEFT JOIN %s o ON o.id = d.outbox_id WHERE %s "
+        "   AND d.outbox_id >= $6 "
         " ORDER BY d.endpoint, d.outbox_id LIMIT $4) "
         "UNION ALL "
-        "(SELECT %s FROM %s d LEFT JOIN %s o ON o.id = d.outbox_id WHERE %s "
+        "(SELECT %s, false FROM %s d LEFT JOIN %s o ON o.id = d.outbox_id WHERE %s "
         "   AND d.next_attempt_at > now() - interval '2 seconds' "
         " ORDER BY d.endpoint DESC, d.next_attempt_at DESC, d.outbox_id DESC LIMIT $5)",
         columns, deliveries, outbox, filter, columns, deliveries, outbox, filter);
+}
+
+// Where the endpoint's next claim may start: its lowest pending delivery at
+// or after this claim's start, in flight, blocked or backed off alike. A
+// probe of the pending index that reads only what settled since that start.
+const char *head_query(const char *deliveries) {
+    return psprintf(
+        "SELECT min(d.outbox_id) FROM %s d "
+        "WHERE d.endpoint = $1 AND d.status = 'pending' AND d.outbox_id >= $2",
+        deliveries);
 }
 
 // A result whose event is gone (retention, DROP/CREATE EXTENSION) or whose
@@ -198,8 +213,10 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
         const char *deliveries = qualified_extension_object(extension, "webhook_deliveries");
         const char *outbox = qualified_extension_object(extension, "webhook_outbox");
         const char *logs = qualified_extension_object(extension, "webhook_logs");
-        Oid claim_types[5] = {TEXTOID, INT8ARRAYOID, TEXTARRAYOID, INT4OID, INT4OID};
-        plans.plan[kClaim] = prepare_worker_plan(claim_query(deliveries, outbox), 5, claim_types);
+        Oid claim_types[6] = {TEXTOID, INT8ARRAYOID, TEXTARRAYOID, INT4OID, INT4OID, INT8OID};
+        plans.plan[kClaim] = prepare_worker_plan(claim_query(deliveries, outbox), 6, claim_types);
+        Oid head_types[2] = {TEXTOID, INT8OID};
+        plans.plan[kHead] = prepare_worker_plan(head_query(deliveries), 2, head_types);
         Oid record_types[12] = {INT8ARRAYOID, TEXTARRAYOID,   TEXTARRAYOID, TEXTARRAYOID,
                                 INT4ARRAYOID, TEXTARRAYOID,   TEXTARRAYOID, INT4ARRAYOID,
                                 TEXTARRAYOID, FLOAT8ARRAYOID, INT8ARRAYOID, INT4ARRAYOID};
@@ -256,6 +273,36 @@ int remove_orphan_deliveries(const ExtensionInfo &extension, const char *endpoin
     return static_cast<int>(SPI_processed);
 }
 
+// Runs the claim with its oldest lane starting at `from`; returns how many
+// rows that lane gave (the last column says whose a row is).
+int run_claim_from(SPIPlanPtr claim, Datum *arguments, int64 from) {
+    arguments[5] = Int64GetDatum(from);
+    // read_only = false: see claim_due_events.
+    if (SPI_execute_plan(claim, arguments, nullptr, false, 0) != SPI_OK_SELECT)
+        elog(ERROR, "booking_events: claiming due deliveries failed");
+    int oldest_lane_rows = 0;
+    for (uint64 i = 0; i < SPI_processed; ++i) {
+        bool is_null = false;
+        const Datum oldest =
+            SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 8, &is_null);
+        if (!is_null && DatumGetBool(oldest)) ++oldest_lane_rows;
+    }
+    return oldest_lane_rows;
+}
+
+// The endpoint's lowest pending outbox id at or after `from`; 0 when none.
+// A statement of its own after the claim, with a fresh snapshot like it.
+int64 pending_head(const ExtensionInfo &extension, const char *endpoint, int64 from) {
+    Datum arguments[2] = {CStringGetTextDatum(endpoint), Int64GetDatum(from)};
+    if (SPI_execute_plan(plan_for(extension, kHead), arguments, nullptr, false, 1) !=
+            SPI_OK_SELECT ||
+        SPI_processed != 1)
+        elog(ERROR, "booking_events: looking up the first pending delivery failed");
+    bool is_null = false;
+    const Datum head = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &is_null);
+    return is_null ? 0 : DatumGetInt64(head);
+}
+
 }  // namespace
 
 bool schema_has_deliveries(const ExtensionInfo &extension) {
@@ -263,6 +310,7 @@ bool schema_has_deliveries(const ExtensionInfo &extension) {
 }
 
 void reset_endpoint_store() {
+    forget_claim_starts();
     free_worker_plans(plans.plan, kStatementCount);
     plans.schema_oid = InvalidOid;
 }
@@ -273,18 +321,29 @@ ClaimBatch claim_endpoint_deliveries(const ExtensionInfo &extension, const char 
                                      int newest) {
     SPIPlanPtr claim = plan_for(extension, kClaim);
     newest = Max(0, Min(newest, limit));
-    Datum arguments[5] = {CStringGetTextDatum(endpoint), int8_array(in_flight_ids, in_flight_count),
-                          text_array(busy_bookings, busy_count), Int32GetDatum(limit - newest),
-                          Int32GetDatum(newest)};
-    // read_only = false: see claim_due_events.
-    if (SPI_execute_plan(claim, arguments, nullptr, false, 0) != SPI_OK_SELECT)
-        elog(ERROR, "booking_events: claiming due deliveries failed");
+    Datum arguments[6] = {CStringGetTextDatum(endpoint),
+                          int8_array(in_flight_ids, in_flight_count),
+                          text_array(busy_bookings, busy_count),
+                          Int32GetDatum(limit - newest),
+                          Int32GetDatum(newest),
+                          Int64GetDatum(0)};
+    ClaimStart *start = claim_start_for(extension.extension_oid, endpoint);
+    const int64 now_ms = GetCurrentTimestamp() / 1000;
+    int64 from = start->from(now_ms);
+    int oldest_lane_rows = run_claim_from(claim, arguments, from);
+    if (start->claimed(from, oldest_lane_rows, limit - newest, now_ms)) {
+        SPI_freetuptable(SPI_tuptable);
+        from = 0;
+        oldest_lane_rows = run_claim_from(claim, arguments, from);
+        start->claimed(from, oldest_lane_rows, limit - newest, now_ms);
+    }
     auto *orphans = static_cast<int64 *>(palloc(sizeof(int64) * (SPI_processed + 1)));
     const int orphan_count = claimed_orphans(orphans);
     ClaimBatch batch = read_claimed_batch();
     if (orphan_count > 0)
         batch.removed_without_event =
             remove_orphan_deliveries(extension, endpoint, orphans, orphan_count);
+    if (start->wants_head()) start->head_found(pending_head(extension, endpoint, from));
     return batch;
 }
 
