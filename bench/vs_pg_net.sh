@@ -25,6 +25,18 @@
 #              webhook_deliveries-shaped row; no enrichment, no JSON
 #              building, no NOTIFY. Its ratio to none and to pgnet is what
 #              durability itself costs on this machine
+#     contract what the contract asks of every event, in PL/pgSQL: the
+#              floor's two rows, plus the three enrichment lookups by id
+#              (bookings, the client's and the provider's profiles), the
+#              payload built from the rows with jsonb_build_object/to_jsonb
+#              (every section of the contract's payload, a fresh event id and
+#              event time) and pg_notify() on the five channels (booking_events,
+#              :booking:, :user:, :client:, :provider:) with the {id,
+#              event_type} payload. Its ratio to none and to pgnet is what the
+#              contract's work costs a trigger written in plain SQL
+#     contract-silent  the same without the five pg_notify() calls (ours
+#              skips NOTIFY while nobody listens, as in every configuration
+#              but listened)
 #   drain: a backlog queued while nobody sends, timed inside the database
 #     ours     N events queued through the trigger, then the URL is set:
 #              reload -> last delivered_at
@@ -42,7 +54,7 @@
 #   --pgnet-drain M  requests in pg_net's backlog (default 6000)
 #   --configs LIST   the write configurations to run, comma-separated
 #                    (default all: none,ours,pgnet,ours+d,quiet,listened,
-#                    paused,floor;
+#                    paused,floor,contract,contract-silent;
 #                    pgnet only with PGNET_SRC)
 #   PGNET_SRC        a pg_net source tree (git clone https://github.com/supabase/pg_net;
 #                    measured at commit 68ef0bf). It is copied, built with PGXS
@@ -56,7 +68,7 @@ rounds=1
 clients=4
 drain_events=30000
 pgnet_requests=6000
-config_list=none,ours,pgnet,ours+d,quiet,listened,paused,floor
+config_list=none,ours,pgnet,ours+d,quiet,listened,paused,floor,contract,contract-silent
 while [ $# -gt 0 ]; do
     case $1 in
         --seconds) seconds=$2; shift 2 ;;
@@ -65,7 +77,7 @@ while [ $# -gt 0 ]; do
         --drain) drain_events=$2; shift 2 ;;
         --pgnet-drain) pgnet_requests=$2; shift 2 ;;
         --configs) config_list=$2; shift 2 ;;
-        -h|--help) sed -n '2,49p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,62p' "$0"; exit 0 ;;
         *) die "unknown argument $1" ;;
     esac
 done
@@ -162,9 +174,14 @@ CREATE TRIGGER booking_events_floor_trigger
 SQL
 echo "floor: a constant payload of $(psql_bench -c 'SELECT octet_length(payload::text) FROM webhook_outbox ORDER BY id DESC LIMIT 1') bytes (as text), like ours"
 
+# The contract's work in PL/pgSQL (see contract above), into copies of the
+# two tables like the floor's.
+psql_bench <"$REPO_ROOT/bench/lib/contract_trigger.sql"
+
 declare -A table=([none]=booking_events_plain [ours]=booking_events [pgnet]=booking_events_pgnet
                   [ours+d]=booking_events [quiet]=booking_events [listened]=booking_events
-                  [paused]=booking_events [floor]=booking_events_floor)
+                  [paused]=booking_events [floor]=booking_events_floor
+                  [contract]=booking_events_contract [contract-silent]=booking_events_contract_silent)
 configs=()
 for config in ${config_list//,/ }; do
     [ -n "${table[$config]:-}" ] || die "unknown configuration $config (see --help)"
@@ -218,7 +235,7 @@ echo
 echo "-- write path: pgbench -n -M prepared -c $clients -j 2 -T $seconds, one INSERT per transaction"
 results="$BENCH_TMP/results.txt"
 : >"$results"
-printf '  %-6s %-8s %9s %12s %6s %s\n' round config TPS 'WAL B/tx' load 'after the run'
+printf '  %-6s %-15s %9s %12s %6s %s\n' round config TPS 'WAL B/tx' load 'after the run'
 for round in $(seq "$rounds"); do
     for config in "${configs[@]}"; do
         if [ "$config" = ours+d ]; then set_webhook_url "$url"; else set_webhook_url ''; fi
@@ -226,7 +243,8 @@ for round in $(seq "$rounds"); do
         # Each run starts from an empty queue: the paused configurations
         # leave their events behind, which ours+d would otherwise deliver
         # as if they were its own run's (the floor's copies likewise).
-        psql_bench -c 'TRUNCATE webhook_outbox, webhook_deliveries, bench_floor_outbox, bench_floor_deliveries'
+        psql_bench -c 'TRUNCATE webhook_outbox, webhook_deliveries, bench_floor_outbox, bench_floor_deliveries,
+                        bench_contract_outbox, bench_contract_deliveries'
         psql_bench -c CHECKPOINT
         wal_before=$(psql_bench -c 'SELECT pg_current_wal_insert_lsn()')
         sent_before=$(psql_bench -c 'SELECT last_value FROM webhook_logs_id_seq')
@@ -259,7 +277,7 @@ for round in $(seq "$rounds"); do
         echo "$round $config $tps $wal" >>"$results"
         # The 1-minute load average: how busy the machine was (2 = both cores).
         load=$(cut -d' ' -f1 /proc/loadavg)
-        printf '  %-6s %-8s %9.0f %12s %6s %s\n' "$round" "$config" "$tps" "$wal" "$load" "$after"
+        printf '  %-6s %-15s %9.0f %12s %6s %s\n' "$round" "$config" "$tps" "$wal" "$load" "$after"
     done
     configs=("${configs[@]:1}" "${configs[0]}")
 done
@@ -330,13 +348,14 @@ echo "== summary (bench/vs_pg_net.sh; medians of $rounds round(s)); issue #12 ta
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 tps = {}
-for config in ("none", "ours", "pgnet", "ours+d", "quiet", "listened", "paused", "floor"):
+for config in ("none", "ours", "pgnet", "ours+d", "quiet", "listened", "paused", "floor", "contract",
+               "contract-silent"):
     values = [float(r[2]) for r in rows if r[1] == config]
     if values:
         tps[config] = statistics.median(values)
 ours_rate, pgnet_default, pgnet_1000 = (float(x) for x in sys.argv[2:5])
 for config, value in tps.items():
-    print(f"  {config:<7} {value:>8.0f} TPS")
+    print(f"  {config:<15} {value:>8.0f} TPS")
 def verdict(value, target):
     return "met" if value >= target else "MISSED"
 def ratio(a, b):
@@ -356,6 +375,8 @@ def against_baselines(config, label):
     if parts:
         print("     " + ", ".join(parts))
 against_baselines("floor", "floor (durable outbox, constant payload)")
+against_baselines("contract", "contract (the contract's work in PL/pgSQL)")
+against_baselines("contract-silent", "contract-silent (the same, no NOTIFY)")
 if ours_rate > 0 and pgnet_default > 0:
     r, r1000 = ours_rate / pgnet_default, ours_rate / pgnet_1000
     print(f"  2. drain: ours {ours_rate:.0f} events/s / pg_net {pgnet_default:.0f} req/s (batch 200) "

@@ -5,6 +5,7 @@
 #include "core/id_syntax.hpp"
 #include "pg/boundary.hpp"
 #include "pg/encoding.hpp"
+#include "pg/enrichment_index_scan.hpp"
 #include "pg/identity.hpp"
 #include "pg/kept_plan.hpp"
 #include "pg/row_values.hpp"
@@ -18,17 +19,24 @@ struct LookupTable {
     Oid id_type = InvalidOid;
     IdSyntax id_syntax = IdSyntax::Unsupported;
     Oid owner = InvalidOid;
+    IndexLookup by_index;  // !usable: the kept SPI statement reads the row
     KeptPlan plan;
 };
 
-// By table. A relcache invalidation of any of them (ALTER TABLE, OWNER TO,
-// DROP) marks the whole cache stale; it is rebuilt on next use.
+// By table. A relcache invalidation of any of them or of the index a
+// lookup scans (ALTER TABLE, OWNER TO, ENABLE ROW LEVEL SECURITY, a new
+// primary key, DROP) marks the whole cache stale; it is rebuilt on next use.
 std::unordered_map<Oid, LookupTable> lookup_tables;
 bool lookup_tables_stale = false;
 bool relcache_callback_registered = false;
 
 void on_relcache_invalidation(Datum, Oid relid) {
-    if (relid == InvalidOid || lookup_tables.count(relid) != 0) lookup_tables_stale = true;
+    if (relid == InvalidOid || lookup_tables.count(relid) != 0) {
+        lookup_tables_stale = true;
+        return;
+    }
+    for (const auto &entry : lookup_tables)
+        if (entry.second.by_index.index == relid) lookup_tables_stale = true;
 }
 
 IdSyntax id_syntax_for_type(Oid type_oid) {
@@ -61,6 +69,7 @@ void describe_table(Oid relid, LookupTable *table) {
     table->id_type = get_atttype(relid, id_attribute);
     table->id_syntax = id_syntax_for_type(table->id_type);
     table->usable = table->id_syntax != IdSyntax::Unsupported;
+    if (table->usable) table->by_index = describe_index_lookup(relid, id_attribute, table->id_type);
 }
 
 void forget_stale_tables() {
@@ -75,14 +84,8 @@ void forget_stale_tables() {
 
 // PostgreSQL side: runs and prepares as the owner, so the plan is made
 // under the same identity and search_path it runs with.
-RawRow *read_row(Oid relid, LookupTable *table, const char *id) {
-    if (pg_class_aclcheck(relid, table->owner, ACL_SELECT) != ACLCHECK_OK) return nullptr;
-    if (!utf8_fits_server(id, strlen(id))) return nullptr;
-    id = utf8_to_server(id, strlen(id));
-    Oid input_function = InvalidOid, io_parameter = InvalidOid;
-    getTypeInputInfo(table->id_type, &input_function, &io_parameter);
-    Datum values[1] = {
-        OidInputFunctionCall(input_function, const_cast<char *>(id), io_parameter, -1)};
+RawRow *read_row_by_statement(Oid relid, LookupTable *table, Datum id) {
+    Datum values[1] = {id};
     const SavedIdentity saved = enter_restricted_identity(table->owner);
     if (!kept_plan_ready(table->plan, relid)) {
         StringInfoData query;
@@ -98,6 +101,23 @@ RawRow *read_row(Oid relid, LookupTable *table, const char *id) {
         elog(ERROR, "booking_events: enrichment lookup failed: %d", result);
     if (SPI_processed != 1) return nullptr;
     return collect_row(SPI_tuptable->tupdesc, SPI_tuptable->vals[0]);
+}
+
+// PostgreSQL side. The owner's SELECT privilege decides on both paths; the
+// index scan reads the snapshot the read-only statement would have read.
+RawRow *read_row(Oid relid, LookupTable *table, const char *id) {
+    if (pg_class_aclcheck(relid, table->owner, ACL_SELECT) != ACLCHECK_OK) return nullptr;
+    if (!utf8_fits_server(id, strlen(id))) return nullptr;
+    id = utf8_to_server(id, strlen(id));
+    Oid input_function = InvalidOid, io_parameter = InvalidOid;
+    getTypeInputInfo(table->id_type, &input_function, &io_parameter);
+    const Datum value =
+        OidInputFunctionCall(input_function, const_cast<char *>(id), io_parameter, -1);
+    RawRow *row = nullptr;
+    if (table->by_index.usable && ActiveSnapshotSet() &&
+        read_row_by_index(relid, table->by_index, value, &row))
+        return row;
+    return read_row_by_statement(relid, table, value);
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // Reads the enrichment rows (booking_details, client_info, provider_info):
-// one row by its id, as the owner of the table, in a restricted security
-// context (see identity.hpp), with a plan kept per table.
+// one row by its id, as the owner of the table would read it. A plain table
+// keyed by id is read through its primary key index (enrichment_index_scan);
+// any other (row-level security enabled, partitioned, ...) by a statement
+// kept per table, run as the owner in a restricted security context (see
+// identity.hpp).
 //
 // So the owner's SELECT privilege decides, and row-level security applies
 // as it does to the owner: not at all, unless the table is FORCE ROW LEVEL
