@@ -12,6 +12,12 @@
 #                cluster (default: 100 1000)
 #   --seconds S  measured duration per rate (default 20), after a 3 s warm-up
 #   --clients C  pgbench clients (default 4, 2 threads)
+#   --baseline B what the load costs without delivery, measured at the same
+#                rate right before each delivering run: plain (the same
+#                INSERTs into a copy of the table without the trigger),
+#                paused (the trigger queues, booking_events.paused = on),
+#                both (default) or none; the summary subtracts it, giving
+#                the CPU per event that delivery adds
 #   BENCH_PERF=1 also profile the worker during each measured run
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -19,13 +25,21 @@ source "$(dirname "$0")/lib/common.sh"
 rates=()
 seconds=20
 clients=4
-parse_args "seconds=seconds clients=clients" rates "$@"
+baseline=both
+parse_args "seconds=seconds clients=clients baseline=baseline" rates "$@"
 [ "${#rates[@]}" -gt 0 ] || rates=(100 1000)
+case $baseline in
+plain) baselines=(plain) ;;
+paused) baselines=(paused) ;;
+both) baselines=(plain paused) ;;
+none) baselines=() ;;
+*) die "--baseline is plain, paused, both or none" ;;
+esac
 
 require_tools nginx pgbench
 [ "${BENCH_PERF:-0}" = 1 ] && require_tools perf
 bench_init
-echo "== bench/latency.sh ${rates[*]} --seconds $seconds --clients $clients"
+echo "== bench/latency.sh ${rates[*]} --seconds $seconds --clients $clients --baseline $baseline"
 machine_summary
 pg_start
 arrivals="$BENCH_TMP/nginx/arrivals.log"
@@ -34,6 +48,8 @@ nginx_start "log_format arrival '\$msec \$http_webhook_id';
 bookings=10000
 create_app_schema "$bookings"
 psql_bench -c 'CREATE TABLE bench_arrivals (t double precision, event_id uuid)'
+# The plain baseline's table: the same columns, defaults and indexes, no trigger.
+psql_bench -c 'CREATE TABLE booking_events_plain (LIKE booking_events INCLUDING ALL)'
 set_webhook_url "$(webhook_url)"
 
 script="$BENCH_TMP/insert_event.sql"
@@ -44,6 +60,9 @@ INSERT INTO booking_events (booking_id, event_type, description, user_id)
 VALUES (bench_uuid(:b), 'booking.updated', 'Latency probe', bench_uuid(:u));
 SQL
 chmod 644 "$script"
+plain_script="$BENCH_TMP/insert_plain.sql"
+sed 's/INSERT INTO booking_events /INSERT INTO booking_events_plain /' "$script" >"$plain_script"
+chmod 644 "$plain_script"
 
 wait_drained() {
     for _ in $(seq 600); do
@@ -58,21 +77,74 @@ flush_arrivals() {
     sleep 1
 }
 
+set_paused() {
+    psql_bench -c "ALTER SYSTEM SET booking_events.paused = $1" -c 'SELECT pg_reload_conf()' >/dev/null
+}
+
+# CPU of the three process groups during one measured pgbench run of
+# script $2 at rate $1; the figures go to $3 (JSON, with the events
+# pgbench inserted), the report to stdout with label $4.
+measure_load() {
+    local rate=$1 load_script=$2 out=$3 label=$4
+    "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/before.json"
+    pgbench_measured "$BENCH_TMP/pgbench.out" -n -c "$clients" -j 2 -M prepared -R "$rate" \
+        -T "$seconds" -f "$load_script"
+    "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/after.json"
+    local events
+    events=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$BENCH_TMP/pgbench.out")
+    "$PY" "$CPU_TOOL" diff "$BENCH_TMP/before.json" "$BENCH_TMP/after.json" --events "${events:-0}" \
+        --load-cpu "$BENCH_TMP/pgbench_cpu.json" --label "$label" --json "$out"
+}
+
+# The baselines at this rate: the load without delivery.
+measure_baselines() {
+    local rate=$1 kind
+    for kind in "${baselines[@]}"; do
+        echo "  baseline $kind: $seconds s at $rate inserts/s"
+        if [ "$kind" = plain ]; then
+            measure_load "$rate" "$plain_script" "$BENCH_TMP/baseline-$kind.json" \
+                "  CPU of the load alone (no trigger)" | sed 's/^/  /'
+        else
+            set_paused on
+            measure_load "$rate" "$script" "$BENCH_TMP/baseline-$kind.json" \
+                "  CPU of the load, events queued, delivery paused" | sed 's/^/  /'
+            set_paused off
+            wait_drained
+        fi
+    done
+}
+
+# One line per baseline: what delivery adds per event over it.
+print_added_cost() {
+    local kind
+    for kind in "${baselines[@]}"; do
+        "$PY" - "$BENCH_TMP/delivering.json" "$BENCH_TMP/baseline-$kind.json" "$kind" <<'PYX'
+import json, sys
+run, base = (json.load(open(p)) for p in sys.argv[1:3])
+what = {"plain": "the trigger, the outbox and delivery", "paused": "delivery"}[sys.argv[3]]
+per = lambda d, g: d[g] * 1e6 / d["events"] if d["events"] else float("nan")
+added = {g: per(run, g) - per(base, g) for g in ("worker", "pg_other", "nginx", "total")}
+print(f"  CPU per event added by {what} (minus the {sys.argv[3]} baseline, "
+      f"{per(base, 'total'):.1f} us/event): {added['total']:.1f} us = worker {added['worker']:.1f} "
+      f"+ other PostgreSQL {added['pg_other']:.1f} + nginx {added['nginx']:.1f}")
+PYX
+    done
+}
+
 summary=()
 for rate in "${rates[@]}"; do
     echo
     echo "-- rate $rate events/s: warm-up 3 s, then $seconds s measured"
     pgbench_bench -n -c "$clients" -j 2 -M prepared -R "$rate" -T 3 -f "$script" >/dev/null 2>&1
     wait_drained
-    first_id=$(psql_bench -c 'SELECT coalesce(max(id), 0) FROM booking_events')
     pm=$(postmaster_pid)
     wp=$(worker_pid)
     ng=$(nginx_pid)
+    measure_baselines "$rate"
+    first_id=$(psql_bench -c 'SELECT coalesce(max(id), 0) FROM booking_events')
     [ "${BENCH_PERF:-0}" = 1 ] && perf_worker_start "$wp" "$BENCH_TMP/worker-$rate.perf"
-    "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/before.json"
-    pgbench_measured "$BENCH_TMP/pgbench.out" -n -c "$clients" -j 2 -M prepared -R "$rate" \
-        -T "$seconds" -f "$script"
-    "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/after.json"
+    measure_load "$rate" "$script" "$BENCH_TMP/delivering.json" "  CPU during the measured load" \
+        >"$BENCH_TMP/delivering.txt"
     [ "${BENCH_PERF:-0}" = 1 ] && perf_worker_stop
     grep -E 'transactions actually processed|latency average|latency stddev|rate limit schedule lag|^tps' \
         "$BENCH_TMP/pgbench.out" | sed 's/^/  pgbench: /'
@@ -95,17 +167,18 @@ SELECT count(*), count(ms),
        round(max(ms)::numeric, 1), round(avg(ms)::numeric, 1), count(DISTINCT delivered_at)
 FROM sample" >"$BENCH_TMP/latency.txt"
     read -r inserted measured p50 p95 p99 max avg transactions <"$BENCH_TMP/latency.txt"
-    printf '  events inserted %s, arrivals matched %s; the worker recorded them in %s transactions\n' \
-        "$inserted" "$measured" "$transactions"
+    printf '  events inserted %s, arrivals matched %s; the worker recorded them in %s transactions (%s events each)\n' \
+        "$inserted" "$measured" "$transactions" "$(calc "$inserted / $transactions" %.2f)"
     printf '  latency insert -> webhook arrival: p50 %s ms, p95 %s ms, p99 %s ms, max %s ms, mean %s ms\n' \
         "$p50" "$p95" "$p99" "$max" "$avg"
-    "$PY" "$CPU_TOOL" diff "$BENCH_TMP/before.json" "$BENCH_TMP/after.json" --events "$inserted" \
-        --load-cpu "$BENCH_TMP/pgbench_cpu.json" --label "  CPU during the measured load"
+    cat "$BENCH_TMP/delivering.txt"
+    print_added_cost | tee "$BENCH_TMP/added.txt"
     [ "${BENCH_PERF:-0}" = 1 ] && perf_worker_report "$BENCH_TMP/worker-$rate.perf" | sed 's/^/  /'
     summary+=("$(printf '  %6s events/s  p50 %6s ms  p95 %6s ms  p99 %6s ms  max %7s ms  (%s events)' \
         "$rate" "$p50" "$p95" "$p99" "$max" "$measured")")
+    while read -r line; do summary+=("    ${line#  }"); done <"$BENCH_TMP/added.txt"
 done
 
 echo
-echo "== summary (bench/latency.sh ${rates[*]} --seconds $seconds --clients $clients)"
+echo "== summary (bench/latency.sh ${rates[*]} --seconds $seconds --clients $clients --baseline $baseline)"
 printf '%s\n' "${summary[@]}"

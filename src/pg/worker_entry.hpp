@@ -13,4 +13,8 @@ namespace booking_events {
 // Registers the static launcher; called from _PG_init during preload.
 void register_launcher();
 
+// The delivery loop (delivery_worker.cpp): returns when the worker is asked
+// to stop or hands over to a fresh one.
+void run_delivery_worker();
+
 }  // namespace booking_events

@@ -1,0 +1,42 @@
+// How soon the delivery worker may open its next transaction.
+//
+// At a steady trickle every commit woke the worker, and each wake-up paid a
+// whole transaction (extension lookup, lock, endpoint refresh, claim, the
+// next-due query, commit) for one or two events: 1.7 events per transaction
+// and 542 us of worker CPU per event at 1,000 events/s (BENCHMARKS.md,
+// target 4). So a transaction starts no sooner than a short gathering
+// window after the previous one started: the commits and HTTP results that
+// arrive meanwhile share the next one. The first wake-up after a quiet spell
+// is served at once, and no wake-up waits longer than the window, so the
+// window bounds what it adds to commit -> delivery latency.
+//
+// A claim that was cut short by its own limits (more due at once: a drain)
+// is continued without waiting: there the transactions are already full.
+#pragma once
+
+#include <cstdint>
+
+namespace booking_events {
+
+class TransactionPacing {
+  public:
+    explicit TransactionPacing(std::int64_t window_us) : window_us_(window_us) {}
+
+    // Microseconds until a wanted transaction may start (0: now).
+    std::int64_t wait_us(std::int64_t now_us) const;
+    // Milliseconds for a wait that must not wake before that (rounded up).
+    long wait_ms(std::int64_t now_us) const;
+
+    // A transaction starts now.
+    void started(std::int64_t now_us);
+    // The last one left work that is due at once: the next is not held back.
+    void continue_at_once() { continue_at_once_ = true; }
+
+  private:
+    std::int64_t window_us_;
+    std::int64_t last_start_us_ = 0;
+    bool started_once_ = false;
+    bool continue_at_once_ = false;
+};
+
+}  // namespace booking_events

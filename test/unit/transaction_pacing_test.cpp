@@ -1,0 +1,56 @@
+#include "core/transaction_pacing.hpp"
+
+#include <gtest/gtest.h>
+
+namespace booking_events {
+namespace {
+
+constexpr std::int64_t kWindowUs = 2000;
+
+TEST(TransactionPacingTest, TheFirstTransactionStartsAtOnce) {
+    TransactionPacing pacing(kWindowUs);
+    EXPECT_EQ(pacing.wait_us(123456), 0);
+    EXPECT_EQ(pacing.wait_ms(123456), 0);
+}
+
+TEST(TransactionPacingTest, AWakeUpWithinTheWindowWaitsForItsEnd) {
+    TransactionPacing pacing(kWindowUs);
+    pacing.started(10000);
+    EXPECT_EQ(pacing.wait_us(10000), kWindowUs);
+    EXPECT_EQ(pacing.wait_us(10500), 1500);
+    EXPECT_EQ(pacing.wait_ms(10500), 2) << "rounded up: the wait never wakes too early";
+    EXPECT_EQ(pacing.wait_ms(11999), 1);
+    EXPECT_EQ(pacing.wait_us(12000), 0);
+}
+
+TEST(TransactionPacingTest, AfterAQuietSpellTheWakeUpIsServedAtOnce) {
+    TransactionPacing pacing(kWindowUs);
+    pacing.started(10000);
+    EXPECT_EQ(pacing.wait_us(500000), 0);
+}
+
+TEST(TransactionPacingTest, NoWakeUpWaitsLongerThanTheWindow) {
+    TransactionPacing pacing(kWindowUs);
+    for (std::int64_t now = 0; now < 100000; now += 700) {
+        EXPECT_LE(pacing.wait_us(now), kWindowUs);
+        if (pacing.wait_us(now) == 0) pacing.started(now);
+    }
+}
+
+TEST(TransactionPacingTest, AClaimCutShortIsContinuedAtOnce) {
+    TransactionPacing pacing(kWindowUs);
+    pacing.started(10000);
+    pacing.continue_at_once();
+    EXPECT_EQ(pacing.wait_us(10100), 0);
+    pacing.started(10100);
+    EXPECT_EQ(pacing.wait_us(10200), 1900) << "the next one is paced again";
+}
+
+TEST(TransactionPacingTest, AZeroWindowNeverWaits) {
+    TransactionPacing pacing(0);
+    pacing.started(10000);
+    EXPECT_EQ(pacing.wait_us(10000), 0);
+}
+
+}  // namespace
+}  // namespace booking_events
