@@ -8,6 +8,7 @@
 #include "pg/delivery_store.hpp"
 #include "pg/endpoint_store.hpp"
 #include "pg/event_capture.hpp"
+#include "pg/outcome_recording.hpp"
 
 namespace booking_events {
 
@@ -100,35 +101,67 @@ std::vector<AttemptDecision> DeliveryLedger::collect(HttpDriver &driver, int max
     return decisions;
 }
 
+RecordedOutcome DeliveryLedger::outcome_of(const FinishedAttempt &attempt,
+                                           std::uint32_t extension_oid) const {
+    RecordedOutcome outcome;
+    outcome.extension_oid = extension_oid;
+    outcome.outbox_id = attempt.event.outbox_id;
+    outcome.endpoint = attempt.event.endpoint;
+    outcome.event_id = attempt.event.event_id;
+    outcome.event_type = attempt.event.event_type;
+    outcome.attempt = attempt.event.attempts_before + 1;
+    outcome.step = static_cast<int>(attempt.decision.step);
+    outcome.http_status = static_cast<int>(attempt.http_status);
+    outcome.error =
+        attempt.decision.error.empty() ? attempt.transport_error : attempt.decision.error;
+    outcome.has_error = !outcome.error.empty();
+    outcome.response_time_ms = attempt.response_time_ms;
+    outcome.retry_delay_ms = attempt.decision.retry_delay_ms;
+    outcome.outside_budget = attempt.outside_budget;
+    return outcome;
+}
+
 void DeliveryLedger::record(const ExtensionInfo &extension, bool schema_has_endpoints) {
     recording_ = 0;
-    if (finished_.empty()) return;
-    std::vector<AttemptRow> rows;
-    rows.reserve(finished_.size());
-    for (const FinishedAttempt &attempt : finished_) {
-        AttemptRow row{};
-        row.outbox_id = attempt.event.outbox_id;
-        row.endpoint = attempt.event.endpoint.c_str();
-        row.event_id = attempt.event.event_id.c_str();
-        row.event_type = attempt.event.event_type.c_str();
-        row.attempt = attempt.event.attempts_before + 1;
-        row.step = attempt.decision.step;
-        row.http_status = static_cast<int>(attempt.http_status);
-        const std::string &error =
-            attempt.decision.error.empty() ? attempt.transport_error : attempt.decision.error;
-        row.error = error.empty() ? nullptr : error.c_str();
-        row.response_time_ms = attempt.response_time_ms;
-        row.retry_delay_ms = attempt.decision.retry_delay_ms;
-        row.outside_budget = attempt.outside_budget;
-        rows.push_back(row);
-    }
-    pg_call([&] {
-        if (schema_has_endpoints)
-            record_endpoint_attempts(extension, rows.data(), static_cast<int>(rows.size()));
-        else
-            record_attempts(extension, rows.data(), static_cast<int>(rows.size()));
-    });
+    // While the recorder holds outcomes it alone writes them: two writers
+    // settling one event at once would each miss the other's change.
+    if (!may_record_itself()) return;
+    std::vector<RecordedOutcome> outcomes;
+    outcomes.reserve(finished_.size());
+    for (const FinishedAttempt &attempt : finished_)
+        outcomes.push_back(outcome_of(attempt, extension.extension_oid));
+    record_outcomes(extension, schema_has_endpoints, outcomes);
     recording_ = finished_.size();
+}
+
+std::size_t DeliveryLedger::hand_over(OutcomeRing &ring, std::uint32_t extension_oid,
+                                      std::size_t max_handed) {
+    std::size_t count = 0;
+    while (count < finished_.size() && handed_.size() < max_handed) {
+        const std::optional<std::uint64_t> end =
+            ring.push(outcome_of(finished_[count], extension_oid));
+        if (!end) break;
+        handed_.push_back(HandedOver{*end, std::move(finished_[count])});
+        ++count;
+    }
+    finished_.erase(finished_.begin(), finished_.begin() + static_cast<std::ptrdiff_t>(count));
+    return count;
+}
+
+bool DeliveryLedger::release_recorded(std::uint64_t committed) {
+    std::size_t released = 0;
+    while (released < handed_.size() && handed_[released].ring_end <= committed) ++released;
+    handed_.erase(handed_.begin(), handed_.begin() + static_cast<std::ptrdiff_t>(released));
+    return released > 0;
+}
+
+void DeliveryLedger::take_back() {
+    std::vector<FinishedAttempt> unrecorded;
+    unrecorded.reserve(handed_.size() + finished_.size());
+    for (HandedOver &handed : handed_) unrecorded.push_back(std::move(handed.attempt));
+    for (FinishedAttempt &attempt : finished_) unrecorded.push_back(std::move(attempt));
+    handed_.clear();
+    finished_ = std::move(unrecorded);
 }
 
 void DeliveryLedger::confirm_recorded() {
@@ -138,6 +171,7 @@ void DeliveryLedger::confirm_recorded() {
 
 void DeliveryLedger::forget_everything() {
     finished_.clear();
+    handed_.clear();
     for (const auto &entry : in_flight_)
         if (!entry.second.empty()) forgotten_.emplace(entry.first, entry.second.front().endpoint);
     in_flight_.clear();
@@ -180,6 +214,15 @@ bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_
     for (const std::string &key : busy_bookings_)
         if (key.compare(0, prefix.size(), prefix) == 0)
             bookings.push_back(key.c_str() + prefix.size());
+    // Finished but not recorded in this transaction (with the recorder, or
+    // waiting for it): still pending in the table, so not claimable yet.
+    const auto unsettled = [&](const FinishedAttempt &attempt) {
+        if (attempt.event.endpoint != endpoint.name) return;
+        ids.push_back(attempt.event.outbox_id);
+        if (attempt.event.has_booking) bookings.push_back(attempt.event.booking_id.c_str());
+    };
+    for (const HandedOver &handed : handed_) unsettled(handed.attempt);
+    for (std::size_t i = recording_; i < finished_.size(); ++i) unsettled(finished_[i]);
 
     // A quarter of the claimed slots go to the newest due events. Slots free
     // one or two at a time while a backlog drains, so the quarter is kept as

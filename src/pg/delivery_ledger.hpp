@@ -14,6 +14,7 @@
 
 #include "core/delivery_policy.hpp"
 #include "core/http_driver.hpp"
+#include "core/outcome_ring.hpp"
 #include "core/webhook_request.hpp"
 #include "pg/extension_catalog.hpp"
 #include "pg/worker_endpoints.hpp"
@@ -52,6 +53,24 @@ class DeliveryLedger {
     // The outbox is gone or another table (DROP/CREATE EXTENSION): requests
     // still in flight finish unrecorded (their tags are no longer known).
     void forget_everything();
+
+    // The recorder (recorder_link.hpp). Outcomes handed to it stay on the
+    // books until it has committed them: their deliveries are neither
+    // claimed again nor, while it holds any, recorded by the worker too.
+    bool awaiting_recorder() const { return !handed_.empty(); }
+    // Whether the worker may record its finished attempts in its own
+    // transaction: only while the recorder holds none of them.
+    bool may_record_itself() const { return !finished_.empty() && handed_.empty(); }
+    // Outside transactions: moves finished attempts into the ring, oldest
+    // first, while it has room and the recorder holds fewer than
+    // `max_handed`; returns how many.
+    std::size_t hand_over(OutcomeRing &ring, std::uint32_t extension_oid, std::size_t max_handed);
+    // The recorder committed the ring up to `committed`; returns whether
+    // any attempt left the books.
+    bool release_recorded(std::uint64_t committed);
+    // The recorder stopped: what it did not commit is finished and
+    // unrecorded again, to be recorded by the worker or a new recorder.
+    void take_back();
 
     // Inside the worker's transaction: claims due deliveries of `endpoint`
     // for up to `limit` requests (of up to its batch_max events each) and
@@ -108,6 +127,12 @@ class DeliveryLedger {
     // (busy_key): per-booking order is per endpoint.
     std::unordered_set<std::string> busy_bookings_;
     std::vector<FinishedAttempt> finished_;
+    struct HandedOver {
+        std::uint64_t ring_end;  // committed once the recorder's position passes this
+        FinishedAttempt attempt;
+    };
+    std::vector<HandedOver> handed_;
+    RecordedOutcome outcome_of(const FinishedAttempt &attempt, std::uint32_t extension_oid) const;
     std::size_t recording_ = 0;  // of finished_, written in the open transaction
     std::uint64_t last_tag_ = 0;
 };

@@ -23,6 +23,7 @@
 #include "pg/delivery_ledger.hpp"
 #include "pg/delivery_store.hpp"
 #include "pg/endpoint_store.hpp"
+#include "pg/recorder_link.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/version.hpp"
@@ -62,6 +63,8 @@ constexpr long kShutdownGraceMs = 3000;
 // the free request slots are refilled at most once per window (32 slots /
 // 5 ms = 6,400 events/s, the drain target's order). README: Wake on commit.
 constexpr std::int64_t kGatherWindowUs = 2000;
+// How often a worker waiting for the recorder looks whether it still runs.
+constexpr long kRecorderLookMs = 1000;
 
 class DeliveryWorker {
   public:
@@ -94,6 +97,7 @@ class DeliveryWorker {
             pg_call([] { note_worker_loop(); });
             idle_look_.take_requests();
             collect_results();
+            exchange_with_recorder();
             // Deliveries failing and succeeding again: one line per change of
             // state, at most one per interval, however the receiver flaps.
             if (auto report = delivery_state_.due(steady_ms()))
@@ -104,7 +108,7 @@ class DeliveryWorker {
                 claim_wanted_ = true;
                 recheck_at_ms_ = -1;
             }
-            const bool wanted = ledger_.has_unrecorded() || claim_worth_a_transaction() ||
+            const bool wanted = ledger_.may_record_itself() || claim_worth_a_transaction() ||
                                 (claim_wanted_ && !extension_checked_);
             if (wanted && steady_ms() >= retry_after_error_at_ms_ &&
                 pacing_.wait_us(steady_us()) == 0) {
@@ -124,7 +128,8 @@ class DeliveryWorker {
     // and nothing it knows is left unrecorded: a fresh worker, which reads
     // them at connection start, takes over.
     bool handed_over() const {
-        return hand_over_ && ledger_.in_flight() == 0 && !ledger_.has_unrecorded();
+        return hand_over_ && ledger_.in_flight() == 0 && !ledger_.has_unrecorded() &&
+               !ledger_.awaiting_recorder();
     }
 
   private:
@@ -135,11 +140,21 @@ class DeliveryWorker {
         stopping_ = true;
         const long deadline =
             steady_ms() + std::min<long>(setting_request_timeout_ms, kShutdownGraceMs);
-        while (ledger_.in_flight() > 0 && steady_ms() < deadline) {
+        while ((ledger_.in_flight() > 0 || ledger_.awaiting_recorder()) && steady_ms() < deadline) {
             wait_for_work(deadline - steady_ms());
             collect_results();
+            exchange_with_recorder();
         }
-        if (ledger_.has_unrecorded()) run_transaction();
+        // Held by a recorder that is slow to commit: it records them, or a
+        // later worker gives them up and they are sent again.
+        if (ledger_.may_record_itself()) run_transaction();
+    }
+
+    // Outcomes the recorder committed leave the books (the booking's next
+    // event may be claimed); while a backlog drains, new ones go to it.
+    void exchange_with_recorder() {
+        if (recorder_.exchange(ledger_, known_extension_oid_, stopping_ || hand_over_, steady_ms()))
+            claim_wanted_ = true;
     }
 
     // While delivery is paused, or nothing can be sent, a commit only needs
@@ -150,6 +165,10 @@ class DeliveryWorker {
     }
 
     std::size_t free_slots() const {
+        // Finished attempts the recorder has no room for yet, and the worker
+        // may not record while it holds others: nothing new until it catches
+        // up (it wakes the worker when it commits).
+        if (ledger_.has_unrecorded() && ledger_.awaiting_recorder()) return 0;
         const std::size_t limit = static_cast<std::size_t>(setting_max_concurrency);
         return ledger_.in_flight() >= limit ? 0 : limit - ledger_.in_flight();
     }
@@ -237,29 +256,15 @@ class DeliveryWorker {
         bool extension_found = false;
         // While stopping, the last results get a short while to be recorded.
         const int timeout_ms = stopping_ ? kStopStatementTimeoutMs : kStatementTimeoutMs;
-        pg_call([&] {
-            enter_database_work(timeout_ms);
-            SetCurrentStatementStartTimestamp();
-            StartTransactionCommand();
-            if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "booking_events: SPI_connect failed");
-            PushActiveSnapshot(GetTransactionSnapshot());
-            pgstat_report_activity(STATE_RUNNING, activity);
-            extension_found = lookup_extension(&extension_) && lock_extension(&extension_);
-        });
+        pg_call(
+            [&] { extension_found = begin_worker_transaction(activity, timeout_ms, &extension_); });
         return extension_found;
     }
 
     void commit_transaction() {
         pg_call([] {
-            SPI_finish();
-            PopActiveSnapshot();
-            CommitTransactionCommand();
-            // Without this the worker's updates reach the statistics only
-            // when it exits, and autovacuum never sees the outbox's dead
-            // rows (PostgreSQL rate-limits the actual flush).
-            pgstat_report_stat(false);
-            pgstat_report_activity(STATE_IDLE, nullptr);
-            leave_database_work();
+            commit_worker_transaction();
+            end_worker_transaction();
         });
     }
 
@@ -319,6 +324,7 @@ class DeliveryWorker {
                                 setting_max_concurrency, setting_batch_size, steady_ms(), &notices);
         log_endpoint_notices(notices);
         if (round.more_due) {
+            recorder_.backlog_seen(steady_ms());
             claim_wanted_ = true;
             pacing_.continue_at_once();
             return 0;
@@ -369,7 +375,7 @@ class DeliveryWorker {
                          endpoints_.worth_a_look() ? 0 : idle_look_.due_in(steady_ms()));
             if (timeout < 0 || look_in < timeout) timeout = look_in;
         }
-        if (ledger_.has_unrecorded() && !backing_off) {
+        if (ledger_.may_record_itself() && !backing_off) {
             const long pace_in = pacing_.wait_ms(steady_us());
             timeout = std::min<long>(timeout < 0 ? kRecheckMs : timeout,
                                      pace_in > 0 ? pace_in : kRecheckMs);
@@ -385,6 +391,10 @@ class DeliveryWorker {
         if (delivery_state_.change_pending())
             timeout = std::min<long>(timeout < 0 ? kDeliveryStateLogIntervalMs : timeout,
                                      kDeliveryStateLogIntervalMs);
+        // The recorder wakes the worker when it commits or stops; a look now
+        // and then covers one that hangs.
+        if (ledger_.awaiting_recorder())
+            timeout = std::min<long>(timeout < 0 ? kRecorderLookMs : timeout, kRecorderLookMs);
         if (max_wait_ms >= 0 && (timeout < 0 || max_wait_ms < timeout)) timeout = max_wait_ms;
         if (wait_for_latch_or_http(driver_, timeout)) claim_wanted_ = true;
     }
@@ -406,6 +416,7 @@ class DeliveryWorker {
     std::mt19937_64 rng_;
     MemoryContext loop_context_ = nullptr;
     DeliveryLedger ledger_;
+    RecorderLink recorder_;
     Oid known_extension_oid_ = InvalidOid;
     bool claim_wanted_ = true;
     ErrorBackoff error_backoff_;

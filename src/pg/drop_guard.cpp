@@ -6,6 +6,7 @@
 #include "pg/extension_catalog.hpp"
 #include "pg/hook_chain.hpp"
 #include "pg/postgres_headers.hpp"
+#include "pg/recorder_channel.hpp"
 #include "pg/shared_state.hpp"
 
 namespace booking_events {
@@ -82,8 +83,8 @@ void warn_about_discarded_events(const DiscardedEvents &discarded) {
 }
 
 // DROP DATABASE waits a few seconds for other sessions to leave, then fails.
-// The worker is asked to leave now (it stops like at a server shutdown,
-// recording its requests in flight); the launcher then waits for the
+// The worker and the recorder are asked to leave now (they stop like at a
+// server shutdown, recording the requests in flight); the launcher then waits for the
 // database named in the settings to exist again. Only for a role that may
 // drop that database.
 void release_database_being_dropped(const DropdbStmt *drop) {
@@ -94,6 +95,9 @@ void release_database_being_dropped(const DropdbStmt *drop) {
     ereport(NOTICE,
             (errmsg("stopping the booking_events worker of database \"%s\"", drop->dbname)));
     kill(worker.pid, SIGTERM);
+    // The recorder serves the same database; it comes back with the worker.
+    const RecorderStatus recorder = read_recorder_status();
+    if (recorder.running) kill(recorder.pid, SIGTERM);
 }
 
 void drop_guard(PlannedStmt *statement, const char *query_string, bool read_only_tree,

@@ -2,8 +2,11 @@
 // worker for booking_events.database_name once that database exists, and
 // starts it again after it stops. A missing database therefore means a
 // quiet wait with one log line, not a crash loop of FATAL connection errors.
+// It starts the recorder (recorder_main.cpp) the same way, while
+// booking_events.recorder is on.
 //
 // Plain PostgreSQL code with no C++ objects, so errors may longjmp freely.
+#include "pg/recorder_channel.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/worker_entry.hpp"
@@ -18,21 +21,24 @@ constexpr long kRestartPauseMs = 5000;
 // How often a missing database is looked for again.
 constexpr long kDatabaseRecheckMs = 2000;
 
-BackgroundWorkerHandle *start_delivery_worker(Oid database_oid) {
+// A dynamic worker of `database_oid` running `function` (worker_entry.hpp),
+// shown as `type` in pg_stat_activity; nullptr when none could be started.
+BackgroundWorkerHandle *start_database_worker(Oid database_oid, const char *function,
+                                              const char *type) {
     BackgroundWorker worker;
     memset(&worker, 0, sizeof(worker));
     worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
     worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
     worker.bgw_restart_time = BGW_NEVER_RESTART;
     strlcpy(worker.bgw_library_name, "booking_events", BGW_MAXLEN);
-    strlcpy(worker.bgw_function_name, "booking_events_worker_main", BGW_MAXLEN);
-    strlcpy(worker.bgw_name, "booking_events worker", BGW_MAXLEN);
-    strlcpy(worker.bgw_type, "booking_events worker", BGW_MAXLEN);
+    strlcpy(worker.bgw_function_name, function, BGW_MAXLEN);
+    strlcpy(worker.bgw_name, type, BGW_MAXLEN);
+    strlcpy(worker.bgw_type, type, BGW_MAXLEN);
     worker.bgw_main_arg = ObjectIdGetDatum(database_oid);
     worker.bgw_notify_pid = MyProcPid;
     BackgroundWorkerHandle *handle = nullptr;
     if (!RegisterDynamicBackgroundWorker(&worker, &handle)) {
-        ereport(WARNING, (errmsg("booking_events launcher: could not start the delivery worker"),
+        ereport(WARNING, (errmsg("booking_events launcher: could not start the %s", type),
                           errhint("Raise max_worker_processes.")));
         return nullptr;
     }
@@ -60,6 +66,50 @@ Oid find_database(const char *name) {
     return found;
 }
 
+// A dynamic worker the launcher keeps running, with a pause between starts.
+struct KeptWorker {
+    BackgroundWorkerHandle *handle = nullptr;
+    TimestampTz last_start = 0;
+};
+
+void forget_if_stopped(KeptWorker *kept) {
+    if (kept->handle == nullptr) return;
+    pid_t pid = 0;
+    const BgwHandleStatus status = GetBackgroundWorkerPid(kept->handle, &pid);
+    if (status == BGWH_STOPPED || status == BGWH_POSTMASTER_DIED) {
+        pfree(kept->handle);
+        kept->handle = nullptr;
+    }
+}
+
+long ms_since_start(const KeptWorker &kept) {
+    return kept.last_start == 0
+               ? kRestartPauseMs
+               : static_cast<long>((GetCurrentTimestamp() - kept.last_start) / 1000);
+}
+
+// The earlier of two timeouts, -1 being none.
+long sooner(long a, long b) { return a < 0 ? b : (b < 0 ? a : Min(a, b)); }
+
+// Starts the recorder when it should run and does not; returns how long
+// the launcher may wait before looking again (-1: until woken).
+long keep_recorder(KeptWorker *recorder) {
+    forget_if_stopped(recorder);
+    if (recorder->handle != nullptr || !setting_recorder) return -1;
+    // One started by an earlier launcher (this one was restarted) tells
+    // nobody when it stops: look again now and then.
+    if (read_recorder_status().running) return kDatabaseRecheckMs * 5;
+    const Oid database = find_database(setting_database_name);
+    // No database yet: the delivery worker's part waits for it.
+    if (!OidIsValid(database)) return -1;
+    const long since_start_ms = ms_since_start(*recorder);
+    if (since_start_ms < kRestartPauseMs) return kRestartPauseMs - since_start_ms;
+    recorder->handle =
+        start_database_worker(database, "booking_events_recorder_main", "booking_events recorder");
+    recorder->last_start = GetCurrentTimestamp();
+    return recorder->handle == nullptr ? kRestartPauseMs : -1;
+}
+
 }  // namespace
 
 void register_launcher() {
@@ -85,8 +135,8 @@ void booking_events_launcher_main(Datum) {
     BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
     register_launcher_latch();
 
-    BackgroundWorkerHandle *worker = nullptr;
-    TimestampTz last_start = 0;
+    KeptWorker worker;
+    KeptWorker recorder;
     bool waiting_logged = false;
     while (!ShutdownRequestPending) {
         if (ConfigReloadPending) {
@@ -94,19 +144,10 @@ void booking_events_launcher_main(Datum) {
             ProcessConfigFile(PGC_SIGHUP);
         }
         long timeout = -1;
-        if (worker != nullptr) {
-            pid_t pid = 0;
-            const BgwHandleStatus status = GetBackgroundWorkerPid(worker, &pid);
-            if (status == BGWH_STOPPED || status == BGWH_POSTMASTER_DIED) {
-                pfree(worker);
-                worker = nullptr;
-            }
-        }
-        if (worker == nullptr) {
+        forget_if_stopped(&worker);
+        if (worker.handle == nullptr) {
             const Oid database = find_database(setting_database_name);
-            const long since_start_ms =
-                last_start == 0 ? kRestartPauseMs
-                                : static_cast<long>((GetCurrentTimestamp() - last_start) / 1000);
+            const long since_start_ms = ms_since_start(worker);
             if (read_worker_status().running) {
                 // A worker started by an earlier launcher (this one was
                 // restarted) is still delivering: it sets our latch when it
@@ -123,13 +164,15 @@ void booking_events_launcher_main(Datum) {
                 timeout = kRestartPauseMs - since_start_ms;
             } else {
                 waiting_logged = false;
-                worker = start_delivery_worker(database);
-                last_start = GetCurrentTimestamp();
-                if (worker == nullptr) timeout = kRestartPauseMs;
+                worker.handle = start_database_worker(database, "booking_events_worker_main",
+                                                      "booking_events worker");
+                worker.last_start = GetCurrentTimestamp();
+                if (worker.handle == nullptr) timeout = kRestartPauseMs;
             }
         }
-        // The postmaster signals us (bgw_notify_pid) when the worker starts
-        // or stops, which sets the latch.
+        timeout = sooner(timeout, keep_recorder(&recorder));
+        // The postmaster signals us (bgw_notify_pid) when a worker starts or
+        // stops, which sets the latch.
         (void)WaitLatch(MyLatch,
                         WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (timeout >= 0 ? WL_TIMEOUT : 0),
                         timeout, PG_WAIT_EXTENSION);

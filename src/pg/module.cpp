@@ -6,6 +6,7 @@
 #include "pg/listen_fence.hpp"
 #include "pg/log_redaction.hpp"
 #include "pg/pending_notifications.hpp"
+#include "pg/recorder_channel.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/worker_entry.hpp"
@@ -25,6 +26,7 @@ void _PG_init(void) {
     booking_events::install_commit_prepared_hook();
     booking_events::install_shared_state_hooks();
     booking_events::install_listen_fence();
+    booking_events::install_recorder_channel();
     booking_events::register_launcher();
 }
 

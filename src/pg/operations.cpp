@@ -17,6 +17,7 @@
 #include "pg/enrichment_tables.hpp"
 #include "pg/event_capture.hpp"
 #include "pg/extension_catalog.hpp"
+#include "pg/recorder_channel.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/sql_values.hpp"
@@ -43,11 +44,13 @@ Datum jsonb_from(const nlohmann::json &value) {
 
 Datum worker_status(FunctionCallInfo) {
     WorkerStatus status;
+    RecorderStatus recorder;
     bool available = false;
     char *database = nullptr;
     pg_call([&] {
         available = shared_state_available();
         status = read_worker_status();
+        recorder = read_recorder_status();
         if (status.running && OidIsValid(status.database_oid))
             database = get_database_name(status.database_oid);
     });
@@ -67,6 +70,13 @@ Datum worker_status(FunctionCallInfo) {
             ? nlohmann::json{{"pid", status.xmin_holder_pid},
                              {"transaction_started_at", timestamp_json(status.xmin_holder_since)}}
             : nlohmann::json(nullptr);
+    // The recorder (README: The recorder): while it is down the worker
+    // records every attempt itself, so delivery goes on, on one core.
+    result["recorder_enabled"] = setting_recorder;
+    result["recorder_running"] = recorder.running;
+    result["recorder_pid"] =
+        recorder.running ? nlohmann::json(recorder.pid) : nlohmann::json(nullptr);
+    result["recorder_attempts"] = recorder.recorded_attempts;
     const std::string url = setting_text(setting_webhook_url);
     std::optional<UrlParts> parts = parse_webhook_url(url);
     result["webhook_configured"] = !url.empty();

@@ -33,6 +33,7 @@ char *setting_bookings_table = nullptr;
 char *setting_profiles_table = nullptr;
 char *setting_ca_file = nullptr;
 bool setting_paused = false;
+bool setting_recorder = true;
 
 namespace {
 
@@ -221,6 +222,13 @@ void define_settings() {
     DefineCustomBoolVariable("booking_events.paused",
                              "Pause delivery: nothing is sent, events wait in the outbox.", nullptr,
                              &setting_paused, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    // A second process records the attempts while a backlog drains, so the
+    // drain uses two cores (recorder_main.cpp); off: the worker alone.
+    DefineCustomBoolVariable("booking_events.recorder",
+                             "Record delivery attempts in a second background worker while a "
+                             "backlog drains.",
+                             nullptr, &setting_recorder, true, PGC_SIGHUP, 0, nullptr, nullptr,
+                             nullptr);
     MarkGUCPrefixReserved("booking_events");
 }
 

@@ -25,6 +25,7 @@ extern char *setting_bookings_table;
 extern char *setting_profiles_table;
 extern char *setting_ca_file;
 extern bool setting_paused;
+extern bool setting_recorder;
 
 void define_settings();
 

@@ -124,6 +124,10 @@ void install_shared_state_hooks() {
 
 bool shared_state_available() { return shared_state != nullptr; }
 
+void wake_delivery_worker() {
+    if (shared_state != nullptr) set_worker_latch();
+}
+
 bool register_delivery_worker(Oid database_oid) {
     if (shared_state == nullptr) return false;
     // A spinlock is held for a few instructions, never across a system

@@ -38,6 +38,10 @@ void note_worker_loop();
 void note_xmin_holder(int pid, TimestampTz since);
 WorkerStatus read_worker_status();
 
+// Sets the delivery worker's latch now, when a worker runs (the recorder
+// does, once it committed outcomes the worker waits for).
+void wake_delivery_worker();
+
 // The worker forgets pending wake-ups right before it looks at the outbox;
 // any commit after that wakes it again.
 void clear_wake_request();

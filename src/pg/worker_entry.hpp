@@ -6,6 +6,7 @@
 extern "C" {
 PGDLLEXPORT void booking_events_launcher_main(Datum argument);
 PGDLLEXPORT void booking_events_worker_main(Datum database_oid);
+PGDLLEXPORT void booking_events_recorder_main(Datum database_oid);
 }
 
 namespace booking_events {

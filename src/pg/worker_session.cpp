@@ -65,6 +65,31 @@ void leave_database_work() {
     in_database_work = 0;
 }
 
+bool begin_worker_transaction(const char *activity, int timeout_ms, ExtensionInfo *extension) {
+    enter_database_work(timeout_ms);
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "booking_events: SPI_connect failed");
+    PushActiveSnapshot(GetTransactionSnapshot());
+    pgstat_report_activity(STATE_RUNNING, activity);
+    return lookup_extension(extension) && lock_extension(extension);
+}
+
+void commit_worker_transaction() {
+    SPI_finish();
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+}
+
+void end_worker_transaction() {
+    // Without this the worker's updates reach the statistics only when it
+    // exits, and autovacuum never sees the outbox's dead rows (PostgreSQL
+    // rate-limits the actual flush).
+    pgstat_report_stat(false);
+    pgstat_report_activity(STATE_IDLE, nullptr);
+    leave_database_work();
+}
+
 void refuse_read_only_transaction() {
     if (XactReadOnly)
         ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),

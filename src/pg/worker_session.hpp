@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "pg/extension_catalog.hpp"
 #include "pg/postgres_headers.hpp"
 
 namespace booking_events {
@@ -25,6 +26,17 @@ void configure_worker_session();
 // leave_database_work(), on success and after an error alike.
 void enter_database_work(int timeout_ms);
 void leave_database_work();
+
+// One short transaction of the worker or the recorder: the guard above
+// armed, SPI connected, a snapshot, `activity` shown in pg_stat_activity,
+// and the extension looked up and share-locked into `*extension`; returns
+// whether it exists. PostgreSQL side: call under pg_call.
+bool begin_worker_transaction(const char *activity, int timeout_ms, ExtensionInfo *extension);
+// Commits it (SPI finished, the snapshot popped); then, once the caller has
+// done what must follow the commit at once, end_worker_transaction().
+void commit_worker_transaction();
+// Statistics reported, the activity idle, the guard disarmed.
+void end_worker_transaction();
 
 // A fenced database (default_transaction_read_only, set by a failover
 // tool) is a transaction error like any other: nothing is claimed and sent
