@@ -50,6 +50,7 @@ our @EXPORT = qw(
   pg_quote conf_line wait_for_worker worker_pid
   recorded_requests delivery_report check_nothing_lost wait_for_drain
   insert_many kill_worker refusing_port cpu_ticks log_since in_flight_at reload_settings
+  booking_order_inversions
   poll_within app_triggers_sql node_with_receiver
   endpoints_node endpoint_set sql_text_array path_requests full_path_requests worst_window
   standard_webhooks_signature key_of_secret payload_texts batch_parts

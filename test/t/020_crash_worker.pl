@@ -100,23 +100,9 @@ is( $node->safe_psql('postgres',
 	'0', 'outbox: every event delivered with attempts = 1');
 
 # Order per booking: the first arrival of each event follows the outbox order.
-{
-	my %booking_of = map { split /\|/ } split /\n/,
-	  $node->safe_psql('postgres', 'SELECT event_id, booking_id FROM webhook_outbox');
-	my %outbox_id = map { split /\|/ } split /\n/,
-	  $node->safe_psql('postgres', 'SELECT event_id, id FROM webhook_outbox');
-	my (%seen, %last, @inversions);
-	for my $r (sort { $a->{seq} <=> $b->{seq} } @{ $report->{requests} })
-	{
-		next if $seen{ $r->{id} }++;
-		my $b = $booking_of{ $r->{id} } // next;
-		push @inversions, $r->{id}
-		  if defined $last{$b} && $outbox_id{ $r->{id} } < $last{$b};
-		$last{$b} = $outbox_id{ $r->{id} };
-	}
-	is(scalar @inversions, 0, 'events of each booking first arrived in outbox order')
-	  or diag("out of order: @inversions[0 .. ($#inversions > 9 ? 9 : $#inversions)]");
-}
+my @inversions = booking_order_inversions($node, $report);
+is(scalar @inversions, 0, 'events of each booking first arrived in outbox order')
+  or diag("out of order: @inversions[0 .. ($#inversions > 9 ? 9 : $#inversions)]");
 
 my $log = log_since($node, $offset);
 is(() = $log =~ /booking_events worker started/g, 2,

@@ -240,6 +240,13 @@ grow after the call) lies between them: the earlier request arrived before
 the fault ended (0.5 s of slack: the receiver stamps a request when it
 parses it), the later one after it began.
 
+=item booking_order_inversions($node, $report)
+
+The event ids (of a delivery_report) whose first arrival came after the
+first arrival of a later event of the same booking (outbox id order): the
+per-booking order broken. Resent copies are left out: a duplicate arrives
+when its earlier copy already did.
+
 =item reload_settings($node, name =E<gt> value, ...)
 
 C<ALTER SYSTEM SET booking_events.NAME> for each pair, then a reload. When
@@ -333,6 +340,30 @@ sub in_flight_at
 		}
 		return 1;
 	};
+}
+
+sub booking_order_inversions
+{
+	my ($node, $report) = @_;
+	my (%booking_of, %outbox_id);
+	for my $row (split /\n/,
+		$node->safe_psql($DB, "SELECT event_id, id, booking_id FROM webhook_outbox"))
+	{
+		my ($event_id, $id, $booking) = split /\|/, $row;
+		$outbox_id{$event_id} = $id;
+		$booking_of{$event_id} = $booking;
+	}
+	my (%seen, %last, @inversions);
+	for my $r (sort { $a->{seq} <=> $b->{seq} } @{ $report->{requests} })
+	{
+		next if $seen{ $r->{id} }++;
+		my $booking = $booking_of{ $r->{id} };
+		next unless defined $booking && length $booking;
+		push @inversions, $r->{id}
+		  if defined $last{$booking} && $outbox_id{ $r->{id} } < $last{$booking};
+		$last{$booking} = $outbox_id{ $r->{id} };
+	}
+	return @inversions;
 }
 
 sub reload_settings
