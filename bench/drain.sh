@@ -2,7 +2,8 @@
 # Drain throughput: queue N events while delivery is paused, then set the
 # webhook URL, reload, and time until every event is delivered to a local
 # nginx answering 200. Reports events/s, CPU per delivered event (worker,
-# other PostgreSQL processes, nginx) and, in the same run, the baseline:
+# recorder when the build has one, other PostgreSQL processes, nginx) and,
+# in the same run, the baseline:
 # wrk against the same nginx at booking_events.max_concurrency connections.
 #
 #   bench/drain.sh [N] [--bookings K] [--seconds-baseline S]
@@ -60,10 +61,12 @@ echo "-- drain: max_concurrency $concurrency, batch_size $batch"
 [ "${BENCH_PGSS:-0}" = 1 ] && psql_bench -c 'SELECT pg_stat_statements_reset()' >/dev/null
 pm=$(postmaster_pid)
 wp=$(worker_pid)
+# The recorder (booking_events.recorder): absent in builds before it.
+rp=$(psql_bench -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'booking_events recorder'")
 ng=$(nginx_pid)
 poll_start
 [ "${BENCH_PERF:-0}" = 1 ] && perf_worker_start "$wp" "$BENCH_TMP/worker.perf"
-"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/before.json"
+"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --recorder "${rp:-0}" --nginx "$ng" >"$BENCH_TMP/before.json"
 wal_before=$(poll_query "SELECT pg_current_wal_insert_lsn()")
 poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$(webhook_url)'" >/dev/null
 start_epoch=$(poll_query "SELECT extract(epoch FROM clock_timestamp()) FROM pg_reload_conf()")
@@ -88,7 +91,7 @@ while :; do
     fi
 done
 elapsed=$(calc "(${EPOCHREALTIME/./} - $start_us) / 1000000")
-"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/after.json"
+"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --recorder "${rp:-0}" --nginx "$ng" >"$BENCH_TMP/after.json"
 wal_per_event=$(poll_query "SELECT round(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal_before') / $events)")
 [ "${BENCH_PERF:-0}" = 1 ] && perf_worker_stop
 poll_stop
@@ -133,9 +136,11 @@ printf '  ratio drain/wrk     %8s\n' "$ratio"
 import json, sys
 b, a = (json.load(open(p)) for p in sys.argv[1:3])
 n = int(sys.argv[3])
-us = {g: (a[g] - b[g]) * 1e6 / n for g in ("worker", "pg_other", "nginx")}
+groups = ("worker", "recorder", "pg_other", "nginx") if "recorder" in b else ("worker", "pg_other", "nginx")
+us = {g: (a[g] - b[g]) * 1e6 / n for g in groups}
+recorder = f"+ recorder {us['recorder']:.1f} " if "recorder" in us else ""
 print(f"  CPU per event       {sum(us.values()):8.1f} us = worker {us['worker']:.1f} "
-      f"+ other PostgreSQL {us['pg_other']:.1f} + nginx {us['nginx']:.1f}")
+      f"{recorder}+ other PostgreSQL {us['pg_other']:.1f} + nginx {us['nginx']:.1f}")
 PYX
 [ "$failed" -eq 0 ] && [ "$logged" -eq "$delivered" ] || echo "  WARNING: not every event was delivered exactly once"
 

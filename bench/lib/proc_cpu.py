@@ -8,6 +8,7 @@
 
 Groups (utime + stime, in seconds):
   worker     the booking_events delivery worker
+  recorder   the booking_events recorder (--recorder; absent when not given)
   pg_other   the postmaster itself, every other child of it (backends,
              checkpointer, walwriter, autovacuum, the launcher, ...) and the
              children it already reaped (cutime + cstime), so a backend that
@@ -89,7 +90,10 @@ def snapshot(args):
     worker = args.worker
     snap = {"time": time.monotonic(), "worker_pid": worker, "machine": machine_busy()}
     snap["worker"] = own(worker) / TICK if worker else 0.0
-    snap["pg_other"] = tree_ticks(args.postmaster, exclude={worker}) / TICK
+    if args.recorder:
+        snap["recorder_pid"] = args.recorder
+        snap["recorder"] = own(args.recorder) / TICK
+    snap["pg_other"] = tree_ticks(args.postmaster, exclude={worker, args.recorder}) / TICK
     snap["nginx"] = tree_ticks(args.nginx) / TICK if args.nginx else 0.0
     json.dump(snap, sys.stdout)
     print()
@@ -103,7 +107,10 @@ def diff(args):
     wall = after["time"] - before["time"]
     if before.get("worker_pid") != after.get("worker_pid"):
         print("warning: the worker's pid changed during the run", file=sys.stderr)
-    groups = ["worker", "pg_other", "nginx"]
+    if before.get("recorder_pid") != after.get("recorder_pid"):
+        print("warning: the recorder's pid changed during the run", file=sys.stderr)
+    recorder = ["recorder"] if "recorder" in before and "recorder" in after else []
+    groups = ["worker"] + recorder + ["pg_other", "nginx"]
     used = {g: after[g] - before[g] for g in groups}
     total = sum(used.values())
     label = args.label or "CPU"
@@ -111,6 +118,7 @@ def diff(args):
     print(f"  {'process group':<34}{'CPU s':>9}{'% of 1 core':>13}{'us/event':>11}")
     names = {
         "worker": "booking_events worker",
+        "recorder": "booking_events recorder",
         "pg_other": "other PostgreSQL processes",
         "nginx": "nginx (master + workers)",
     }
@@ -172,6 +180,7 @@ def main():
     p = sub.add_parser("snapshot")
     p.add_argument("--postmaster", type=int, required=True)
     p.add_argument("--worker", type=int, default=0)
+    p.add_argument("--recorder", type=int, default=0)
     p.add_argument("--nginx", type=int, default=0)
     p.set_defaults(func=snapshot)
     p = sub.add_parser("diff")
