@@ -245,6 +245,7 @@ bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_
         });
     }
     endpoint.had_work = batch.count > 0;
+    if (claim_limit > newest && batch.count >= claim_limit - newest) oldest_lane_filled_ = true;
     const std::int64_t unix_seconds = now_unix_ms() / 1000;
     for (int first = 0; first < batch.count; first += batch_max) {
         // The rate limit may allow fewer requests than were claimed: the
@@ -299,6 +300,7 @@ ClaimRound DeliveryLedger::claim_round(const ExtensionInfo &extension, bool sche
                                        int max_concurrency, int batch_size, std::int64_t now,
                                        std::vector<EndpointNotice> *notices) {
     ClaimRound round;
+    oldest_lane_filled_ = false;
     if (endpoints.empty()) return round;
     const std::size_t slots = static_cast<std::size_t>(std::max(max_concurrency, 1));
     // Shared among the endpoints with work (something in flight, or found
@@ -324,6 +326,7 @@ ClaimRound DeliveryLedger::claim_round(const ExtensionInfo &extension, bool sche
         if (endpoint_wake >= 0 && (wake_at < 0 || endpoint_wake < wake_at)) wake_at = endpoint_wake;
     }
     if (wake_at >= 0) round.wait_ms = std::max<std::int64_t>(0, wake_at - now);
+    round.backlog = oldest_lane_filled_;
     return round;
 }
 

@@ -22,7 +22,10 @@
 namespace booking_events {
 
 struct ClaimRound {
-    bool more_due = false;      // an endpoint filled its claim: more may be due now
+    bool more_due = false;  // an endpoint filled its claim: more may be due now
+    // An endpoint's oldest due events filled their share of a claim: a
+    // backlog (a drain's claims are seldom full: its newest lane is empty).
+    bool backlog = false;
     bool claimed_any = false;   // some endpoint was asked (its slots allowed)
     std::int64_t wait_ms = -1;  // until an endpoint's permit allows more; -1: none waits
 };
@@ -133,7 +136,8 @@ class DeliveryLedger {
     };
     std::vector<HandedOver> handed_;
     RecordedOutcome outcome_of(const FinishedAttempt &attempt, std::uint32_t extension_oid) const;
-    std::size_t recording_ = 0;  // of finished_, written in the open transaction
+    std::size_t recording_ = 0;        // of finished_, written in the open transaction
+    bool oldest_lane_filled_ = false;  // in the current claim_round
     std::uint64_t last_tag_ = 0;
 };
 

@@ -323,8 +323,8 @@ class DeliveryWorker {
             ledger_.claim_round(extension_, schema_has_endpoints_, driver_, endpoints_.sendable(),
                                 setting_max_concurrency, setting_batch_size, steady_ms(), &notices);
         log_endpoint_notices(notices);
+        if (round.backlog) recorder_.backlog_seen(steady_ms());
         if (round.more_due) {
-            recorder_.backlog_seen(steady_ms());
             claim_wanted_ = true;
             pacing_.continue_at_once();
             return 0;

@@ -3,8 +3,8 @@
 // transaction, and what the recorder's progress means for the worker's
 // books (delivery_ledger.hpp).
 //
-// Only during a backlog: a claim that came back full (more due than the
-// free request slots) engages the recorder for a second; a steady trickle
+// Only during a backlog: a claim whose oldest due events filled their
+// share of the free request slots engages the recorder for a second; a steady trickle
 // never does, so there each attempt is recorded in the transaction that
 // claims the next events, with no hop between processes. A booking's next
 // event is claimed only once its previous attempt is committed, by either.
@@ -18,7 +18,7 @@ namespace booking_events {
 
 class RecorderLink {
   public:
-    // A claim round was cut short by its own limits (a backlog).
+    // A claim round found more due than the free slots take (a backlog).
     void backlog_seen(std::int64_t now_ms) { engaged_until_ms_ = now_ms + kEngagedMs; }
 
     // At each pass of the worker's loop, outside transactions: forgets
