@@ -62,15 +62,23 @@ sub wait_for_recorder
 	return $node->safe_psql('postgres', "SELECT pid FROM pg_stat_activity WHERE $filter");
 }
 
-# Queues $n events over $bookings bookings with delivery paused, then
-# delivers them to $path (a new path each time, so the worker logs the new
-# URL and reload_settings knows it has read it).
+# Queues $n events over $bookings bookings with delivery paused, due an
+# hour ago, then delivers them to $path (a new path each time, so the
+# worker logs the new URL and reload_settings knows it has read it).
 sub queue_then_deliver
 {
 	my ($n, $bookings, $tag, $path) = @_;
 	reload_settings($node, webhook_url => '')
 	  if $node->safe_psql('postgres', 'SHOW booking_events.webhook_url') ne '';
 	insert_many($node, $n, bookings => $bookings, tag => $tag);
+	# A backlog queued during an outage: due for an hour, so the claims'
+	# newest lane (the last two seconds) finds nothing, as in a real drain.
+	$node->safe_psql('postgres', <<'SQL');
+UPDATE webhook_deliveries SET next_attempt_at = next_attempt_at - interval '1 hour'
+WHERE status = 'pending';
+UPDATE webhook_outbox SET next_attempt_at = next_attempt_at - interval '1 hour'
+WHERE status = 'pending';
+SQL
 	reload_settings($node, webhook_url => $recv->url($path));
 	return;
 }
