@@ -56,13 +56,14 @@ constexpr long kRetentionRetryMs = 60 * 1000;
 // Longest wait for requests in flight when the worker is asked to stop.
 constexpr long kShutdownGraceMs = 3000;
 // Commits and results arriving within this long of a transaction's start
-// share the next one (core/transaction_pacing.hpp). 2 ms: at 1,000 events/s
-// a transaction serves the commits of 2 ms instead of one each; it adds at
-// most 2 ms to commit -> delivery (p99 13 ms against a 50 ms target), and
-// nothing to the first event after a quiet spell. Longer would cap a drain:
-// the free request slots are refilled at most once per window (32 slots /
-// 5 ms = 6,400 events/s, the drain target's order). README: Wake on commit.
-constexpr std::int64_t kGatherWindowUs = 2000;
+// share the next one (core/transaction_pacing.hpp). 8 ms: at 1,000 events/s
+// a transaction serves about 6.5 events instead of 3 and the worker's CPU
+// per event falls by a quarter, while p99 commit -> delivery stays about
+// 14 ms against a 50 ms target; the first event after a quiet spell waits
+// nothing. A drain is not held back: its answers fill a transaction before
+// the window ends. Measured against 2 and 5 ms: BENCHMARKS.md, "pacing6".
+// README: Wake on commit.
+constexpr std::int64_t kGatherWindowUs = 8000;
 // How often a worker waiting for the recorder looks whether it still runs.
 constexpr long kRecorderLookMs = 1000;
 
@@ -111,8 +112,9 @@ class DeliveryWorker {
             const bool wanted = ledger_.may_record_itself() || claim_worth_a_transaction() ||
                                 (claim_wanted_ && !extension_checked_);
             if (wanted && steady_ms() >= retry_after_error_at_ms_ &&
-                pacing_.wait_us(steady_us()) == 0) {
+                pacing_.wait_us(steady_us(), answers_waiting()) == 0) {
                 pacing_.started(steady_us());
+                answers_since_transaction_ = 0;
                 extension_checked_ = true;
                 const long wait_ms = run_transaction();
                 recheck_at_ms_ = wait_ms < 0 ? -1 : steady_ms() + wait_ms;
@@ -145,13 +147,11 @@ class DeliveryWorker {
             collect_results();
             exchange_with_recorder();
         }
-        // Held by a recorder that is slow to commit: it records them, or a
-        // later worker gives them up and they are sent again.
+        // Still held by a slow recorder: it records them, or they are sent again.
         if (ledger_.may_record_itself()) run_transaction();
     }
 
-    // Outcomes the recorder committed leave the books (the booking's next
-    // event may be claimed); while a backlog drains, new ones go to it.
+    // Committed outcomes leave the books; during a backlog new ones go to the recorder.
     void exchange_with_recorder() {
         if (recorder_.exchange(ledger_, known_extension_oid_, stopping_ || hand_over_, steady_ms()))
             claim_wanted_ = true;
@@ -165,9 +165,7 @@ class DeliveryWorker {
     }
 
     std::size_t free_slots() const {
-        // Finished attempts the recorder has no room for yet, and the worker
-        // may not record while it holds others: nothing new until it catches
-        // up (it wakes the worker when it commits).
+        // Attempts the recorder has no room for: nothing new until it catches up.
         if (ledger_.has_unrecorded() && ledger_.awaiting_recorder()) return 0;
         const std::size_t limit = static_cast<std::size_t>(setting_max_concurrency);
         return ledger_.in_flight() >= limit ? 0 : limit - ledger_.in_flight();
@@ -182,6 +180,7 @@ class DeliveryWorker {
         options.ca_file = setting_ca_file ? setting_ca_file : "";
         options.user_agent = std::string("booking_events/") + kExtensionVersion;
         driver_.set_options(options);
+        pacing_.set_request_slots(setting_max_concurrency);
         target_log_.on_settings(default_url, setting_paused);
     }
 
@@ -195,6 +194,7 @@ class DeliveryWorker {
                 log_delivery_state(*report, last_delivery_error_);
             // The booking's next event may be due now.
             claim_wanted_ = true;
+            ++answers_since_transaction_;
             endpoints_.results_arrived();
         }
         log_endpoint_notices(notices);
@@ -371,12 +371,12 @@ class DeliveryWorker {
         if (claim_wanted_ && free_slots() > 0 && !setting_paused && !stopping_ && !backing_off) {
             // Nowhere to send: the commit is looked at when the idle look is due.
             const long look_in =
-                std::max(pacing_.wait_ms(steady_us()),
+                std::max(pacing_.wait_ms(steady_us(), answers_waiting()),
                          endpoints_.worth_a_look() ? 0 : idle_look_.due_in(steady_ms()));
             if (timeout < 0 || look_in < timeout) timeout = look_in;
         }
         if (ledger_.may_record_itself() && !backing_off) {
-            const long pace_in = pacing_.wait_ms(steady_us());
+            const long pace_in = pacing_.wait_ms(steady_us(), answers_waiting());
             timeout = std::min<long>(timeout < 0 ? kRecheckMs : timeout,
                                      pace_in > 0 ? pace_in : kRecheckMs);
         }
@@ -391,12 +391,16 @@ class DeliveryWorker {
         if (delivery_state_.change_pending())
             timeout = std::min<long>(timeout < 0 ? kDeliveryStateLogIntervalMs : timeout,
                                      kDeliveryStateLogIntervalMs);
-        // The recorder wakes the worker when it commits or stops; a look now
-        // and then covers one that hangs.
+        // The recorder wakes the worker; a look now and then covers one that hangs.
         if (ledger_.awaiting_recorder())
             timeout = std::min<long>(timeout < 0 ? kRecorderLookMs : timeout, kRecorderLookMs);
         if (max_wait_ms >= 0 && (timeout < 0 || max_wait_ms < timeout)) timeout = max_wait_ms;
         if (wait_for_latch_or_http(driver_, timeout)) claim_wanted_ = true;
+    }
+
+    // Answers since the last transaction started, however recorded (pacing).
+    std::size_t answers_waiting() const {
+        return std::max(ledger_.unrecorded(), answers_since_transaction_);
     }
 
     static long steady_ms() { return static_cast<long>(steady_us() / 1000); }
@@ -417,6 +421,7 @@ class DeliveryWorker {
     MemoryContext loop_context_ = nullptr;
     DeliveryLedger ledger_;
     RecorderLink recorder_;
+    std::size_t answers_since_transaction_ = 0;
     Oid known_extension_oid_ = InvalidOid;
     bool claim_wanted_ = true;
     ErrorBackoff error_backoff_;
