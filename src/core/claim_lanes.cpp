@@ -6,6 +6,7 @@ namespace booking_events {
 
 ClaimSplit ClaimLanes::split(int limit) {
     limit = std::max(limit, 0);
+    if (!backlog_) return ClaimSplit{limit, 0};
     newest_credit_ += limit / 4.0;
     const int newest = std::min(static_cast<int>(newest_credit_), limit);
     newest_credit_ -= newest;

@@ -201,6 +201,7 @@ bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_
         });
     }
     const bool more_due = more_may_be_due(split, batch.count, batch.removed_without_event);
+    endpoint.claim_lanes.claimed(more_due);
     // A claim of the newest lane alone that found nothing says nothing of
     // the endpoint's backlog.
     endpoint.had_work = batch.count > 0 || more_due;

@@ -21,6 +21,7 @@ TEST(ClaimLanesTest, SmallClaimsCarryTheQuarterAsACredit) {
         EXPECT_EQ(split.oldest + split.newest, 2);
         newest += split.newest;
         oldest += split.oldest;
+        lanes.claimed(true);
     }
     EXPECT_EQ(newest, 4) << "a quarter of 16 slots";
     EXPECT_EQ(oldest, 12);
@@ -33,11 +34,29 @@ TEST(ClaimLanesTest, WithOneSlotEveryFourthClaimIsTheNewestLaneAlone) {
             const ClaimSplit split = lanes.split(1);
             EXPECT_EQ(split.oldest, 1);
             EXPECT_EQ(split.newest, 0);
+            lanes.claimed(more_may_be_due(split, 1, 0));
         }
         const ClaimSplit split = lanes.split(1);
         EXPECT_EQ(split.oldest, 0);
         EXPECT_EQ(split.newest, 1);
+        // Empty (the backlog is older than two seconds): still a backlog.
+        lanes.claimed(more_may_be_due(split, 0, 0));
     }
+}
+
+TEST(ClaimLanesTest, AfterAShortClaimTheOldestLaneTakesItAll) {
+    ClaimLanes lanes;
+    const ClaimSplit first = lanes.split(8);
+    EXPECT_EQ(first.newest, 2);
+    lanes.claimed(more_may_be_due(first, 3, 0));
+    for (int claim = 0; claim < 5; ++claim) {
+        const ClaimSplit split = lanes.split(8);
+        EXPECT_EQ(split.oldest, 8) << "every due delivery was read by the last claim's oldest lane";
+        EXPECT_EQ(split.newest, 0);
+        lanes.claimed(more_may_be_due(split, 2, 0));
+    }
+    lanes.claimed(true);  // a claim filled up: a backlog again
+    EXPECT_EQ(lanes.split(8).newest, 2);
 }
 
 TEST(ClaimLanesTest, NoClaimNoCredit) {
