@@ -5,13 +5,7 @@
 
 namespace booking_events {
 
-bool payload_reads_datums() {
-    // TEMPORARY (payload6 measurements): SET payload6.tree_payload = on
-    // selects the reference path; removed before merging.
-    const char *tree = GetConfigOption("payload6.tree_payload", true, false);
-    if (tree != nullptr && strcmp(tree, "on") == 0) return false;
-    return GetDatabaseEncoding() == PG_UTF8;
-}
+bool payload_reads_datums() { return GetDatabaseEncoding() == PG_UTF8; }
 
 ColumnKind column_kind_for_type(Oid type_oid) {
     switch (getBaseType(type_oid)) {
