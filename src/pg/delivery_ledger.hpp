@@ -30,6 +30,7 @@ class DeliveryLedger {
   public:
     std::size_t in_flight() const { return in_flight_.size(); }
     bool has_unrecorded() const { return !finished_.empty(); }
+    std::size_t unrecorded() const { return finished_.size(); }
 
     // Decides what each transfer the driver finished means for its
     // delivery, and tells its endpoint's runtime (breaker, Retry-After,

@@ -55,13 +55,14 @@ constexpr long kRetentionRetryMs = 60 * 1000;
 // Longest wait for requests in flight when the worker is asked to stop.
 constexpr long kShutdownGraceMs = 3000;
 // Commits and results arriving within this long of a transaction's start
-// share the next one (core/transaction_pacing.hpp). 2 ms: at 1,000 events/s
-// a transaction serves the commits of 2 ms instead of one each; it adds at
-// most 2 ms to commit -> delivery (p99 13 ms against a 50 ms target), and
-// nothing to the first event after a quiet spell. Longer would cap a drain:
-// the free request slots are refilled at most once per window (32 slots /
-// 5 ms = 6,400 events/s, the drain target's order). README: Wake on commit.
-constexpr std::int64_t kGatherWindowUs = 2000;
+// share the next one (core/transaction_pacing.hpp). 8 ms: at 1,000 events/s
+// a transaction serves about 6.5 events instead of 3 and the worker's CPU
+// per event falls by a quarter, while p99 commit -> delivery stays about
+// 14 ms against a 50 ms target; the first event after a quiet spell waits
+// nothing. A drain is not held back: its answers fill a transaction before
+// the window ends. Measured against 2 and 5 ms: BENCHMARKS.md, "pacing6".
+// README: Wake on commit.
+constexpr std::int64_t kGatherWindowUs = 8000;
 
 class DeliveryWorker {
   public:
@@ -107,7 +108,7 @@ class DeliveryWorker {
             const bool wanted = ledger_.has_unrecorded() || claim_worth_a_transaction() ||
                                 (claim_wanted_ && !extension_checked_);
             if (wanted && steady_ms() >= retry_after_error_at_ms_ &&
-                pacing_.wait_us(steady_us()) == 0) {
+                pacing_.wait_us(steady_us(), ledger_.unrecorded()) == 0) {
                 pacing_.started(steady_us());
                 extension_checked_ = true;
                 const long wait_ms = run_transaction();
@@ -163,6 +164,7 @@ class DeliveryWorker {
         options.ca_file = setting_ca_file ? setting_ca_file : "";
         options.user_agent = std::string("booking_events/") + kExtensionVersion;
         driver_.set_options(options);
+        pacing_.set_request_slots(setting_max_concurrency);
         target_log_.on_settings(default_url, setting_paused);
     }
 
@@ -365,12 +367,12 @@ class DeliveryWorker {
         if (claim_wanted_ && free_slots() > 0 && !setting_paused && !stopping_ && !backing_off) {
             // Nowhere to send: the commit is looked at when the idle look is due.
             const long look_in =
-                std::max(pacing_.wait_ms(steady_us()),
+                std::max(pacing_.wait_ms(steady_us(), ledger_.unrecorded()),
                          endpoints_.worth_a_look() ? 0 : idle_look_.due_in(steady_ms()));
             if (timeout < 0 || look_in < timeout) timeout = look_in;
         }
         if (ledger_.has_unrecorded() && !backing_off) {
-            const long pace_in = pacing_.wait_ms(steady_us());
+            const long pace_in = pacing_.wait_ms(steady_us(), ledger_.unrecorded());
             timeout = std::min<long>(timeout < 0 ? kRecheckMs : timeout,
                                      pace_in > 0 ? pace_in : kRecheckMs);
         }
