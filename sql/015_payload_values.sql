@@ -81,7 +81,12 @@ INSERT INTO payload_direct VALUES
   (7, 'b-7', NULL, NULL, NULL, 1234567890123.45, NULL, NULL, NULL, NULL, NULL, NULL, 'null',
    NULL, NULL),
   (8, 'b-8', NULL, NULL, NULL, 99999999999999.5, NULL, NULL, NULL, NULL, NULL, NULL,
-   '{"z": [[]], "a": {"b": {"c": "deep"}}}', NULL, NULL);
+   '{"z": [[]], "a": {"b": {"c": "deep"}}}', NULL, NULL),
+  -- Numbers past a double: the reference path carries the whole value as
+  -- its text, a string (the trigger hands such an event to that path).
+  (9, 'b-9', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{"huge": 1e400}', NULL,
+   NULL),
+  (10, 'b-10', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '-1e400', NULL, NULL);
 UPDATE payload_direct SET status = 'confirmed', amount = amount * 2 WHERE id IN (1, 2);
 UPDATE payload_direct SET note = 'only the note' WHERE id = 5;
 DELETE FROM payload_direct WHERE id = 3;
