@@ -11,7 +11,7 @@
 // when the oldest lane was not asked at all: the newest lane sees only the
 // last two seconds, and a backlog older than that is due all the same. With
 // nothing in flight no answer would come to wake the worker, so it slept on
-// a due backlog until the next commit (test/t/066_one_slot.pl).
+// a due backlog until the next commit (test/t/067_one_slot.pl).
 #pragma once
 
 namespace booking_events {
