@@ -26,6 +26,23 @@ bool fits_double_exactly(const std::string &text) {
 
 }  // namespace
 
+NumericJson numeric_json(const std::string &text) {
+    NumericJson number;
+    if (!fits_double_exactly(text)) return number;
+    // A whole amount ("240.00") is a JSON integer, as it reads.
+    const std::size_t point = text.find('.');
+    const bool whole =
+        point == std::string::npos || text.find_first_not_of('0', point + 1) == std::string::npos;
+    if (whole) {
+        number.form = NumericJson::Form::Integer;
+        number.integer = static_cast<std::int64_t>(std::strtoll(text.c_str(), nullptr, 10));
+    } else {
+        number.form = NumericJson::Form::Double;
+        number.real = std::strtod(text.c_str(), nullptr);
+    }
+    return number;
+}
+
 nlohmann::json column_to_json(ColumnKind kind, const std::string &text) {
     switch (kind) {
         case ColumnKind::Null:
@@ -48,13 +65,9 @@ nlohmann::json column_to_json(ColumnKind kind, const std::string &text) {
             return text;
         }
         case ColumnKind::Numeric: {
-            // A whole amount ("240.00") is a JSON integer, as it reads.
-            const std::size_t point = text.find('.');
-            const bool whole = point == std::string::npos ||
-                               text.find_first_not_of('0', point + 1) == std::string::npos;
-            if (whole && fits_double_exactly(text))
-                return static_cast<std::int64_t>(std::strtoll(text.c_str(), nullptr, 10));
-            if (fits_double_exactly(text)) return std::strtod(text.c_str(), nullptr);
+            const NumericJson number = numeric_json(text);
+            if (number.form == NumericJson::Form::Integer) return number.integer;
+            if (number.form == NumericJson::Form::Double) return number.real;
             return text;
         }
         case ColumnKind::Json: {
@@ -100,6 +113,21 @@ OperationWords words_for(RowOperation operation) {
 
 const char *operation_name(RowOperation operation) { return words_for(operation).name; }
 
+std::string default_event_type(const std::string &table, RowOperation operation,
+                               bool is_bookings_table, bool status_changed) {
+    if (is_bookings_table) {
+        switch (operation) {
+            case RowOperation::Insert:
+                return "booking.created";
+            case RowOperation::Update:
+                return status_changed ? "booking.status_changed" : "booking.updated";
+            case RowOperation::Delete:
+                return "booking.deleted";
+        }
+    }
+    return table + "." + words_for(operation).past_tense;
+}
+
 namespace {
 
 const nlohmann::json *field(const nlohmann::json &row, const char *name) {
@@ -122,19 +150,10 @@ std::string event_type_for(const RowEvent &event) {
         if (type->is_string() && !type->get_ref<const std::string &>().empty())
             return type->get<std::string>();
         if (!type->is_null() && !type->is_string()) return type->dump();
-        return "booking_event.created";
+        return kDefaultRowEventType;
     }
-    if (event.is_bookings_table) {
-        switch (event.operation) {
-            case RowOperation::Insert:
-                return "booking.created";
-            case RowOperation::Update:
-                return status_changed(event) ? "booking.status_changed" : "booking.updated";
-            case RowOperation::Delete:
-                return "booking.deleted";
-        }
-    }
-    return event.table + "." + words_for(event.operation).past_tense;
+    return default_event_type(event.table, event.operation, event.is_bookings_table,
+                              event.is_bookings_table && status_changed(event));
 }
 
 std::optional<std::string> id_text(const nlohmann::json &value) {

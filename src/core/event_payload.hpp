@@ -24,6 +24,17 @@ struct ColumnValue {
 };
 
 nlohmann::json column_to_json(ColumnKind kind, const std::string &text);
+
+// What column_to_json makes of a numeric's text: a whole amount of at most
+// 15 digits an integer, a fraction of at most 15 digits a double, anything
+// longer (or NaN, Infinity) the text itself, a string.
+struct NumericJson {
+    enum class Form { Text, Integer, Double };
+    Form form = Form::Text;
+    std::int64_t integer = 0;
+    double real = 0;
+};
+NumericJson numeric_json(const std::string &text);
 nlohmann::json row_to_json(const std::vector<ColumnValue> &columns);
 
 enum class RowOperation { Insert, Update, Delete };
@@ -40,6 +51,13 @@ struct RowEvent {
 };
 
 std::string event_type_for(const RowEvent &event);
+
+// The type of a row whose event_type column is NULL or empty.
+constexpr const char *kDefaultRowEventType = "booking_event.created";
+
+// The type of a row of a table without an event_type column.
+std::string default_event_type(const std::string &table, RowOperation operation,
+                               bool is_bookings_table, bool status_changed);
 
 // The row's booking_id column, or its id for the bookings table, as text.
 std::optional<std::string> booking_id_for(const RowEvent &event);

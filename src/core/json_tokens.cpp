@@ -97,16 +97,11 @@ class Tokenizer {
     }
 
     void text(JsonTokenKind kind, const std::string &value, bool in_array) {
-        if (std::memchr(value.data(), '\0', value.size()) != nullptr ||
-            (bytes_ == TextBytes::Utf8 && !is_valid_utf8(value.data(), value.size())))
-            out_->direct = false;
-        JsonToken &token = push(kind, in_array);
-        token.text = value.data();
-        token.length = value.size();
+        append_text_token(kind, value.data(), value.size(), in_array, bytes_, out_);
     }
 
     void number(std::string written, bool in_array) {
-        const std::string &kept = out_->number_texts.emplace_back(std::move(written));
+        const std::string &kept = out_->kept_texts.emplace_back(std::move(written));
         JsonToken &token = push(JsonTokenKind::NumberText, in_array);
         token.text = kept.data();
         token.length = kept.size();
@@ -120,6 +115,33 @@ class Tokenizer {
 
 void tokenize_json(const nlohmann::json &value, TextBytes bytes, JsonTokens *out) {
     Tokenizer(bytes, out).container(value);
+}
+
+void append_text_token(JsonTokenKind kind, const char *text, std::size_t length, bool in_array,
+                       TextBytes bytes, JsonTokens *out) {
+    if (std::memchr(text, '\0', length) != nullptr ||
+        (bytes == TextBytes::Utf8 && !is_valid_utf8(text, length)))
+        out->direct = false;
+    JsonToken &token = out->tokens.emplace_back();
+    token.kind = kind;
+    token.in_array = in_array;
+    token.text = text;
+    token.length = length;
+}
+
+bool read_json_number(const char *text, std::size_t length, JsonNumber *out) {
+    const nlohmann::json value = nlohmann::json::parse(text, text + length, nullptr, false);
+    if (value.is_number_integer() && !value.is_number_unsigned()) {
+        out->is_integer = true;
+        out->integer = value.get<std::int64_t>();
+        return true;
+    }
+    if (!value.is_number()) return false;
+    const std::string written = value.dump();
+    if (written.size() >= sizeof out->written) return false;
+    out->is_integer = false;
+    std::memcpy(out->written, written.c_str(), written.size() + 1);
+    return true;
 }
 
 }  // namespace booking_events

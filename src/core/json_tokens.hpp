@@ -27,6 +27,7 @@ enum class JsonTokenKind {
     Integer,     // `integer`
     NumberText,  // `text`: a number as serialize_event writes it
     String,
+    Opaque,  // `opaque`: an object or array the caller writes itself
 };
 
 struct JsonToken {
@@ -36,6 +37,7 @@ struct JsonToken {
     std::int64_t integer = 0;
     const char *text = nullptr;  // Key, String, NumberText: not NUL-terminated
     std::size_t length = 0;
+    const void *opaque = nullptr;
 };
 
 struct JsonTokens {
@@ -45,13 +47,31 @@ struct JsonTokens {
     // an invalid UTF-8 sequence (replaced by U+FFFD). Such an event takes the
     // text path, whose behaviour is the reference.
     bool direct = true;
-    // The text of NumberText tokens (a deque: its strings never move).
-    std::deque<std::string> number_texts;
+    // Texts tokens point to that nothing else holds (a deque: its strings
+    // never move).
+    std::deque<std::string> kept_texts;
 };
 
 // The tokens of `value`, which must be an object or an array. Strings and
 // keys point into `value`, which must outlive the result.
 void tokenize_json(const nlohmann::json &value, TextBytes bytes, JsonTokens *out);
+
+// Appends a Key or String token for `length` bytes at `text`, which must
+// outlive `out`; clears out->direct when the text path must write it.
+void append_text_token(JsonTokenKind kind, const char *text, std::size_t length, bool in_array,
+                       TextBytes bytes, JsonTokens *out);
+
+// A number inside a json or jsonb value, `text` as PostgreSQL writes it,
+// as the payload holds it: what nlohmann reads it as (an int64, or the
+// number serialize_event writes back: an unsigned or a double). False when
+// nlohmann refuses it (a double overflows): the text path then carries the
+// whole value as a string.
+struct JsonNumber {
+    bool is_integer = false;
+    std::int64_t integer = 0;
+    char written[32] = {};  // !is_integer: NUL-terminated
+};
+bool read_json_number(const char *text, std::size_t length, JsonNumber *out);
 
 // Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code
 // points past U+10FFFF): what nlohmann's dump accepts without replacing.

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/batch_body.hpp"
+#include "core/claim_lanes.hpp"
 #include "core/retry_after.hpp"
 #include "pg/boundary.hpp"
 #include "pg/delivery_store.hpp"
@@ -224,12 +225,10 @@ bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_
     for (const HandedOver &handed : handed_) unsettled(handed.attempt);
     for (std::size_t i = recording_; i < finished_.size(); ++i) unsettled(finished_[i]);
 
-    // A quarter of the claimed slots go to the newest due events. Slots free
-    // one or two at a time while a backlog drains, so the quarter is kept as
-    // a running credit per endpoint rather than rounded per claim.
-    endpoint.newest_lane_credit += claim_limit / 4.0;
-    const int newest = static_cast<int>(endpoint.newest_lane_credit);
-    endpoint.newest_lane_credit -= newest;
+    // A quarter of the claimed slots go to the newest due events
+    // (core/claim_lanes.hpp).
+    const ClaimSplit split = endpoint.claim_lanes.split(claim_limit);
+    const int newest = split.newest;
     ClaimBatch batch{0, nullptr, 0};
     if (schema_has_endpoints) {
         pg_call([&] {
@@ -244,8 +243,12 @@ bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_
                                      claim_limit, newest);
         });
     }
-    endpoint.had_work = batch.count > 0;
-    if (claim_limit > newest && batch.count >= claim_limit - newest) oldest_lane_filled_ = true;
+    const bool more_due = more_may_be_due(split, batch.count, batch.removed_without_event);
+    endpoint.claim_lanes.claimed(more_due);
+    // A claim of the newest lane alone that found nothing says nothing of
+    // the endpoint's backlog.
+    endpoint.had_work = batch.count > 0 || more_due;
+    if (split.oldest > 0 && batch.count >= split.oldest) oldest_lane_filled_ = true;
     const std::int64_t unix_seconds = now_unix_ms() / 1000;
     for (int first = 0; first < batch.count; first += batch_max) {
         // The rate limit may allow fewer requests than were claimed: the
@@ -289,9 +292,7 @@ bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_
             if (event.has_booking) busy_bookings_.insert(busy_key(endpoint.name, event.booking_id));
         in_flight_.emplace(last_tag_, std::move(events));
     }
-    // Deliveries whose event was gone were removed: the bookings they
-    // blocked may have events due now, and no answer will come to say so.
-    return batch.count == claim_limit || batch.removed_without_event > 0;
+    return more_due;
 }
 
 ClaimRound DeliveryLedger::claim_round(const ExtensionInfo &extension, bool schema_has_endpoints,

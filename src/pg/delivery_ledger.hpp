@@ -22,9 +22,9 @@
 namespace booking_events {
 
 struct ClaimRound {
-    bool more_due = false;  // an endpoint filled its claim: more may be due now
+    bool more_due = false;  // an endpoint's claim may have left more due now
     // An endpoint's oldest due events filled their share of a claim: a
-    // backlog (a drain's claims are seldom full: its newest lane is empty).
+    // backlog, where the recorder engages.
     bool backlog = false;
     bool claimed_any = false;   // some endpoint was asked (its slots allowed)
     std::int64_t wait_ms = -1;  // until an endpoint's permit allows more; -1: none waits
@@ -79,9 +79,10 @@ class DeliveryLedger {
     // Inside the worker's transaction: claims due deliveries of `endpoint`
     // for up to `limit` requests (of up to its batch_max events each) and
     // hands to the driver as many requests as its runtime permits now (rate
-    // limit, breaker probe); returns whether the claim was full (more may
-    // be due), and sets `*wake_at` (steady clock) when a permit said "not
-    // before".
+    // limit, breaker probe); returns whether more may be due now (a full
+    // claim, or one that did not look at the oldest due events:
+    // core/claim_lanes.hpp), and sets `*wake_at` (steady clock) when a
+    // permit said "not before".
     bool claim_and_send(const ExtensionInfo &extension, bool schema_has_endpoints,
                         HttpDriver &driver, WorkerEndpoint &endpoint, int limit, std::int64_t now,
                         std::vector<EndpointNotice> *notices, std::int64_t *wake_at);

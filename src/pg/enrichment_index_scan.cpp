@@ -77,10 +77,9 @@ bool read_row_by_index(Oid relid, const IndexLookup &lookup, Datum id, RawRow **
     IndexScanDesc scan = index_beginscan(table, index, GetActiveSnapshot(), 1, 0);
     index_rescan(scan, &key, 1, nullptr, 0);
     if (index_getnext_slot(scan, ForwardScanDirection, slot)) {
-        bool should_free = false;
-        HeapTuple tuple = ExecFetchSlotHeapTuple(slot, false, &should_free);
-        *row = collect_row(RelationGetDescr(table), tuple);
-        if (should_free) heap_freetuple(tuple);
+        // A copy: the row's values point into it, and are read after the
+        // buffer is released.
+        *row = collect_row(RelationGetDescr(table), ExecCopySlotHeapTuple(slot));
         // The names point into the relation's descriptor, which a relcache
         // invalidation (a concurrent VACUUM's new statistics) frees once the
         // relation is closed; the row is read later: it keeps copies.

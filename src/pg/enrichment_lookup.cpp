@@ -93,7 +93,10 @@ RawRow *read_row_by_statement(Oid relid, LookupTable *table, Datum id) {
     if (result != SPI_OK_SELECT)
         elog(ERROR, "booking_events: enrichment lookup failed: %d", result);
     if (SPI_processed != 1) return nullptr;
-    return collect_row(SPI_tuptable->tupdesc, SPI_tuptable->vals[0]);
+    // A copy: the row's values are read after the next lookup's statement.
+    RawRow *row = collect_row(SPI_tuptable->tupdesc, heap_copytuple(SPI_tuptable->vals[0]));
+    for (int i = 0; i < row->count; ++i) row->columns[i].name = pstrdup(row->columns[i].name);
+    return row;
 }
 
 // PostgreSQL side. The owner's SELECT privilege decides on both paths; the
@@ -115,8 +118,8 @@ RawRow *read_row(Oid relid, LookupTable *table, const char *id) {
 
 }  // namespace
 
-std::optional<nlohmann::json> lookup_row(Oid relid, const std::string &id) {
-    if (!OidIsValid(relid)) return std::nullopt;
+RawRow *lookup_row(Oid relid, const std::string &id) {
+    if (!OidIsValid(relid)) return nullptr;
     if (!relcache_callback_registered) {
         pg_call([] { CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum)0); });
         relcache_callback_registered = true;
@@ -129,12 +132,11 @@ std::optional<nlohmann::json> lookup_row(Oid relid, const std::string &id) {
         found = lookup_tables.emplace(relid, described).first;
     }
     LookupTable *table = &found->second;
-    if (!table->usable || !id_matches_syntax(id, table->id_syntax)) return std::nullopt;
+    if (!table->usable || !id_matches_syntax(id, table->id_syntax)) return nullptr;
     RawRow *row = nullptr;
     const char *id_text = id.c_str();
     pg_call([&] { row = read_row(relid, table, id_text); });
-    if (row == nullptr) return std::nullopt;
-    return raw_row_to_json(row);
+    return row;
 }
 
 }  // namespace booking_events

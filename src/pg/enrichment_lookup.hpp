@@ -11,19 +11,17 @@
 // needs no privilege on the table, and nothing it created can run.
 #pragma once
 
-#include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "pg/postgres_headers.hpp"
+#include "pg/row_values.hpp"
 
 namespace booking_events {
 
-// The row of `relid` whose `id` column equals `id`, as JSON; nullopt when
-// the table has no usable id column, `id` is no valid input for it, its
-// owner may not read it, or no row matches. Call it inside SPI_connect.
-// Throws PgError.
-std::optional<nlohmann::json> lookup_row(Oid relid, const std::string &id);
+// The row of `relid` whose `id` column equals `id`, in
+// CurrentMemoryContext; nullptr when the table has no usable id column,
+// `id` is no valid input for it, its owner may not read it, or no row
+// matches. Call it inside SPI_connect. Throws PgError.
+RawRow *lookup_row(Oid relid, const std::string &id);
 
 }  // namespace booking_events

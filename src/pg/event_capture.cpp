@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "core/event_payload_layout.hpp"
 #include "pg/boundary.hpp"
 #include "pg/encoding.hpp"
 #include "pg/enrichment_lookup.hpp"
@@ -34,6 +35,7 @@ struct CapturedRow {
     RawRow *old_row = nullptr;
     TimestampTz now = 0;
     TimestampTz transaction_start = 0;
+    bool reads_datums = false;  // the payload is written from the rows' Datums
 };
 
 // A partition's rows are the rows of its partitioned table: the event is
@@ -60,6 +62,22 @@ void capture_from_postgres(const RowChangeSource &source, CapturedRow *captured)
     captured->is_bookings_table = root == captured->bookings_relid;
     captured->now = GetCurrentTimestamp();
     captured->transaction_start = GetCurrentTransactionStartTimestamp();
+    captured->reads_datums = payload_reads_datums();
+}
+
+// What either way of building the payload gives the outbox insert and
+// the notification.
+struct BuiltEvent {
+    std::string event_type;
+    std::optional<std::string> booking_id;
+    Datum payload = (Datum)0;
+    NotificationFields notification;  // filled when notifying
+};
+
+// The looked-up row as the reference path holds it.
+std::optional<nlohmann::json> lookup_json(Oid relid, const std::string &id) {
+    if (RawRow *row = lookup_row(relid, id)) return raw_row_to_json(row);
+    return std::nullopt;
 }
 
 Enrichment enrich(const RowEvent &event, const std::optional<std::string> &booking_id,
@@ -68,13 +86,13 @@ Enrichment enrich(const RowEvent &event, const std::optional<std::string> &booki
     if (event.is_bookings_table)
         enrichment.booking_details = event.record;
     else if (booking_id)
-        enrichment.booking_details = lookup_row(captured.bookings_relid, *booking_id);
+        enrichment.booking_details = lookup_json(captured.bookings_relid, *booking_id);
     if (!enrichment.booking_details) return enrichment;
     if (std::optional<std::string> client = id_field(enrichment.booking_details, "client_id"))
-        if (auto profile = lookup_row(captured.profiles_relid, *client))
+        if (auto profile = lookup_json(captured.profiles_relid, *client))
             enrichment.client_info = client_info_from_profile(*profile);
     if (std::optional<std::string> provider = id_field(enrichment.booking_details, "provider_id"))
-        if (auto profile = lookup_row(captured.profiles_relid, *provider))
+        if (auto profile = lookup_json(captured.profiles_relid, *provider))
             enrichment.provider_info = provider_info_from_profile(*profile);
     return enrichment;
 }
@@ -97,6 +115,104 @@ NotificationFields notification_for(const RowEvent &event, const EventContext &c
         fields.description = description->get<std::string>();
     fields.created_at = format_event_time(unix_ms(transaction_start));
     return fields;
+}
+
+// The reference path: the event as an nlohmann tree, then its jsonb.
+BuiltEvent build_from_tree(const RowChangeSource &source, const CapturedRow &captured,
+                           const EventContext &context, bool notify, TextBytes bytes) {
+    RowEvent event;
+    event.table = captured.table_name;
+    event.operation = source.operation;
+    event.is_bookings_table = captured.is_bookings_table;
+    event.manual = source.manual;
+    event.record = raw_row_to_json(captured.new_row);
+    if (captured.old_row != nullptr) event.old_record = raw_row_to_json(captured.old_row);
+
+    BuiltEvent built;
+    built.event_type = event_type_for(event);
+    built.booking_id = booking_id_for(event);
+    Enrichment enrichment = enrich(event, built.booking_id, captured);
+    if (notify)
+        built.notification = notification_for(event, context, built.event_type, built.booking_id,
+                                              enrichment, captured.transaction_start);
+    built.payload =
+        event_to_jsonb(build_event(context, built.event_type,
+                                   booking_event_section(std::move(event), built.event_type),
+                                   std::move(enrichment)),
+                       bytes);
+    return built;
+}
+
+// The enrichment row `relid` holds for `id`, read for the payload layout;
+// false when it needs the reference path.
+bool lookup_payload_row(Oid relid, const std::optional<std::string> &id, PayloadRowStorage *storage,
+                        PayloadRow *row, const PayloadRow **found) {
+    *found = nullptr;
+    if (!id) return true;
+    RawRow *raw = lookup_row(relid, *id);
+    if (raw == nullptr) return true;
+    if (!payload_row(raw, storage, row)) return false;
+    *found = row;
+    return true;
+}
+
+// The payload written from the rows' Datums (event_payload_layout.hpp);
+// nullopt, with nothing written, when the event needs the reference path.
+std::optional<BuiltEvent> build_from_datums(const RowChangeSource &source,
+                                            const CapturedRow &captured,
+                                            const EventContext &context, bool notify) {
+    PayloadRowStorage storage;
+    PayloadEvent event;
+    event.table = captured.table_name;
+    event.operation = source.operation;
+    event.is_bookings_table = captured.is_bookings_table;
+    event.manual = source.manual;
+    PayloadRow old_record;
+    if (!payload_row(captured.new_row, &storage, &event.record)) return std::nullopt;
+    if (captured.old_row != nullptr) {
+        if (!payload_row(captured.old_row, &storage, &old_record)) return std::nullopt;
+        event.old_record = &old_record;
+    }
+    std::optional<std::string> event_type = payload_event_type(event);
+    if (!event_type) return std::nullopt;
+    BuiltEvent built;
+    built.event_type = std::move(*event_type);
+    built.booking_id = payload_booking_id(event);
+
+    PayloadEnrichment enrichment;
+    PayloadRow booking, client, provider;
+    if (event.is_bookings_table)
+        enrichment.booking_details = &event.record;
+    else if (!lookup_payload_row(captured.bookings_relid, built.booking_id, &storage, &booking,
+                                 &enrichment.booking_details))
+        return std::nullopt;
+    if (enrichment.booking_details != nullptr &&
+        (!lookup_payload_row(captured.profiles_relid,
+                             payload_id_field(enrichment.booking_details, "client_id"), &storage,
+                             &client, &enrichment.client_profile) ||
+         !lookup_payload_row(captured.profiles_relid,
+                             payload_id_field(enrichment.booking_details, "provider_id"), &storage,
+                             &provider, &enrichment.provider_profile)))
+        return std::nullopt;
+
+    JsonTokens tokens;
+    if (!layout_event(context, built.event_type, built.booking_id, event, enrichment, &tokens) ||
+        !tokens.direct || !payload_tokens_to_jsonb(tokens, &built.payload))
+        return std::nullopt;
+    if (notify) {
+        NotificationFields &fields = built.notification;
+        fields.event_id = context.event_id;
+        fields.event_type = built.event_type;
+        fields.booking_id = built.booking_id;
+        fields.user_id = payload_id_field(&event.record, "user_id");
+        fields.client_id = payload_id_field(enrichment.booking_details, "client_id");
+        fields.provider_id = payload_id_field(enrichment.booking_details, "provider_id");
+        const PayloadValue *description = event.record.field("description");
+        if (description != nullptr && description->kind == PayloadValueKind::String)
+            fields.description = std::string(description->text, description->length);
+        fields.created_at = format_event_time(unix_ms(captured.transaction_start));
+    }
+    return built;
 }
 
 }  // namespace
@@ -139,18 +255,6 @@ std::string capture_row_event(const RowChangeSource &source) {
                        "booking_events does not capture rows of temporary tables", "",
                        "Events come from permanent tables only.");
 
-    RowEvent event;
-    event.table = captured.table_name;
-    event.operation = source.operation;
-    event.is_bookings_table = captured.is_bookings_table;
-    event.manual = source.manual;
-    event.record = raw_row_to_json(captured.new_row);
-    if (captured.old_row != nullptr) event.old_record = raw_row_to_json(captured.old_row);
-
-    const std::string event_type = event_type_for(event);
-    const std::optional<std::string> booking_id = booking_id_for(event);
-    Enrichment enrichment = enrich(event, booking_id, captured);
-
     EventContext context;
     context.event_id = new_event_id();
     context.event_time_unix_ms = unix_ms(captured.now);
@@ -161,20 +265,17 @@ std::string capture_row_event(const RowChangeSource &source) {
     context.database = database;
     context.version = kExtensionVersion;
     const bool notify = setting_notify;
-    NotificationFields notification;
-    if (notify)
-        notification = notification_for(event, context, event_type, booking_id, enrichment,
-                                        captured.transaction_start);
-    const Datum payload = event_to_jsonb(
-        build_event(context, event_type, booking_event_section(std::move(event), event_type),
-                    std::move(enrichment)),
-        raw_bytes ? TextBytes::Raw : TextBytes::Utf8);
+    std::optional<BuiltEvent> built;
+    if (captured.reads_datums) built = build_from_datums(source, captured, context, notify);
+    if (!built)
+        built = build_from_tree(source, captured, context, notify,
+                                raw_bytes ? TextBytes::Raw : TextBytes::Utf8);
 
-    notification.outbox_id =
-        insert_into_outbox(captured.extension, context.event_id, event_type, booking_id, payload);
+    built->notification.outbox_id = insert_into_outbox(
+        captured.extension, context.event_id, built->event_type, built->booking_id, built->payload);
     pg_call([] { SPI_finish(); });
 
-    if (notify) publish_notification(notification);
+    if (notify) publish_notification(std::move(built->notification));
     return context.event_id;
 }
 

@@ -6,8 +6,8 @@
 
 namespace booking_events {
 
-// The event's notifications, in the database encoding, queued for commit.
-// Never fails the user's statement over NOTIFY's limits. Throws PgError.
-void publish_notification(const NotificationFields &fields);
+// The event's notifications, queued for commit (pending_notifications.hpp).
+// Never fails the user's statement over NOTIFY's limits.
+void publish_notification(NotificationFields fields);
 
 }  // namespace booking_events

@@ -67,8 +67,42 @@ JsonbIteratorToken container_token(JsonTokenKind kind) {
     }
 }
 
+// PostgreSQL side: a number of a jsonb column's object or array, as the
+// reference path reads it back from the column's text (read_json_number);
+// false when it is one that path carries differently.
+bool json_number_value(Numeric number, JsonbValue *value) {
+    const char *text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(number)));
+    JsonNumber read;
+    if (!read_json_number(text, strlen(text), &read)) return false;
+    value->type = jbvNumeric;
+    value->val.numeric =
+        read.is_integer
+            ? int64_to_numeric(read.integer)
+            : DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(read.written),
+                                                  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+    return true;
+}
+
+// PostgreSQL side: a jsonb object or array pushed as the value at hand;
+// false when one of its numbers needs the reference path.
+bool push_container(JsonbParseState **state, const Jsonb *jsonb, JsonbValue **result) {
+    JsonbIterator *iterator = JsonbIteratorInit(const_cast<JsonbContainer *>(&jsonb->root));
+    JsonbValue value;
+    JsonbIteratorToken token;
+    while ((token = JsonbIteratorNext(&iterator, &value, false)) != WJB_DONE) {
+        if (token != WJB_KEY && token != WJB_VALUE && token != WJB_ELEM) {
+            *result = pushJsonbValue(state, token, nullptr);
+            continue;
+        }
+        if (value.type == jbvNumeric && !json_number_value(value.val.numeric, &value)) return false;
+        *result = pushJsonbValue(state, token, &value);
+    }
+    return true;
+}
+
 // PostgreSQL side, over plain tokens only (no C++ object is created here).
-Datum jsonb_from_tokens(const JsonToken *tokens, std::size_t count) {
+// False when an Opaque token's value needs the reference path.
+bool jsonb_from_tokens(const JsonToken *tokens, std::size_t count, Datum *payload) {
     JsonbParseState *state = nullptr;
     JsonbValue *result = nullptr;
     for (std::size_t i = 0; i < count; ++i) {
@@ -79,26 +113,33 @@ Datum jsonb_from_tokens(const JsonToken *tokens, std::size_t count) {
         } else if (token.kind == JsonTokenKind::Key) {
             JsonbValue key = string_value(token);
             result = pushJsonbValue(&state, WJB_KEY, &key);
+        } else if (token.kind == JsonTokenKind::Opaque) {
+            if (!push_container(&state, static_cast<const Jsonb *>(token.opaque), &result))
+                return false;
         } else {
             JsonbValue scalar = scalar_value(token);
             result = pushJsonbValue(&state, token.in_array ? WJB_ELEM : WJB_VALUE, &scalar);
         }
     }
-    return JsonbPGetDatum(JsonbValueToJsonb(result));
+    *payload = JsonbPGetDatum(JsonbValueToJsonb(result));
+    return true;
 }
 
 }  // namespace
+
+bool payload_tokens_to_jsonb(const JsonTokens &tokens, Datum *payload) {
+    const JsonToken *first = tokens.tokens.data();
+    const std::size_t count = tokens.tokens.size();
+    bool built = false;
+    pg_call([&] { built = jsonb_from_tokens(first, count, payload); });
+    return built;
+}
 
 Datum event_to_jsonb(const nlohmann::json &event, TextBytes bytes) {
     JsonTokens tokens;
     tokenize_json(event, bytes, &tokens);
     Datum payload = (Datum)0;
-    if (tokens.direct) {
-        const JsonToken *first = tokens.tokens.data();
-        const std::size_t count = tokens.tokens.size();
-        pg_call([&] { payload = jsonb_from_tokens(first, count); });
-        return payload;
-    }
+    if (tokens.direct && payload_tokens_to_jsonb(tokens, &payload)) return payload;
     const std::string body = serialize_event(event, bytes);
     pg_call([&] {
         payload = DirectFunctionCall1(jsonb_in,

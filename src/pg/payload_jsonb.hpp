@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/event_payload.hpp"
+#include "core/json_tokens.hpp"
 #include "pg/postgres_headers.hpp"
 
 namespace booking_events {
@@ -16,5 +17,11 @@ namespace booking_events {
 // with a string the text path treats specially (see JsonTokens::direct)
 // goes through serialize_event and jsonb_in. Throws PgError.
 Datum event_to_jsonb(const nlohmann::json &event, TextBytes bytes);
+
+// The jsonb Datum of `tokens` (direct, an object), in CurrentMemoryContext;
+// Opaque tokens are jsonb objects or arrays, whose numbers are written as
+// the reference path reads them back from the column's text. False when
+// one is a number that path carries otherwise. Throws PgError.
+bool payload_tokens_to_jsonb(const JsonTokens &tokens, Datum *payload);
 
 }  // namespace booking_events

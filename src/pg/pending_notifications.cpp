@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "pg/encoding.hpp"
 #include "pg/listen_fence.hpp"
 #include "pg/postgres_headers.hpp"
 
@@ -10,15 +11,43 @@ namespace booking_events {
 
 namespace {
 
-struct PendingNotification {
-    std::string channel;
-    std::string payload;
+struct PendingEvent {
+    NotificationFields fields;
+    bool full_payload;
     int nest_level;  // subtransaction that queued it
 };
 
 // Static storage: the callbacks below may be left by an ERROR's longjmp, so
 // no object they touch lives on their stack.
-std::vector<PendingNotification> pending;
+std::vector<PendingEvent> pending;
+
+// What pre-commit hands to NOTIFY, written from `pending` (UTF-8).
+struct RenderedNotification {
+    std::string channel;
+    std::size_t payload;  // index into rendered_payloads
+};
+std::vector<std::string> rendered_payloads;
+std::vector<RenderedNotification> rendered;
+
+// C++ only, no PostgreSQL call: false, with nothing rendered, when it ran
+// out of memory.
+bool render_pending() noexcept {
+    rendered.clear();
+    rendered_payloads.clear();
+    try {
+        for (const PendingEvent &event : pending) {
+            rendered_payloads.push_back(event.full_payload ? notification_payload(event.fields)
+                                                           : notification_hint(event.fields));
+            for (std::string &channel : notification_channels(event.fields))
+                rendered.push_back({std::move(channel), rendered_payloads.size() - 1});
+        }
+        return true;
+    } catch (...) {
+        rendered.clear();
+        rendered_payloads.clear();
+        return false;
+    }
+}
 
 // Share of the notification queue above which events are no longer
 // published in real time: a listener that stopped reading lets the queue
@@ -28,7 +57,7 @@ constexpr double kQueueHighWater = 0.5;
 void send_pending() {
     if (pending.empty()) return;
     if (!notifications_may_be_received()) {
-        elog(DEBUG1, "booking_events: %zu notifications not sent: no session listens",
+        elog(DEBUG1, "booking_events: %zu events' notifications not sent: no session listens",
              pending.size());
         return;
     }
@@ -42,8 +71,22 @@ void send_pending() {
                          "booking-events-listen replays what it missed from the outbox.")));
         return;
     }
-    for (std::size_t i = 0; i < pending.size(); ++i)
-        Async_Notify(pending[i].channel.c_str(), pending[i].payload.c_str());
+    if (!render_pending()) {
+        ereport(WARNING, (errmsg("booking_events: out of memory; %zu events not published in "
+                                 "real time",
+                                 pending.size())));
+        return;
+    }
+    // NOTIFY's limits raise an ERROR: what would break them is left out.
+    for (const RenderedNotification &notification : rendered) {
+        const std::string &payload = rendered_payloads[notification.payload];
+        const char *server_payload = utf8_to_server(payload.c_str(), payload.size());
+        const char *channel =
+            utf8_to_server(notification.channel.c_str(), notification.channel.size());
+        if (strlen(server_payload) > kNotifyPayloadMaxBytes || strlen(channel) >= NAMEDATALEN)
+            continue;
+        Async_Notify(channel, server_payload);
+    }
 }
 
 void on_transaction_event(XactEvent event, void *) {
@@ -69,23 +112,21 @@ void on_transaction_event(XactEvent event, void *) {
 void on_subtransaction_event(SubXactEvent event, SubTransactionId, SubTransactionId, void *) {
     const int level = GetCurrentTransactionNestLevel();
     if (event == SUBXACT_EVENT_ABORT_SUB) {
-        pending.erase(std::remove_if(pending.begin(), pending.end(),
-                                     [level](const PendingNotification &notification) {
-                                         return notification.nest_level >= level;
-                                     }),
+        pending.erase(std::remove_if(
+                          pending.begin(), pending.end(),
+                          [level](const PendingEvent &event) { return event.nest_level >= level; }),
                       pending.end());
     } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
-        for (PendingNotification &notification : pending)
-            if (notification.nest_level >= level) notification.nest_level = level - 1;
+        for (PendingEvent &event : pending)
+            if (event.nest_level >= level) event.nest_level = level - 1;
     }
 }
 
 }  // namespace
 
-void queue_notifications(std::vector<std::string> channels, std::string payload) {
-    const int level = GetCurrentTransactionNestLevel();
-    for (std::string &channel : channels)
-        pending.push_back(PendingNotification{std::move(channel), payload, level});
+void queue_notification(NotificationFields fields, bool full_payload) {
+    pending.push_back(
+        PendingEvent{std::move(fields), full_payload, GetCurrentTransactionNestLevel()});
 }
 
 void install_notification_callbacks() {

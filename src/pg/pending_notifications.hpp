@@ -4,16 +4,20 @@
 // NOTIFY); queued here, they are handed to NOTIFY at pre-commit, dropped with
 // a rolled-back subtransaction, and skipped for a prepared transaction (its
 // events stay in the outbox, where listeners replay them).
+//
+// An event is queued as its fields; its channels and payload are written at
+// pre-commit, and only when a session may receive them (listen_fence.hpp):
+// while nobody listens, the trigger does none of that work.
 #pragma once
 
-#include <string>
-#include <vector>
+#include "core/notification.hpp"
 
 namespace booking_events {
 
-// Channels and payload in the database encoding, checked against
-// PostgreSQL's limits by the caller.
-void queue_notifications(std::vector<std::string> channels, std::string payload);
+// `full_payload`: the opt-in full payload instead of the hint. At
+// pre-commit the channels and payload are converted to the database
+// encoding, and a channel or payload over PostgreSQL's limits is left out.
+void queue_notification(NotificationFields fields, bool full_payload);
 
 // Registers the transaction callbacks; once per process.
 void install_notification_callbacks();

@@ -34,12 +34,13 @@ inline List *qualified_name_list(const char *text) {
 }
 
 // A wait event set that lives in the current memory context. 17 ties it to a
-// resource owner instead.
-inline WaitEventSet *create_wait_event_set(int events) {
+// resource owner instead. A `lasting` one is kept for the life of the
+// process: in TopMemoryContext, or (17) tied to no resource owner.
+inline WaitEventSet *create_wait_event_set(int events, bool lasting = false) {
 #if PG_VERSION_NUM >= 170000
-    return CreateWaitEventSet(CurrentResourceOwner, events);
+    return CreateWaitEventSet(lasting ? nullptr : CurrentResourceOwner, events);
 #else
-    return CreateWaitEventSet(CurrentMemoryContext, events);
+    return CreateWaitEventSet(lasting ? TopMemoryContext : CurrentMemoryContext, events);
 #endif
 }
 

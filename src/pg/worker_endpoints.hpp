@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/claim_lanes.hpp"
 #include "core/endpoint_runtime.hpp"
 #include "core/webhook_request.hpp"
 #include "pg/extension_catalog.hpp"
@@ -29,8 +30,9 @@ struct WorkerEndpoint {
     // Whether its last claim found anything: an endpoint with nothing queued
     // does not count when max_concurrency is shared out.
     bool had_work = true;
-    // The newest claim lane's share, carried between claims (delivery_ledger).
-    double newest_lane_credit = 0;
+    // Its claims' split between the oldest and the newest due deliveries,
+    // carried from claim to claim (core/claim_lanes.hpp).
+    ClaimLanes claim_lanes;
 
     void note_result(bool delivered, const std::string &error, std::int64_t now);
 };

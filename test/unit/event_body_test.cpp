@@ -1,6 +1,7 @@
 // The body as sent: built, serialized, timed and identified.
 #include "core/event_payload.hpp"
 
+#include "support/example_event.hpp"
 #include "support/json_keys.hpp"
 
 #include <array>
@@ -18,22 +19,11 @@ namespace booking_events {
 namespace {
 
 using json = nlohmann::json;
+using test_support::example_context;
 using test_support::keys_of;
 
 // ---------------------------------------------------------------------------
 // build_event / serialize_event
-
-EventContext example_context() {
-    EventContext context;
-    context.event_id = "0b7a5c1e-2f3d-4a4b-9c8d-0123456789ab";
-    // date -u -d '2026-01-17 10:15:30 UTC' +%s  -> 1768644930
-    context.event_time_unix_ms = 1768644930123LL;
-    context.source = "contract-management-system";
-    context.environment = "production";
-    context.database = "app";
-    context.version = "1.0.0";
-    return context;
-}
 
 TEST(BuildEventTest, HasExactlyTheContractKeys) {
     Enrichment enrichment;
