@@ -38,7 +38,9 @@ enum class RecorderEnd { Stopped, Failed };
 class Recorder {
   public:
     RecorderEnd run() {
-        bool stopping = false;
+        // A recorder the launcher started just before a reload turned the
+        // setting off reads the new value at start and gets no SIGHUP for it.
+        bool stopping = !setting_recorder;
         while (!ShutdownRequestPending && !stopping) {
             if (ConfigReloadPending) {
                 ConfigReloadPending = false;
