@@ -75,7 +75,12 @@ $node->start;
 
 wait_for_drain($node, 'backlog drained after three stops');
 check_nothing_lost($node, [$recv], 'server stops',
-	max_duplicates => 3 * $max_concurrency,
+	# Per stop, what was sent and not yet recorded can be sent again: the
+	# requests in flight, plus the attempts handed to the recorder and not
+	# yet committed by it (at most four times max_concurrency, at least 64;
+	# README, The recorder). Each duplicate must still have been in flight
+	# at a stop (allow_duplicate).
+	max_duplicates => 3 * ($max_concurrency + ($max_concurrency * 4 > 64 ? $max_concurrency * 4 : 64)),
 	allow_duplicate => in_flight_at(\@stop_windows),
 	check_payload => 1);
 is( $node->safe_psql('postgres',
