@@ -22,7 +22,7 @@ std::optional<OpenTransaction> horizon_holder_to_name(const std::vector<OpenTran
 
 bool same_holder(const std::optional<OpenTransaction> &a, const std::optional<OpenTransaction> &b) {
     if (!a || !b) return !a && !b;
-    return a->pid == b->pid && a->prepared_gid == b->prepared_gid;
+    return a->pid == b->pid && a->prepared_gid == b->prepared_gid && a->began_at == b->began_at;
 }
 
 }  // namespace booking_events

@@ -50,8 +50,9 @@ bool holds_back_outbox(const OpenTransaction &transaction);
 // oldest (on a tie, the one open longest); none when there is none.
 std::optional<OpenTransaction> horizon_holder_to_name(const std::vector<OpenTransaction> &open);
 
-// Two looks name the same holder (a backend by pid, a prepared transaction
-// by its identifier).
+// Two looks name the same holder: the same transaction of the same backend
+// (pid), or the same prepared transaction (identifier), begun at the same
+// instant (a new transaction in that backend is a new holder).
 bool same_holder(const std::optional<OpenTransaction> &a, const std::optional<OpenTransaction> &b);
 
 }  // namespace booking_events
