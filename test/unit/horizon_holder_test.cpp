@@ -86,5 +86,13 @@ TEST(HorizonHolderTest, SameHolderComparesPidAndIdentifier) {
     EXPECT_TRUE(same_holder(prepared("a", 1, 40), prepared("a", 1, 40)));
 }
 
+TEST(HorizonHolderTest, ANewTransactionOfTheSameBackendIsANewHolder) {
+    OpenTransaction first = backend(1, 5, 40);
+    first.began_at = 1000;
+    OpenTransaction next = backend(1, 3, 35);
+    next.began_at = 2000;
+    EXPECT_FALSE(same_holder(first, next));
+}
+
 }  // namespace
 }  // namespace booking_events
