@@ -36,7 +36,11 @@ auto_explain.log_min_duration = 0
 auto_explain.sample_rate = 0.005
 auto_explain.log_analyze = on
 auto_explain.log_buffers = on
-auto_explain.log_nested_statements = on"
+auto_explain.log_nested_statements = on
+# A slow spell in a kept run (BENCH_KEEP=1) can be matched against these.
+log_autovacuum_min_duration = 0
+log_lock_waits = on
+log_checkpoints = on"
 pg_start
 nginx_start
 create_app_schema 1000
@@ -88,6 +92,9 @@ echo "queued $events events in $(printf '%.0f' "$queue_s") s; webhook_outbox wit
 pm=$(postmaster_pid)
 wp=$(worker_pid)
 ng=$(nginx_pid)
+# The recorder (booking_events.recorder): absent in builds before it.
+rp=$(psql_bench -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'booking_events recorder'")
+rp=${rp:-0}
 read -r rss0 hwm0 anon0 shmem0 < <("$PY" "$CPU_TOOL" status "$wp")
 echo "worker pid $wp before the drain: RSS $((rss0 / 1024)) MB (private $((anon0 / 1024)) MB, shared memory $((shmem0 / 1024)) MB), peak $((hwm0 / 1024)) MB"
 # The worker's private memory, sampled at every poll without forking.
@@ -104,11 +111,11 @@ sample_anon() {
 echo "RSS = private (RssAnon) + shared memory pages the worker touched (RssShmem, mostly"
 echo "shared_buffers) + mapped files; VmHWM is the peak of RSS, private peak is sampled every 0.5 s"
 echo
-printf '  %7s %9s %9s %7s %8s %8s %8s %8s %8s %6s\n' \
-    't (s)' delivered 'events/s' 'worker' 'RSS MB' 'VmHWM' 'private' 'priv max' 'dead tup' 'autovac'
-printf '  %7s %9s %9s %7s %8s %8s %8s %8s %8s %6s\n' '' '' '' 'CPU' '' 'MB' 'MB' 'MB' '' ''
+printf '  %7s %9s %9s %7s %8s %8s %8s %8s %8s %8s %6s\n' \
+    't (s)' delivered 'events/s' 'worker' 'recorder' 'RSS MB' 'VmHWM' 'private' 'priv max' 'dead tup' 'autovac'
+printf '  %7s %9s %9s %7s %8s %8s %8s %8s %8s %8s %6s\n' '' '' '' 'CPU' 'CPU' '' 'MB' 'MB' 'MB' '' ''
 poll_start
-"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/before.json"
+"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --recorder "$rp" --nginx "$ng" >"$BENCH_TMP/before.json"
 cp "$BENCH_TMP/before.json" "$BENCH_TMP/window.json"
 poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$(webhook_url)'" >/dev/null
 poll_query "SELECT pg_reload_conf()" >/dev/null
@@ -146,19 +153,22 @@ while :; do
     done
     now_us=${EPOCHREALTIME/./}
     n=$(poll_query "SELECT last_value FROM webhook_logs_id_seq")
-    "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/now.json"
+    "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --recorder "$rp" --nginx "$ng" >"$BENCH_TMP/now.json"
     read -r rss hwm anon shmem < <("$PY" "$CPU_TOOL" status "$wp")
     [ "$anon" -gt "$anon_peak" ] && anon_peak=$anon
     stats=$(poll_query "SELECT n_dead_tup || ' ' || autovacuum_count FROM pg_stat_user_tables WHERE relname = '$claimed'")
-    cpu=$("$PY" -c "
+    read -r cpu rcpu < <("$PY" -c "
 import json, sys
 b, a = (json.load(open(p)) for p in sys.argv[1:3])
-print(f\"{100 * (a['worker'] - b['worker']) / (a['time'] - b['time']):.0f}%\")" \
+t = a['time'] - b['time']
+rec = f\"{100 * (a['recorder'] - b['recorder']) / t:.0f}%\" if 'recorder' in a and 'recorder' in b else '-'
+print(f\"{100 * (a['worker'] - b['worker']) / t:.0f}% {rec}\")" \
         "$BENCH_TMP/window.json" "$BENCH_TMP/now.json")
     cp "$BENCH_TMP/now.json" "$BENCH_TMP/window.json"
     rate=$(((n - last_n) * 1000000 / (now_us - last_us)))
     t=$(((now_us - start_us) / 100000))
-    printf '  %5s.%s %9s %9s %7s %8s %8s %8s %8s %8s %6s\n' "$((t / 10))" "$((t % 10))" "$n" "$rate" "$cpu" \
+    printf '  %5s.%s %9s %9s %7s %8s %8s %8s %8s %8s %8s %6s\n' "$((t / 10))" "$((t % 10))" "$n" "$rate" \
+        "$cpu" "$rcpu" \
         "$((rss / 1024))" "$((hwm / 1024))" "$((anon / 1024))" "$((anon_peak / 1024))" \
         "${stats% *}" "${stats#* }"
     echo "$(((now_us - start_us) / 1000000)) $rate $((n - last_n))" >>"$rates"
@@ -167,7 +177,7 @@ print(f\"{100 * (a['worker'] - b['worker']) / (a['time'] - b['time']):.0f}%\")" 
     [ "$done_now" = 1 ] && break
     [ "$now_us" -gt "$deadline_us" ] && die "timed out with $n of $events delivered"
 done
-"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --nginx "$ng" >"$BENCH_TMP/after.json"
+"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --recorder "$rp" --nginx "$ng" >"$BENCH_TMP/after.json"
 if [ -n "$vacuum_pid" ]; then
     kill "$vacuum_pid" 2>/dev/null
     pkill -P "$vacuum_pid" 2>/dev/null || true # its sleep or psql, by parent pid
@@ -183,8 +193,9 @@ echo
 "$PY" "$CPU_TOOL" diff "$BENCH_TMP/before.json" "$BENCH_TMP/after.json" --events "$delivered" \
     --label "CPU during the drain"
 
-# auto_explain samples of the worker's claim and record statements.
-"$PY" "$BENCH_ROOT/lib/explain_samples.py" "$BENCH_TMP/server.log" "$wp" >"$BENCH_TMP/plans.txt"
+# auto_explain samples of the worker's claim and record statements (and the
+# recorder's).
+"$PY" "$BENCH_ROOT/lib/explain_samples.py" "$BENCH_TMP/server.log" "$wp,$rp" >"$BENCH_TMP/plans.txt"
 
 echo
 echo "== summary (bench/backlog.sh $args)"

@@ -159,7 +159,7 @@ fi
 if [ "${BENCH_EXPLAIN:-0}" = 1 ]; then
     echo
     echo "-- auto_explain samples of the worker's statements"
-    "$PY" "$BENCH_ROOT/lib/explain_samples.py" "$BENCH_TMP/server.log" "$wp"
+    "$PY" "$BENCH_ROOT/lib/explain_samples.py" "$BENCH_TMP/server.log" "$wp,${rp:-0}"
 fi
 if [ "${BENCH_PERF:-0}" = 1 ]; then
     echo

@@ -91,7 +91,12 @@ cleanup() {
     [ -n "$beside_pid" ] && kill "$beside_pid" 2>/dev/null
     [ -f "$workdir/regress/data/postmaster.pid" ] &&
         runuser -u postgres -- pg_ctl -D "$workdir/regress/data" -m immediate stop >/dev/null 2>&1
-    rm -rf "$workdir"
+    # BOOKING_EVENTS_KEEP_WORKDIR=1 keeps the build tree and every server log.
+    if [ -n "${BOOKING_EVENTS_KEEP_WORKDIR:-}" ]; then
+        echo "kept: $workdir"
+    else
+        rm -rf "$workdir"
+    fi
 }
 trap cleanup EXIT
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The delivery worker's statements as auto_explain sampled them.
 
-  explain_samples.py SERVER_LOG WORKER_PID
+  explain_samples.py SERVER_LOG WORKER_PID[,RECORDER_PID]
 
 Prints two summary lines (claim, record: how many were sampled, the mean
 duration in the first and the last fifth of the run, the slowest), then the
@@ -9,7 +9,8 @@ first, the last and the slowest sampled claim plans. Needs auto_explain with
 log_analyze in the server (backlog.sh, drain.sh with BENCH_EXPLAIN=1).
 """
 import re, sys
-pid = sys.argv[2]
+# The recorder runs the same record statement while a backlog drains.
+pids = set(sys.argv[2].split(","))
 entries, current = [], None
 for line in open(sys.argv[1], errors="replace"):
     m = re.match(r"\S+ \S+ \S+ \[(\d+)\] .*?LOG:  duration: ([\d.]+) ms  plan:", line)
@@ -21,8 +22,8 @@ for line in open(sys.argv[1], errors="replace"):
         current["lines"].append(line.rstrip())
     elif current is not None:
         current = None
-claims = [e for e in entries if e["pid"] == pid and any("SELECT o.id" in l for l in e["lines"])]
-records = [e for e in entries if e["pid"] == pid and any("WITH r AS" in l for l in e["lines"])]
+claims = [e for e in entries if e["pid"] in pids and any("SELECT o.id" in l for l in e["lines"])]
+records = [e for e in entries if e["pid"] in pids and any("WITH r AS" in l for l in e["lines"])]
 def avg(xs):
     return sum(xs) / len(xs) if xs else float("nan")
 for name, items in (("claim", claims), ("record", records)):

@@ -1,9 +1,9 @@
 #include "pg/recorder_channel.hpp"
 
-#include <csignal>
 #include <new>
 
 #include "pg/hook_chain.hpp"
+#include "pg/process_slot.hpp"
 #include "pg/shared_state.hpp"
 
 namespace booking_events {
@@ -18,10 +18,8 @@ constexpr std::size_t kRingBytes = 512 * 1024;
 struct RecorderChannel {
     OutcomeRingPositions positions;
     slock_t mutex;
-    int recorder_pid;
-    Latch *recorder_latch;
+    ProcessSlot recorder;
     bool accepting;
-    TimestampTz started_at;
     // Attempts recorded by recorders since the server started.
     std::atomic<std::uint64_t> recorded_attempts;
     char bytes[kRingBytes];
@@ -35,10 +33,8 @@ void attach_channel(void *memory, bool created) {
         OutcomeRing::initialise(&state->positions);
         new (&state->recorded_attempts) std::atomic<std::uint64_t>(0);
         SpinLockInit(&state->mutex);
-        state->recorder_pid = 0;
-        state->recorder_latch = nullptr;
+        clear_process_slot(&state->recorder);
         state->accepting = false;
-        state->started_at = 0;
     }
     channel = state;
 }
@@ -62,34 +58,20 @@ RecorderStatus read_recorder_status() {
     RecorderStatus status;
     if (channel == nullptr) return status;
     SpinLockAcquire(&channel->mutex);
-    status.pid = channel->recorder_pid;
+    status.pid = channel->recorder.pid;
     status.accepting = channel->accepting;
-    status.started_at = channel->started_at;
+    status.started_at = channel->recorder.started_at;
     SpinLockRelease(&channel->mutex);
     status.recorded_attempts = channel->recorded_attempts.load(std::memory_order_relaxed);
-    status.running = status.pid != 0 && kill(status.pid, 0) == 0;
+    status.running = process_alive(status.pid);
     if (!status.running) status.accepting = false;
     return status;
 }
 
 bool register_recorder() {
     if (channel == nullptr) return false;
-    // As register_delivery_worker: whether the registered one lives is asked
-    // outside the spinlock, and the slot taken only if unchanged meanwhile.
-    SpinLockAcquire(&channel->mutex);
-    const int other = channel->recorder_pid;
-    SpinLockRelease(&channel->mutex);
-    const bool other_gone = other == 0 || other == MyProcPid || kill(other, 0) != 0;
-    bool registered = false;
-    SpinLockAcquire(&channel->mutex);
-    if (other_gone && channel->recorder_pid == other) {
-        channel->recorder_pid = MyProcPid;
-        channel->recorder_latch = MyLatch;
-        channel->accepting = false;
-        channel->started_at = GetCurrentTimestamp();
-        registered = true;
-    }
-    SpinLockRelease(&channel->mutex);
+    const bool registered =
+        take_process_slot(&channel->mutex, &channel->recorder, [] { channel->accepting = false; });
     // Outcomes a stopped recorder left in the ring: the worker takes them
     // back and empties it, and this one starts accepting after that.
     if (registered) wake_delivery_worker();
@@ -98,20 +80,15 @@ bool register_recorder() {
 
 void unregister_recorder() {
     if (channel == nullptr) return;
-    SpinLockAcquire(&channel->mutex);
-    if (channel->recorder_pid == MyProcPid) {
-        channel->recorder_pid = 0;
-        channel->recorder_latch = nullptr;
-        channel->accepting = false;
-    }
-    SpinLockRelease(&channel->mutex);
+    (void)release_process_slot(&channel->mutex, &channel->recorder,
+                               [] { channel->accepting = false; });
     wake_delivery_worker();
 }
 
 bool start_accepting_when_empty() {
     bool accepting = false;
     SpinLockAcquire(&channel->mutex);
-    if (channel->recorder_pid == MyProcPid && (channel->accepting || ring_empty()))
+    if (channel->recorder.pid == MyProcPid && (channel->accepting || ring_empty()))
         channel->accepting = true;
     accepting = channel->accepting;
     SpinLockRelease(&channel->mutex);
@@ -120,7 +97,7 @@ bool start_accepting_when_empty() {
 
 void stop_accepting() {
     SpinLockAcquire(&channel->mutex);
-    if (channel->recorder_pid == MyProcPid) channel->accepting = false;
+    if (channel->recorder.pid == MyProcPid) channel->accepting = false;
     SpinLockRelease(&channel->mutex);
     wake_delivery_worker();
 }
@@ -134,7 +111,7 @@ void outcomes_committed(std::uint64_t through, std::size_t count) {
 void wake_recorder() {
     if (channel == nullptr) return;
     SpinLockAcquire(&channel->mutex);
-    Latch *latch = channel->recorder_latch;
+    Latch *latch = channel->recorder.latch;
     SpinLockRelease(&channel->mutex);
     if (latch != nullptr) SetLatch(latch);
 }

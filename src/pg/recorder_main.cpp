@@ -39,14 +39,13 @@ class Recorder {
   public:
     RecorderEnd run() {
         // A recorder started while the setting is already off stops at once.
-        // (This did not cure TAP 066's reload-to-off failure: its cause is
-        // still open, see the README's stress run 10.)
-        bool stopping = !setting_recorder;
-        while (!ShutdownRequestPending && !stopping) {
+        while (!ShutdownRequestPending && setting_recorder) {
             if (ConfigReloadPending) {
                 ConfigReloadPending = false;
                 pg_call([] { ProcessConfigFile(PGC_SIGHUP); });
-                stopping = !setting_recorder;
+                // Before anything else: an idle recorder would otherwise go
+                // on to wait for a latch nobody sets (TAP 066, phase 5).
+                if (!setting_recorder) break;
             }
             bool accepting = false;
             pg_call([&] { accepting = start_accepting_when_empty(); });

@@ -1,6 +1,7 @@
 #include "pg/shared_state.hpp"
 
 #include "pg/hook_chain.hpp"
+#include "pg/process_slot.hpp"
 
 namespace booking_events {
 
@@ -8,11 +9,9 @@ namespace {
 
 struct SharedState {
     slock_t mutex;
-    int worker_pid;
-    Latch *worker_latch;
+    ProcessSlot worker;
     Latch *launcher_latch;
     Oid worker_database;
-    TimestampTz started_at;
     pg_atomic_uint64 last_loop_at;
     // Set by the first committing backend of a burst, cleared by the worker.
     pg_atomic_uint32 wake_requested;
@@ -35,11 +34,9 @@ void attach_shared_state(void *memory, bool created) {
     SharedState *state = static_cast<SharedState *>(memory);
     if (created) {
         SpinLockInit(&state->mutex);
-        state->worker_pid = 0;
-        state->worker_latch = nullptr;
+        clear_process_slot(&state->worker);
         state->launcher_latch = nullptr;
         state->worker_database = InvalidOid;
-        state->started_at = 0;
         pg_atomic_init_u64(&state->last_loop_at, 0);
         pg_atomic_init_u32(&state->wake_requested, 0);
         pg_atomic_init_u32(&state->look_requested, 0);
@@ -52,7 +49,7 @@ void attach_shared_state(void *memory, bool created) {
 // Sets the worker's latch, when a worker runs.
 void set_worker_latch() {
     SpinLockAcquire(&shared_state->mutex);
-    Latch *latch = shared_state->worker_latch;
+    Latch *latch = shared_state->worker.latch;
     SpinLockRelease(&shared_state->mutex);
     if (latch != nullptr) SetLatch(latch);
 }
@@ -130,34 +127,16 @@ void wake_delivery_worker() {
 
 bool register_delivery_worker(Oid database_oid) {
     if (shared_state == nullptr) return false;
-    // A spinlock is held for a few instructions, never across a system
-    // call: whether the registered worker still lives is asked first, and
-    // the slot is taken only if nobody changed it meanwhile.
-    SpinLockAcquire(&shared_state->mutex);
-    const int other = shared_state->worker_pid;
-    SpinLockRelease(&shared_state->mutex);
-    const bool other_gone = other == 0 || other == MyProcPid || kill(other, 0) != 0;
-    bool registered = false;
-    SpinLockAcquire(&shared_state->mutex);
-    if (other_gone && shared_state->worker_pid == other) {
-        shared_state->worker_pid = MyProcPid;
-        shared_state->worker_latch = MyLatch;
+    return take_process_slot(&shared_state->mutex, &shared_state->worker, [&] {
         shared_state->worker_database = database_oid;
-        shared_state->started_at = GetCurrentTimestamp();
         shared_state->xmin_holder_pid = 0;
-        registered = true;
-    }
-    SpinLockRelease(&shared_state->mutex);
-    return registered;
+    });
 }
 
 void unregister_delivery_worker() {
     if (shared_state == nullptr) return;
+    (void)release_process_slot(&shared_state->mutex, &shared_state->worker, [] {});
     SpinLockAcquire(&shared_state->mutex);
-    if (shared_state->worker_pid == MyProcPid) {
-        shared_state->worker_pid = 0;
-        shared_state->worker_latch = nullptr;
-    }
     Latch *launcher = shared_state->launcher_latch;
     SpinLockRelease(&shared_state->mutex);
     // A launcher that did not start this worker (it was restarted since) gets
@@ -186,13 +165,13 @@ WorkerStatus read_worker_status() {
     WorkerStatus status;
     if (shared_state == nullptr) return status;
     SpinLockAcquire(&shared_state->mutex);
-    status.pid = shared_state->worker_pid;
+    status.pid = shared_state->worker.pid;
     status.database_oid = shared_state->worker_database;
-    status.started_at = shared_state->started_at;
+    status.started_at = shared_state->worker.started_at;
     status.xmin_holder_pid = shared_state->xmin_holder_pid;
     status.xmin_holder_since = shared_state->xmin_holder_since;
     SpinLockRelease(&shared_state->mutex);
-    status.running = status.pid != 0 && kill(status.pid, 0) == 0;
+    status.running = process_alive(status.pid);
     status.last_loop_at = static_cast<TimestampTz>(pg_atomic_read_u64(&shared_state->last_loop_at));
     return status;
 }

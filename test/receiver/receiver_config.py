@@ -27,6 +27,7 @@ DEFAULT_CONFIG = {
     "response_body": "ok",
     "accept_per_second": None,
     "seen_after_ms": [],
+    "hold_after": None,
     "paths": {},
 }
 
@@ -67,7 +68,8 @@ def validate_config(raw, nested=False):
     cfg = dict(DEFAULT_CONFIG)
     cfg["statuses"] = []
     for key, v in raw.items():
-        if v is None and key not in ("retry_after", "random_delay_ms", "accept_per_second"):
+        if v is None and key not in ("retry_after", "random_delay_ms", "accept_per_second",
+                                     "hold_after"):
             continue  # null = default
         if key == "default_status":
             if not (is_int(v) and 100 <= v <= 599):
@@ -112,6 +114,11 @@ def validate_config(raw, nested=False):
         elif key == "seen_after_ms":
             if not (isinstance(v, list) and all(_is_num(x) and x >= 0 for x in v)):
                 raise ConfigError("seen_after_ms: expected a list of numbers >= 0, got %r" % (v,))
+        elif key == "hold_after":
+            if nested:
+                raise ConfigError("hold_after: holds the whole receiver, not one path")
+            if v is not None and not (is_int(v) and v >= 0):
+                raise ConfigError("hold_after: expected an integer >= 0 or null, got %r" % (v,))
         elif key == "paths":
             v = _path_configs(v)
         cfg[key] = v

@@ -19,6 +19,9 @@ class State:
 
     def __init__(self, record_path=None, resume=False):
         self.lock = threading.Lock()
+        # Held requests wait on this until the config changes (hold_after).
+        self.released = threading.Condition(self.lock)
+        self.config_generation = 0
         self.requests = []
         self.seq = 0
         self.per_event = collections.Counter()
@@ -69,6 +72,7 @@ class State:
             self.queue = collections.deque(cfg["statuses"])
             self.path_queues = {p: collections.deque(c["statuses"])
                                 for p, c in cfg["paths"].items()}
+            self._release_held()
 
     def current_config(self):
         with self.lock:
@@ -87,7 +91,19 @@ class State:
             self.path_queues = {}
             self.accepted_at.clear()
             self.seen_turns.clear()
+            self._release_held()
             self._write_line({"reset": True, "time": time.time()})
+
+    def _release_held(self):
+        """A new config or a reset lets every held request be answered."""
+        self.config_generation += 1
+        self.released.notify_all()
+
+    def hold(self, generation):
+        """Blocks a request held by hold_after until the config changes."""
+        with self.lock:
+            while self.config_generation == generation:
+                self.released.wait()
 
     def decide_and_record(self, rec):
         """Pick how to answer, then record the request.  Returns (plan, rec)."""
@@ -146,12 +162,20 @@ class State:
             if status in (429, 503) and cfg["retry_after"] is not None:
                 retry_after = cfg["retry_after"]
 
+            # Past the first hold_after requests (since the last reset), a
+            # request is recorded now and answered only after the next
+            # config or reset: a drain that cannot finish before the test
+            # has done what it must do "mid-drain".
+            held = (self.config["hold_after"] is not None
+                    and len(self.requests) >= self.config["hold_after"])
+
             self.seq += 1
             rec = dict({"seq": self.seq}, **rec)
             rec["status"] = status
             rec["mode"] = mode
             rec["delay_ms"] = round(delay, 3)
             rec["nth_for_event"] = nth
+            rec["held"] = held
             self.requests.append(rec)
             self._write_line(rec)
 
@@ -163,6 +187,7 @@ class State:
                 "redirect_to": cfg["redirect_to"],
                 "huge_bytes": cfg["huge_bytes"],
                 "body": cfg["response_body"].encode("utf-8"),
+                "held_until_generation": self.config_generation if held else None,
             }
             return plan, rec
 

@@ -38,6 +38,8 @@ def answer_webhook(handler, body):
                      "" if plan["mode"] == "normal" else " (%s)" % plan["mode"],
                      " after %.0f ms" % plan["delay_ms"] if plan["delay_ms"] else "")
 
+    if plan["held_until_generation"] is not None:
+        handler.server.state.hold(plan["held_until_generation"])
     if plan["delay_ms"] > 0:
         time.sleep(plan["delay_ms"] / 1000.0)
 

@@ -11,9 +11,9 @@
 #     nothing is sent twice, each attempt is logged once;
 #  4. pg_terminate_backend of the recorder mid-drain: the same, and a new
 #     recorder is started;
-#  5. booking_events.recorder = off on reload: the recorder stops, the
-#     worker delivers alone, webhook_health says so; on again, it is back;
-#     a fast shutdown and a start bring both back.
+#  5. booking_events.recorder = off on reload, to a freshly started idle
+#     recorder: it stops, the worker delivers alone, webhook_health says
+#     so; on again, it is back; a fast shutdown and a start bring both back.
 use strict;
 use warnings;
 
@@ -120,8 +120,11 @@ is( $node->safe_psql('postgres',
 	'0', 'every event delivered with attempts = 1');
 
 # --- 2. kill -9 of the recorder, then of the worker, mid-drain --------------------
+# The receiver holds every request past the first 1500 (hold_after) until
+# its next config, so each kill lands mid-drain however fast or slow the
+# machine is.
 $recv->reset;
-$recv->config($stall);
+$recv->config({ %$stall, hold_after => 1500 });
 my @kill_windows;
 my $offset = -s $node->logfile;
 $n = 8000;
@@ -138,7 +141,10 @@ my $worker = wait_for_worker($node);
 ok($worker, 'a worker runs again after the crash');
 ok(wait_for_recorder($recorder), 'a recorder runs again after the crash');
 
-$recv->wait_for_count($at_kill + 1500, 120);
+# Released, and held again 1500 requests further on.
+my $hold_again = $recv->count + 1500;
+$recv->config({ %$stall, hold_after => $hold_again });
+$recv->wait_for_count($hold_again, 120);
 $offset = -s $node->logfile;
 $t0 = Time::HiRes::time();
 kill_worker($node, 'KILL');
@@ -147,6 +153,7 @@ my $at_kill2 = $recv->count;
 cmp_ok($at_kill2, '<', $n, "kill -9 of the worker after $at_kill2 requests landed mid-drain");
 $node->wait_for_log(qr/all server processes terminated; reinitializing/, $offset);
 ok(wait_for_worker($node, $worker), 'a worker runs again after the second crash');
+$recv->config($stall);
 wait_for_drain($node, 'drained after two crashes', where => where_tag('kill'));
 # In flight at a kill: the requests on the wire and the attempts the recorder
 # had not committed (at most four times max_concurrency of them).
@@ -205,8 +212,19 @@ is(logs_of('terminated'), "$n|$n|true", 'each attempt recorded once');
 ok(wait_for_recorder($recorder), 'a new recorder is started');
 
 # --- 5. turned off and on by a reload; a fast shutdown -------------------------
+# A recorder that has recorded nothing since it started waits for its latch
+# with no timeout: once the reload had turned it off it ran on until
+# something else woke it (after a statement, a stale statement-timeout alarm
+# does, up to 30 s later; a fresh one had nothing). Start a fresh one: the
+# old one stops on SIGTERM while idle, and the launcher starts another.
 $recorder = recorder_pid_now();
+is($node->safe_psql('postgres', "SELECT pg_terminate_backend($recorder)"),
+	't', 'pg_terminate_backend of the idle recorder');
+$recorder = wait_for_recorder($recorder);
+ok($recorder, 'a fresh recorder is started');
+my $recorded_by_now = health('recorder_attempts');
 reload_settings($node, 'booking_events.recorder' => 'off');
+is(health('recorder_attempts'), $recorded_by_now, 'the fresh recorder had recorded nothing');
 ok( $node->poll_query_until('postgres',
 		"SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'booking_events recorder'"),
 	'recorder = off: the recorder stops');
