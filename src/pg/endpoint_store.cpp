@@ -1,6 +1,7 @@
 #include "pg/endpoint_store.hpp"
 
 #include "pg/claim_starts.hpp"
+#include "pg/record_statement.hpp"
 #include "pg/settle_statement.hpp"
 #include "pg/spi_arrays.hpp"
 
@@ -18,6 +19,7 @@ enum Statement {
     kNextDue,
     kRemoveOrphans,
     kHead,
+    kSettle,
     kStatementCount
 };
 
@@ -78,46 +80,6 @@ const char *head_query(const char *deliveries) {
         "SELECT min(d.outbox_id) FROM %s d "
         "WHERE d.endpoint = $1 AND d.status = 'pending' AND d.outbox_id >= $2",
         deliveries);
-}
-
-// A result whose event is gone (retention, DROP/CREATE EXTENSION) or whose
-// delivery is no longer pending (endpoint removed, a rival worker) changes
-// nothing; its log row is written only while the event exists. The events
-// whose delivery changed are settled in the same statement.
-const char *record_query(const char *deliveries, const char *outbox, const char *logs) {
-    return psprintf(
-        "WITH r AS ("
-        "  SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::int4[], "
-        "                       $6::text[], $7::text[], $8::int4[], $9::text[], $10::float8[], "
-        "                       $11::int8[], $12::int4[]) "
-        "    AS r(outbox_id, endpoint, event_id, event_type, attempt, delivery_status, "
-        "         log_status, http_status, error, response_time_ms, retry_delay_ms, "
-        "         outside_budget)"
-        "), known AS ("
-        "  SELECT r.* FROM r WHERE EXISTS (SELECT 1 FROM %s o "
-        "                  WHERE o.id = r.outbox_id AND o.event_id = r.event_id::uuid)"
-        "), updated AS ("
-        "  UPDATE %s d SET "
-        "    attempts = d.attempts + 1 - k.outside_budget, "
-        "    status = k.delivery_status, "
-        "    delivered_at = CASE WHEN k.delivery_status = 'delivered' THEN now() "
-        "                        ELSE d.delivered_at END, "
-        "    next_attempt_at = CASE WHEN k.delivery_status = 'pending' "
-        "        THEN now() + k.retry_delay_ms * interval '1 millisecond' "
-        "        ELSE d.next_attempt_at END, "
-        "    last_http_status = k.http_status, "
-        "    last_error = k.error "
-        "  FROM known k WHERE d.outbox_id = k.outbox_id AND d.endpoint = k.endpoint "
-        "    AND d.status = 'pending' "
-        "  RETURNING %s"
-        "), logged AS ("
-        "  INSERT INTO %s (event_id, event_type, attempt, status, http_status, "
-        "                  response_time_ms, error, endpoint) "
-        "  SELECT k.event_id::uuid, k.event_type, k.attempt, k.log_status, k.http_status, "
-        "         k.response_time_ms, k.error, k.endpoint FROM known k"
-        ")%s SELECT count(*) FROM settled",
-        outbox, deliveries, settled_delivery_columns("d"), logs,
-        settle_ctes("updated", deliveries, outbox));
 }
 
 // The claimed deliveries whose event is gone; checked again, so an event
@@ -222,6 +184,9 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
                                 TEXTARRAYOID, FLOAT8ARRAYOID, INT8ARRAYOID, INT4ARRAYOID};
         plans.plan[kRecord] =
             prepare_worker_plan(record_query(deliveries, outbox, logs), 12, record_types);
+        Oid settle_types[1] = {INT8ARRAYOID};
+        plans.plan[kSettle] =
+            prepare_worker_plan(settle_events_query(deliveries, outbox), 1, settle_types);
         Oid expire_types[2] = {INT4OID, INT4OID};
         plans.plan[kExpire] =
             prepare_worker_plan(expired_rows_query(outbox, logs, deliveries), 2, expire_types);
@@ -349,9 +314,22 @@ ClaimBatch claim_endpoint_deliveries(const ExtensionInfo &extension, const char 
 
 void record_endpoint_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count) {
     if (count == 0) return;
-    if (run_record(plan_for(extension, kRecord), rows, count, true) != SPI_OK_SELECT ||
-        SPI_processed != 1)
+    if (run_record(plan_for(extension, kRecord), rows, count, true) != SPI_OK_SELECT)
         elog(ERROR, "booking_events: recording delivery attempts failed");
+    // The events the record could not settle alone (several deliveries).
+    const int shared = static_cast<int>(SPI_processed);
+    if (shared == 0) return;
+    auto *outbox_ids = static_cast<int64 *>(palloc(sizeof(int64) * shared));
+    for (int i = 0; i < shared; ++i) {
+        bool is_null = false;
+        outbox_ids[i] =
+            DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+    }
+    Datum arguments[1] = {int8_array(outbox_ids, shared)};
+    if (SPI_execute_plan(plan_for(extension, kSettle), arguments, nullptr, false, 0) !=
+            SPI_OK_SELECT ||
+        SPI_processed != 1)
+        elog(ERROR, "booking_events: settling recorded events failed");
 }
 
 void end_removed_endpoint_deliveries(const ExtensionInfo &extension) {

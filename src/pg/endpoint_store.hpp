@@ -24,10 +24,11 @@ ClaimBatch claim_endpoint_deliveries(const ExtensionInfo &extension, const char 
                                      const char *const *busy_bookings, int busy_count, int limit,
                                      int newest);
 
-// One statement for the whole batch: each delivery's new state and a
-// webhook_logs row per attempt (with its endpoint); then the outbox rows of
-// the events whose deliveries changed are settled
-// (booking_events_settle_events), in the same transaction.
+// One statement for the whole batch: each delivery's new state, a
+// webhook_logs row per attempt (with its endpoint), and the outbox row of
+// each event whose delivery is its only one; then, only when some event has
+// several deliveries, a second statement settles those by the general rule
+// (record_statement.hpp), in the same transaction.
 void record_endpoint_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count);
 
 // Pending deliveries to endpoints that no longer exist (routed by a trigger

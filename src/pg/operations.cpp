@@ -13,6 +13,7 @@
 #include "core/webhook_request.hpp"
 #include "core/webhook_url.hpp"
 #include "pg/boundary.hpp"
+#include "pg/encoding.hpp"
 #include "pg/endpoint_lookup.hpp"
 #include "pg/enrichment_tables.hpp"
 #include "pg/event_capture.hpp"
@@ -47,12 +48,14 @@ Datum worker_status(FunctionCallInfo) {
     RecorderStatus recorder;
     bool available = false;
     char *database = nullptr;
+    char *holder_gid = nullptr;  // in UTF-8, like all of the JSON
     pg_call([&] {
         available = shared_state_available();
         status = read_worker_status();
         recorder = read_recorder_status();
         if (status.running && OidIsValid(status.database_oid))
             database = get_database_name(status.database_oid);
+        holder_gid = server_to_utf8(pstrdup(status.xmin_holder_gid));
     });
     nlohmann::json result = {
         {"worker_loaded", available},
@@ -65,11 +68,17 @@ Datum worker_status(FunctionCallInfo) {
     };
     // The delivery worker's warning about a long transaction (README: Long
     // transactions); null when none holds the outbox back.
-    result["worker_xmin_holder"] =
-        status.running && status.xmin_holder_pid != 0
-            ? nlohmann::json{{"pid", status.xmin_holder_pid},
-                             {"transaction_started_at", timestamp_json(status.xmin_holder_since)}}
-            : nlohmann::json(nullptr);
+    // A prepared transaction has no backend: its pid is null and its
+    // identifier is given.
+    const bool prepared_holder = holder_gid[0] != '\0';
+    result["worker_xmin_holder"] = nlohmann::json(nullptr);
+    if (status.running && (status.xmin_holder_pid != 0 || prepared_holder)) {
+        result["worker_xmin_holder"] = {
+            {"pid",
+             prepared_holder ? nlohmann::json(nullptr) : nlohmann::json(status.xmin_holder_pid)},
+            {"transaction_started_at", timestamp_json(status.xmin_holder_since)}};
+        if (prepared_holder) result["worker_xmin_holder"]["prepared_transaction"] = holder_gid;
+    }
     // The recorder (README: The recorder): while it is down the worker
     // records every attempt itself, so delivery goes on, on one core.
     result["recorder_enabled"] = setting_recorder;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pg/boundary.hpp"
+#include "pg/process_entry.hpp"
 #include "pg/delivery_store.hpp"
 #include "pg/endpoint_store.hpp"
 #include "pg/outcome_recording.hpp"
@@ -142,29 +143,14 @@ class Recorder {
 
 void booking_events_recorder_main(Datum database_oid_datum) {
     using namespace booking_events;
-    install_worker_signal_handlers();
-    BackgroundWorkerUnblockSignals();
-    BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(database_oid_datum), InvalidOid, 0);
-    pgstat_report_appname("booking_events recorder");
-    configure_worker_session();
-    if (!register_recorder()) {
-        ereport(LOG, (errmsg("booking_events recorder: another recorder is running; exiting")));
-        proc_exit(0);
-    }
-    before_shmem_exit([](int, Datum) { unregister_recorder(); }, (Datum)0);
-    ereport(LOG,
-            (errmsg("booking_events recorder started for database \"%s\"", setting_database_name)));
-
-    PendingError pending;
-    pending.raised = false;
+    enter_database_process(
+        DatumGetObjectId(database_oid_datum), "recorder", [](Oid) { return register_recorder(); },
+        "recorder", [](int, Datum) { unregister_recorder(); });
     RecorderEnd end = RecorderEnd::Failed;
-    try {
+    run_at_process_boundary([&] {
         Recorder recorder;
         end = recorder.run();
-    } catch (...) {
-        remember_exception(pending, std::current_exception());
-    }
-    if (pending.raised) raise_pending_error(pending);
+    });
     ereport(LOG, (errmsg("booking_events recorder shutting down")));
     // Exit code 1 after an error: the launcher starts a new one after a pause.
     proc_exit(end == RecorderEnd::Failed ? 1 : 0);

@@ -13,6 +13,19 @@ const char *settled_delivery_columns(const char *alias) {
         a, a, a, a, a, a, a, a, a, a);
 }
 
+namespace {
+
+// How an outbox row takes its summary `s` (one row per event).
+const char *settled_assignments() {
+    return "status = s.status, attempts = s.attempts, manual_retries = s.manual_retries, "
+           "attempts_before_retry = s.attempts_before_retry, "
+           "next_attempt_at = coalesce(s.next_attempt_at, o.next_attempt_at), "
+           "delivered_at = CASE WHEN s.status = 'delivered' THEN s.delivered_at END, "
+           "last_http_status = s.last_http_status, last_error = s.last_error";
+}
+
+}  // namespace
+
 const char *settle_ctes(const char *changed, const char *deliveries, const char *outbox) {
     // The summary is the one booking_events_settle_events computes: pending
     // while any delivery is pending, else failed if any failed, else
@@ -47,12 +60,7 @@ const char *settle_ctes(const char *changed, const char *deliveries, const char 
         "              d.endpoint))[1] AS last_error "
         "  FROM settle_input d GROUP BY d.outbox_id"
         "), settled AS ("
-        "  UPDATE %s o "
-        "  SET status = s.status, attempts = s.attempts, manual_retries = s.manual_retries, "
-        "      attempts_before_retry = s.attempts_before_retry, "
-        "      next_attempt_at = coalesce(s.next_attempt_at, o.next_attempt_at), "
-        "      delivered_at = CASE WHEN s.status = 'delivered' THEN s.delivered_at END, "
-        "      last_http_status = s.last_http_status, last_error = s.last_error "
+        "  UPDATE %s o SET %s "
         "  FROM summary s WHERE o.id = s.outbox_id "
         "    AND (o.status, o.attempts, o.manual_retries, o.attempts_before_retry, "
         "         o.next_attempt_at, o.delivered_at, o.last_http_status, o.last_error) "
@@ -63,7 +71,34 @@ const char *settle_ctes(const char *changed, const char *deliveries, const char 
         "         s.last_http_status, s.last_error) "
         "  RETURNING 1"
         ")",
-        changed_columns, changed, other_columns, deliveries, changed, changed, outbox);
+        changed_columns, changed, other_columns, deliveries, changed, changed, outbox,
+        settled_assignments());
+}
+
+const char *lone_delivery_flag(const char *alias, const char *deliveries) {
+    return psprintf(
+        "NOT EXISTS (SELECT 1 FROM %s x WHERE x.outbox_id = %s.outbox_id "
+        "            AND x.endpoint <> %s.endpoint)",
+        deliveries, alias, alias);
+}
+
+const char *lone_settle_cte(const char *changed, const char *outbox) {
+    // The summary of one delivery is that delivery (each aggregate of the
+    // rule over one row is its value), but for the schedule, which only a
+    // pending delivery gives. No IS DISTINCT FROM guard: an attempt always
+    // changes its delivery's attempts, status or schedule.
+    return psprintf(
+        ", settled AS ("
+        "  UPDATE %s o SET %s "
+        "  FROM (SELECT c.outbox_id, c.status, c.attempts, c.manual_retries, "
+        "               c.attempts_before_retry, "
+        "               CASE WHEN c.status = 'pending' THEN c.next_attempt_at END "
+        "                 AS next_attempt_at, "
+        "               c.delivered_at, c.last_http_status, c.last_error "
+        "        FROM %s c WHERE c.alone) s "
+        "  WHERE o.id = s.outbox_id"
+        ")",
+        outbox, settled_assignments(), changed);
 }
 
 }  // namespace booking_events

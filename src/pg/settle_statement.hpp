@@ -19,4 +19,15 @@ const char *settled_delivery_columns(const char *alias);
 // per outbox row changed). Starts with a comma.
 const char *settle_ctes(const char *changed, const char *deliveries, const char *outbox);
 
+// Whether the delivery `alias` is its event's only one: a probe of the
+// deliveries' primary key. An event's deliveries are all written when it
+// commits (routing), so no other can appear later.
+const char *lone_delivery_flag(const char *alias, const char *deliveries);
+
+// The same rule for the events whose changed delivery is their only one
+// (`changed` has the column `alone`, lone_delivery_flag): the outbox row
+// takes that delivery's values, with no second read of the deliveries and
+// no aggregate. `settled`, as settle_ctes names it; starts with a comma.
+const char *lone_settle_cte(const char *changed, const char *outbox);
+
 }  // namespace booking_events

@@ -18,9 +18,10 @@ struct SharedState {
     // Set when something the worker reads only inside a transaction changed
     // (an endpoint, the extension, a requeue): cleared by the worker.
     pg_atomic_uint32 look_requested;
-    // The backend whose old snapshot holds back the outbox's cleanup, as the
-    // worker last saw it (0: none), under `mutex`.
+    // The backend (or prepared transaction) that holds back the outbox's
+    // cleanup, as the worker last saw it (0 and "": none), under `mutex`.
     int xmin_holder_pid;
+    char xmin_holder_gid[GIDSIZE];
     TimestampTz xmin_holder_since;
 };
 
@@ -41,6 +42,7 @@ void attach_shared_state(void *memory, bool created) {
         pg_atomic_init_u32(&state->wake_requested, 0);
         pg_atomic_init_u32(&state->look_requested, 0);
         state->xmin_holder_pid = 0;
+        state->xmin_holder_gid[0] = '\0';
         state->xmin_holder_since = 0;
     }
     shared_state = state;
@@ -130,6 +132,7 @@ bool register_delivery_worker(Oid database_oid) {
     return take_process_slot(&shared_state->mutex, &shared_state->worker, [&] {
         shared_state->worker_database = database_oid;
         shared_state->xmin_holder_pid = 0;
+        shared_state->xmin_holder_gid[0] = '\0';
     });
 }
 
@@ -169,6 +172,7 @@ WorkerStatus read_worker_status() {
     status.database_oid = shared_state->worker_database;
     status.started_at = shared_state->worker.started_at;
     status.xmin_holder_pid = shared_state->xmin_holder_pid;
+    memcpy(status.xmin_holder_gid, shared_state->xmin_holder_gid, GIDSIZE);
     status.xmin_holder_since = shared_state->xmin_holder_since;
     SpinLockRelease(&shared_state->mutex);
     status.running = process_alive(status.pid);
@@ -176,10 +180,11 @@ WorkerStatus read_worker_status() {
     return status;
 }
 
-void note_xmin_holder(int pid, TimestampTz since) {
+void note_xmin_holder(int pid, const char *gid, TimestampTz since) {
     if (shared_state == nullptr) return;
     SpinLockAcquire(&shared_state->mutex);
     shared_state->xmin_holder_pid = pid;
+    strlcpy(shared_state->xmin_holder_gid, gid, GIDSIZE);
     shared_state->xmin_holder_since = since;
     SpinLockRelease(&shared_state->mutex);
 }

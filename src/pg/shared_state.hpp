@@ -13,8 +13,10 @@ struct WorkerStatus {
     Oid database_oid = InvalidOid;
     TimestampTz started_at = 0;
     TimestampTz last_loop_at = 0;
-    // A long transaction holding back the outbox's cleanup (0: none).
+    // A long transaction holding back the outbox's cleanup: a backend's pid,
+    // or a prepared transaction's identifier (pid 0); neither: none.
     int xmin_holder_pid = 0;
+    char xmin_holder_gid[GIDSIZE] = {};
     TimestampTz xmin_holder_since = 0;  // its transaction's start
 };
 
@@ -33,9 +35,10 @@ bool register_delivery_worker(Oid database_oid);
 void unregister_delivery_worker();
 void register_launcher_latch();
 void note_worker_loop();
-// The delivery worker reports the backend whose snapshot holds back the
-// outbox's cleanup (pid 0: none).
-void note_xmin_holder(int pid, TimestampTz since);
+// The delivery worker reports the backend (pid) or prepared transaction
+// (pid 0, identifier `gid`) whose snapshot or transaction id holds back the
+// outbox's cleanup (pid 0 and an empty gid: none).
+void note_xmin_holder(int pid, const char *gid, TimestampTz since);
 WorkerStatus read_worker_status();
 
 // Sets the delivery worker's latch now, when a worker runs (the recorder

@@ -1,8 +1,11 @@
 #include "pg/worker_surroundings.hpp"
 
+#include <vector>
+
 #include "pg/boundary.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/worker_session.hpp"
+#include "pg/worker_surroundings_holders.hpp"
 
 namespace booking_events {
 
@@ -10,34 +13,26 @@ namespace {
 
 // How often the worker looks while all is well.
 constexpr long kLookIntervalMs = 10000;
-// A transaction open this long is named.
-constexpr int kLongTransactionSeconds = 30;
 
-struct XminHolder {
-    int pid = 0;  // 0: none
-    TimestampTz transaction_started_at = 0;
-};
+void warn_of_backend(int pid, TimestampTz since) {
+    ereport(WARNING, (errmsg("booking_events worker: the transaction of backend %d, open since %s, "
+                             "holds back the cleanup of the outbox",
+                             pid, timestamptz_to_str(since)),
+                      errdetail("Delivered events leave dead rows that no vacuum can remove while "
+                                "it is open; claims slow down as they pile up."),
+                      errhint("End that transaction (pg_terminate_backend(%d) if need be).", pid)));
+}
 
-// The backend (other than this one) whose transaction has been open longest
-// while holding a snapshot or a transaction id, if open long enough.
-XminHolder find_xmin_holder() {
-    char *query = psprintf(
-        "SELECT pid, xact_start FROM pg_catalog.pg_stat_activity "
-        "WHERE pid <> pg_catalog.pg_backend_pid() "
-        "  AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL) "
-        "  AND xact_start < pg_catalog.now() - pg_catalog.make_interval(secs => %d) "
-        "ORDER BY xact_start LIMIT 1",
-        kLongTransactionSeconds);
-    if (SPI_execute(query, true, 1) != SPI_OK_SELECT)
-        elog(ERROR, "booking_events: reading pg_stat_activity failed");
-    XminHolder holder;
-    if (SPI_processed == 0) return holder;
-    bool is_null = false;
-    HeapTuple row = SPI_tuptable->vals[0];
-    holder.pid = DatumGetInt32(SPI_getbinval(row, SPI_tuptable->tupdesc, 1, &is_null));
-    holder.transaction_started_at =
-        DatumGetTimestampTz(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &is_null));
-    return holder;
+void warn_of_prepared(const char *gid, TimestampTz since) {
+    // The identifier is the caller's text: quoted as the statement needs it.
+    const char *quoted = quote_literal_cstr(gid);
+    ereport(WARNING,
+            (errmsg("booking_events worker: the prepared transaction %s, prepared at %s, "
+                    "holds back the cleanup of the outbox",
+                    quoted, timestamptz_to_str(since)),
+             errdetail("Delivered events leave dead rows that no vacuum can remove until "
+                       "it is committed or rolled back; claims slow down as they pile up."),
+             errhint("Finish it: COMMIT PREPARED %s or ROLLBACK PREPARED %s.", quoted, quoted)));
 }
 
 }  // namespace
@@ -46,10 +41,10 @@ bool WorkerSurroundings::look_around(bool failing, long now_ms) {
     if (now_ms < due_at_ms_ && !failing) return settings_changed_;
     due_at_ms_ = now_ms + kLookIntervalMs;
     std::string signature;
-    XminHolder holder;
+    std::vector<OpenTransaction> open_transactions;
     pg_call([&] {
         signature = session_settings_signature();
-        holder = find_xmin_holder();
+        read_open_transactions(open_transactions);
     });
     if (!signature_known_) {
         settings_signature_ = signature;
@@ -62,26 +57,25 @@ bool WorkerSurroundings::look_around(bool failing, long now_ms) {
                                  "are recorded")));
         });
     }
-    note_xmin_holder_change(holder.pid, holder.transaction_started_at);
+    note_xmin_holder_change(horizon_holder_to_name(open_transactions));
     return settings_changed_;
 }
 
-void WorkerSurroundings::note_xmin_holder_change(int pid, TimestampTz since) {
-    if (pid == xmin_holder_pid_) return;
-    xmin_holder_pid_ = pid;
+void WorkerSurroundings::note_xmin_holder_change(const std::optional<OpenTransaction> &holder) {
+    if (same_holder(holder, xmin_holder_)) return;
+    xmin_holder_ = holder;
+    const int pid = holder ? holder->pid : 0;
+    const char *gid = holder ? holder->prepared_gid.c_str() : "";
+    const TimestampTz since = holder ? holder->began_at : 0;
     pg_call([&] {
-        note_xmin_holder(pid, since);
-        if (pid != 0)
-            ereport(WARNING,
-                    (errmsg("booking_events worker: the transaction of backend %d, open since %s, "
-                            "holds back the cleanup of the outbox",
-                            pid, timestamptz_to_str(since)),
-                     errdetail("Delivered events leave dead rows that no vacuum can remove while "
-                               "it is open; claims slow down as they pile up."),
-                     errhint("End that transaction (pg_terminate_backend(%d) if need be).", pid)));
-        else
+        note_xmin_holder(pid, gid, since);
+        if (!holder)
             ereport(LOG, (errmsg("booking_events worker: no long transaction holds back the "
                                  "outbox any more")));
+        else if (gid[0] != '\0')
+            warn_of_prepared(gid, since);
+        else
+            warn_of_backend(pid, since);
     });
 }
 

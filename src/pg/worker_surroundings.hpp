@@ -7,11 +7,14 @@
 // while some transaction's snapshot is older than those rows neither vacuum
 // nor index cleanup may remove them; every claim steps over them (a drain ran
 // 4x slower behind one open transaction). The worker cannot end such a
-// transaction, but it names it: in the log, and in webhook_health().
+// transaction, but it names it: in the log, and in webhook_health(); only
+// one that really holds the outbox back (core/horizon_holder.hpp).
 #pragma once
 
+#include <optional>
 #include <string>
 
+#include "core/horizon_holder.hpp"
 #include "pg/postgres_headers.hpp"
 
 namespace booking_events {
@@ -27,13 +30,13 @@ class WorkerSurroundings {
     void look_soon() { due_at_ms_ = 0; }
 
   private:
-    void note_xmin_holder_change(int pid, TimestampTz since);
+    void note_xmin_holder_change(const std::optional<OpenTransaction> &holder);
 
     long due_at_ms_ = 0;
     std::string settings_signature_;
     bool signature_known_ = false;
     bool settings_changed_ = false;
-    int xmin_holder_pid_ = 0;
+    std::optional<OpenTransaction> xmin_holder_;
 };
 
 }  // namespace booking_events

@@ -5,7 +5,7 @@
 # webhook_url emptied, `default` is no longer routed to, and an event no
 # endpoint wants is written delivered with no delivery row. The extension is
 # installed the way a DBA would: in its own schema. The worker settles the
-# events in the statement that records their deliveries: it never calls
+# events in the transaction that records their deliveries: it never calls
 # booking_events_settle_events (a SQL function parsed and planned at every
 # call, a second statement per recorded batch until 1.3.x).
 use strict;
