@@ -93,8 +93,7 @@ pm=$(postmaster_pid)
 wp=$(worker_pid)
 ng=$(nginx_pid)
 # The recorder (booking_events.recorder): absent in builds before it.
-rp=$(psql_bench -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'booking_events recorder'")
-rp=${rp:-0}
+rp=$(recorder_pid)
 read -r rss0 hwm0 anon0 shmem0 < <("$PY" "$CPU_TOOL" status "$wp")
 echo "worker pid $wp before the drain: RSS $((rss0 / 1024)) MB (private $((anon0 / 1024)) MB, shared memory $((shmem0 / 1024)) MB), peak $((hwm0 / 1024)) MB"
 # The worker's private memory, sampled at every poll without forking.

@@ -62,11 +62,11 @@ echo "-- drain: max_concurrency $concurrency, batch_size $batch"
 pm=$(postmaster_pid)
 wp=$(worker_pid)
 # The recorder (booking_events.recorder): absent in builds before it.
-rp=$(psql_bench -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'booking_events recorder'")
+rp=$(recorder_pid)
 ng=$(nginx_pid)
 poll_start
 [ "${BENCH_PERF:-0}" = 1 ] && perf_worker_start "$wp" "$BENCH_TMP/worker.perf"
-"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --recorder "${rp:-0}" --nginx "$ng" >"$BENCH_TMP/before.json"
+"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --recorder "$rp" --nginx "$ng" >"$BENCH_TMP/before.json"
 wal_before=$(poll_query "SELECT pg_current_wal_insert_lsn()")
 poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$(webhook_url)'" >/dev/null
 start_epoch=$(poll_query "SELECT extract(epoch FROM clock_timestamp()) FROM pg_reload_conf()")
@@ -91,7 +91,7 @@ while :; do
     fi
 done
 elapsed=$(calc "(${EPOCHREALTIME/./} - $start_us) / 1000000")
-"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --recorder "${rp:-0}" --nginx "$ng" >"$BENCH_TMP/after.json"
+"$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --recorder "$rp" --nginx "$ng" >"$BENCH_TMP/after.json"
 wal_per_event=$(poll_query "SELECT round(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal_before') / $events)")
 [ "${BENCH_PERF:-0}" = 1 ] && perf_worker_stop
 poll_stop
@@ -159,7 +159,7 @@ fi
 if [ "${BENCH_EXPLAIN:-0}" = 1 ]; then
     echo
     echo "-- auto_explain samples of the worker's statements"
-    "$PY" "$BENCH_ROOT/lib/explain_samples.py" "$BENCH_TMP/server.log" "$wp,${rp:-0}"
+    "$PY" "$BENCH_ROOT/lib/explain_samples.py" "$BENCH_TMP/server.log" "$wp,$rp"
 fi
 if [ "${BENCH_PERF:-0}" = 1 ]; then
     echo

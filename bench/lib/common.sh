@@ -228,6 +228,14 @@ worker_pid() {
     psql_bench -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'booking_events worker'"
 }
 
+# The recorder's pid (booking_events.recorder), 0 when none runs (or the
+# build has none).
+recorder_pid() {
+    local pid
+    pid=$(psql_bench -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'booking_events recorder'")
+    echo "${pid:-0}"
+}
+
 wait_for_worker() {
     local pid=""
     for _ in $(seq 150); do
