@@ -2,7 +2,6 @@
 
 #include "pg/claim_starts.hpp"
 #include "pg/record_statement.hpp"
-#include "pg/settle_statement.hpp"
 #include "pg/spi_arrays.hpp"
 
 namespace booking_events {
@@ -19,6 +18,7 @@ enum Statement {
     kNextDue,
     kRemoveOrphans,
     kHead,
+    kLockEvents,
     kSettle,
     kStatementCount
 };
@@ -95,10 +95,10 @@ const char *remove_orphans_query(const char *deliveries, const char *outbox) {
 // leaves deliveries to an endpoint that no longer exists: they end as the
 // removal ended the others. The endpoints with pending deliveries are found
 // by skipping through the pending index (one probe per endpoint), so the
-// statement costs little whatever the backlog. Their events are settled in
-// the same statement.
-const char *end_removed_query(const char *deliveries, const char *endpoints, const char *outbox) {
-    const char *settle = settle_ctes("ended", deliveries, outbox);
+// statement costs little whatever the backlog. Returns the outbox id of
+// each delivery it ended (an id may repeat): their events are settled
+// after it (settle_returned_events).
+const char *end_removed_query(const char *deliveries, const char *endpoints) {
     return psprintf(
         "WITH RECURSIVE pending_endpoint(name) AS ("
         "  SELECT (SELECT min(d.endpoint) FROM %s d WHERE d.status = 'pending') "
@@ -112,9 +112,9 @@ const char *end_removed_query(const char *deliveries, const char *endpoints, con
         "), ended AS ("
         "  UPDATE %s d SET status = 'failed', last_error = 'endpoint removed' "
         "  FROM removed r WHERE d.endpoint = r.name AND d.status = 'pending' "
-        "  RETURNING %s"
-        ")%s SELECT count(*) FROM settled",
-        deliveries, deliveries, endpoints, deliveries, settled_delivery_columns("d"), settle);
+        "  RETURNING d.outbox_id"
+        ") SELECT e.outbox_id FROM ended e",
+        deliveries, deliveries, endpoints, deliveries);
 }
 
 // When the next delivery waiting for its time (a retry) becomes due: one
@@ -185,6 +185,7 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
         plans.plan[kRecord] =
             prepare_worker_plan(record_query(deliveries, outbox, logs), 12, record_types);
         Oid settle_types[1] = {INT8ARRAYOID};
+        plans.plan[kLockEvents] = prepare_worker_plan(lock_events_query(outbox), 1, settle_types);
         plans.plan[kSettle] =
             prepare_worker_plan(settle_events_query(deliveries, outbox), 1, settle_types);
         Oid expire_types[2] = {INT4OID, INT4OID};
@@ -193,7 +194,7 @@ SPIPlanPtr plan_for(const ExtensionInfo &extension, Statement statement) {
         const char *endpoints = qualified_extension_object(extension, "webhook_endpoints");
         plans.plan[kEndpoints] = prepare_worker_plan(endpoints_query(endpoints), 0, nullptr);
         plans.plan[kEndRemoved] =
-            prepare_worker_plan(end_removed_query(deliveries, endpoints, outbox), 0, nullptr);
+            prepare_worker_plan(end_removed_query(deliveries, endpoints), 0, nullptr);
         plans.plan[kNextDue] =
             prepare_worker_plan(next_due_query(deliveries, endpoints), 0, nullptr);
         Oid orphan_types[2] = {TEXTOID, INT8ARRAYOID};
@@ -312,31 +313,50 @@ ClaimBatch claim_endpoint_deliveries(const ExtensionInfo &extension, const char 
     return batch;
 }
 
+namespace {
+
+// Settles, by the general rule, the events whose outbox ids are the first
+// column of the last statement's rows (none: nothing to do). Two
+// statements: the outbox rows are locked first, so that the settle's
+// snapshot is taken once every earlier settler of those events committed
+// (lock_events_query); `what` names the caller in an error.
+void settle_returned_events(const ExtensionInfo &extension, const char *what) {
+    const int count = static_cast<int>(SPI_processed);
+    if (count == 0) return;
+    auto *outbox_ids = static_cast<int64 *>(palloc(sizeof(int64) * count));
+    for (int i = 0; i < count; ++i) {
+        bool is_null = false;
+        outbox_ids[i] =
+            DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
+    }
+    Datum arguments[1] = {int8_array(outbox_ids, count)};
+    if (SPI_execute_plan(plan_for(extension, kLockEvents), arguments, nullptr, false, 0) !=
+            SPI_OK_SELECT ||
+        SPI_execute_plan(plan_for(extension, kSettle), arguments, nullptr, false, 0) !=
+            SPI_OK_SELECT ||
+        SPI_processed != 1)
+        elog(ERROR, "booking_events: settling %s failed", what);
+}
+
+}  // namespace
+
 void record_endpoint_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count) {
     if (count == 0) return;
     if (run_record(plan_for(extension, kRecord), rows, count, true) != SPI_OK_SELECT)
         elog(ERROR, "booking_events: recording delivery attempts failed");
     // The events the record could not settle alone (several deliveries).
-    const int shared = static_cast<int>(SPI_processed);
-    if (shared == 0) return;
-    auto *outbox_ids = static_cast<int64 *>(palloc(sizeof(int64) * shared));
-    for (int i = 0; i < shared; ++i) {
-        bool is_null = false;
-        outbox_ids[i] =
-            DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &is_null));
-    }
-    Datum arguments[1] = {int8_array(outbox_ids, shared)};
-    if (SPI_execute_plan(plan_for(extension, kSettle), arguments, nullptr, false, 0) !=
-            SPI_OK_SELECT ||
-        SPI_processed != 1)
-        elog(ERROR, "booking_events: settling recorded events failed");
+    // The lone ones need no lock first: an event with one delivery has no
+    // other delivery another transaction could change, writers of that one
+    // queue on its row lock, and the record copies its new version (built
+    // on the latest committed one) into the outbox in the same statement.
+    settle_returned_events(extension, "recorded events");
 }
 
 void end_removed_endpoint_deliveries(const ExtensionInfo &extension) {
     if (SPI_execute_plan(plan_for(extension, kEndRemoved), nullptr, nullptr, false, 0) !=
-            SPI_OK_SELECT ||
-        SPI_processed != 1)
+        SPI_OK_SELECT)
         elog(ERROR, "booking_events: ending deliveries to removed endpoints failed");
+    settle_returned_events(extension, "the events of removed endpoints' deliveries");
 }
 
 int64 ms_until_next_attempt(const ExtensionInfo &extension, bool schema_has_endpoints) {

@@ -27,13 +27,15 @@ ClaimBatch claim_endpoint_deliveries(const ExtensionInfo &extension, const char 
 // One statement for the whole batch: each delivery's new state, a
 // webhook_logs row per attempt (with its endpoint), and the outbox row of
 // each event whose delivery is its only one; then, only when some event has
-// several deliveries, a second statement settles those by the general rule
-// (record_statement.hpp), in the same transaction.
+// several deliveries, a second statement locks their outbox rows and a third
+// settles them by the general rule (record_statement.hpp), in the same
+// transaction.
 void record_endpoint_attempts(const ExtensionInfo &extension, const AttemptRow *rows, int count);
 
 // Pending deliveries to endpoints that no longer exist (routed by a trigger
 // that raced webhook_endpoint_remove) end failed with "endpoint removed";
-// their events are settled.
+// their events are settled as record_endpoint_attempts settles the shared
+// ones (outbox rows locked, then settled).
 void end_removed_endpoint_deliveries(const ExtensionInfo &extension);
 
 // Milliseconds until the next pending delivery becomes due (from 1.2.0 on,

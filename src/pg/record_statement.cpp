@@ -45,6 +45,14 @@ const char *record_query(const char *deliveries, const char *outbox, const char 
         logs, lone_settle_cte("updated", outbox));
 }
 
+// In id order (the lock is taken above the sort), as
+// booking_events_settle_events takes it: two settlers of the same events
+// cannot deadlock on them.
+const char *lock_events_query(const char *outbox) {
+    return psprintf("SELECT o.id FROM %s o WHERE o.id = ANY ($1) ORDER BY o.id FOR NO KEY UPDATE",
+                    outbox);
+}
+
 // Every delivery of those events is `changed`: settle_ctes then reads no
 // other, and the summary is booking_events_settle_events' own.
 const char *settle_events_query(const char *deliveries, const char *outbox) {

@@ -15,8 +15,17 @@ namespace booking_events {
 // same transaction, by the general rule.
 const char *record_query(const char *deliveries, const char *outbox, const char *logs);
 
+// Locks the outbox rows of the events $1 (int8[]) in id order (FOR NO KEY
+// UPDATE), a statement of its own before settle_events_query: a settle
+// that waited on the row of an event another transaction settled would
+// otherwise write it from deliveries read before that one committed (READ
+// COMMITTED). Once the lock is held, the settle's own snapshot sees every
+// settler of those events that came before, and the ones after wait.
+const char *lock_events_query(const char *outbox);
+
 // Settles the events $1 (int8[]) by the general rule, reading their
-// deliveries as they are now; returns one row (how many changed).
+// deliveries as they are now; returns one row (how many changed). Run after
+// lock_events_query in the same transaction.
 const char *settle_events_query(const char *deliveries, const char *outbox);
 
 }  // namespace booking_events

@@ -1,8 +1,10 @@
 // The outbox row of an event summarises its deliveries (the rule of
-// booking_events_settle_events, installed with 1.2.0): the worker's
-// statements that change deliveries settle their events in the same
-// statement, with no second statement and no call of the SQL function,
-// whose body is parsed and planned anew at every call.
+// booking_events_settle_events, installed with 1.2.0, its lock 1.4.0): the
+// worker settles its events with prepared statements of its own, not the SQL
+// function, whose body is parsed and planned anew at every call. An event
+// whose changed delivery is its only one is settled in the statement that
+// changes it; the others after their outbox rows are locked
+// (record_statement.hpp: lock_events_query), as the SQL function does.
 #pragma once
 
 namespace booking_events {

@@ -45,7 +45,7 @@ use WebhookReceiver;
 
 our @EXPORT = qw(
   new_node start_receiver create_app_schema create_booking insert_event
-  wait_for_status wait_for_outbox_count outbox_row outbox_rows log_rows
+  wait_for_status wait_for_outbox_count outbox_row outbox_rows log_rows outbox_summary_mismatches
   requests_for request_body request_json body_ids last_event_id
   pg_quote conf_line wait_for_worker worker_pid
   recorded_requests delivery_report check_nothing_lost wait_for_drain

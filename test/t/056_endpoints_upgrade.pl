@@ -1,12 +1,14 @@
-# Endpoints (#11), upgrade to 1.2.0 from 1.0.0 and from 1.1.0 with the new
-# library already loaded (the package was upgraded, the server restarted,
-# ALTER EXTENSION UPDATE not yet run): the old schema keeps queueing and
-# delivering to `default`; then, with failed events, pending events and
-# requests held in flight by a stalled receiver, the update runs. Every
-# queued or failed event gets its `default` delivery, the answers to the
-# requests in flight are recorded against it, the failed ones go out after
-# retry_failed_webhooks(), every log row says `default`, none is lost; and
-# a named endpoint works right after.
+# Endpoints (#11), upgrade to the latest version from 1.0.0 and from 1.1.0
+# (which gain the deliveries of 1.2.0), and from 1.3.0 (1.4.0: the settle
+# locks the outbox rows first), with the new library already loaded (the
+# package was upgraded, the server restarted, ALTER EXTENSION UPDATE not
+# yet run): the old schema keeps queueing and delivering to `default`; then,
+# with failed events, pending events and requests held in flight by a
+# stalled receiver, the update runs. Every queued or failed event has its
+# `default` delivery, the answers to the requests in flight are recorded
+# against it, the failed ones go out after retry_failed_webhooks(), every
+# log row says `default`, none is lost; and a named endpoint works right
+# after.
 use strict;
 use warnings;
 
@@ -63,6 +65,10 @@ sub upgrade_from
 			"SELECT extversion FROM pg_extension WHERE extname = 'booking_events'"),
 		$latest, "$from: updated to $latest with requests in flight");
 	is( $node->safe_psql('postgres',
+			"SELECT prosrc LIKE '%FOR NO KEY UPDATE;%WITH summary%' FROM pg_proc "
+			  . "WHERE proname = 'booking_events_settle_events'"),
+		't', "$from: the settle locks the outbox rows before it reads the deliveries (1.4.0)");
+	is( $node->safe_psql('postgres',
 			"SELECT count(*) || ' deliveries, all default: ' || bool_and(d.endpoint = 'default') "
 			  . "|| ', failed: ' || count(*) FILTER (WHERE d.status = 'failed') "
 			  . 'FROM webhook_outbox o JOIN webhook_deliveries d ON d.outbox_id = o.id'),
@@ -106,4 +112,5 @@ sub upgrade_from
 
 upgrade_from('1.0.0');
 upgrade_from('1.1.0');
+upgrade_from('1.3.0');
 done_testing();

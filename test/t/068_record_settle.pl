@@ -27,45 +27,12 @@ my $node = new_node('record_settle',
 	max_attempts => 100);
 create_app_schema($node, extension_schema => 'hooks');
 
-# The contract's summary of an event's deliveries, restated as the test's
-# own oracle: pending while any is pending, else failed if any failed, else
-# delivered; attempts add up; the schedule is the earliest pending one; the
-# last answer and error are those of the delivery furthest from done.
-my $summary_mismatches = <<'SQL';
-WITH s AS (
-    SELECT d.outbox_id,
-           CASE WHEN bool_or(d.status = 'pending') THEN 'pending'
-                WHEN bool_or(d.status = 'failed') THEN 'failed' ELSE 'delivered' END AS status,
-           sum(d.attempts)::int AS attempts, max(d.manual_retries) AS manual_retries,
-           sum(d.attempts_before_retry)::int AS attempts_before_retry,
-           min(d.next_attempt_at) FILTER (WHERE d.status = 'pending') AS next_attempt_at,
-           max(d.delivered_at) AS delivered_at,
-           (array_agg(d.last_http_status ORDER BY CASE d.status WHEN 'failed' THEN 0
-                WHEN 'pending' THEN 1 ELSE 2 END, d.endpoint))[1] AS last_http_status,
-           (array_agg(d.last_error ORDER BY CASE d.status WHEN 'failed' THEN 0
-                WHEN 'pending' THEN 1 ELSE 2 END, d.endpoint))[1] AS last_error
-    FROM webhook_deliveries d GROUP BY d.outbox_id)
-SELECT o.id || ' outbox ' || row(o.status, o.attempts, o.manual_retries, o.attempts_before_retry,
-                                 o.next_attempt_at, o.delivered_at, o.last_http_status, o.last_error)
-       || ' deliveries ' || row(s.status, s.attempts, s.manual_retries, s.attempts_before_retry,
-                                coalesce(s.next_attempt_at, o.next_attempt_at),
-                                CASE WHEN s.status = 'delivered' THEN s.delivered_at END,
-                                s.last_http_status, s.last_error)
-FROM webhook_outbox o JOIN s ON s.outbox_id = o.id
-WHERE (o.status, o.attempts, o.manual_retries, o.attempts_before_retry, o.next_attempt_at,
-       o.delivered_at, o.last_http_status, o.last_error)
-      IS DISTINCT FROM
-      (s.status, s.attempts, s.manual_retries, s.attempts_before_retry,
-       coalesce(s.next_attempt_at, o.next_attempt_at),
-       CASE WHEN s.status = 'delivered' THEN s.delivered_at END,
-       s.last_http_status, s.last_error)
-ORDER BY o.id
-SQL
-
+# Every outbox row against the summary of its deliveries (the test's own
+# oracle, outbox_summary_mismatches).
 sub outbox_matches_deliveries
 {
 	my ($name) = @_;
-	is($node->safe_psql('postgres', $summary_mismatches), '',
+	is(outbox_summary_mismatches($node), '',
 		"$name: every outbox row is the summary of its deliveries");
 }
 
