@@ -42,9 +42,11 @@ bool WorkerSurroundings::look_around(bool failing, long now_ms) {
     due_at_ms_ = now_ms + kLookIntervalMs;
     std::string signature;
     std::vector<OpenTransaction> open_transactions;
+    TimestampTz looked_at = 0;
     pg_call([&] {
         signature = session_settings_signature();
         read_open_transactions(open_transactions);
+        looked_at = GetCurrentTimestamp();
     });
     if (!signature_known_) {
         settings_signature_ = signature;
@@ -57,6 +59,7 @@ bool WorkerSurroundings::look_around(bool failing, long now_ms) {
                                  "are recorded")));
         });
     }
+    autovacuum_sightings_.time_autovacuum(open_transactions, looked_at);
     note_xmin_holder_change(horizon_holder_to_name(open_transactions));
     return settings_changed_;
 }

@@ -37,6 +37,7 @@ class WorkerSurroundings {
     bool signature_known_ = false;
     bool settings_changed_ = false;
     std::optional<OpenTransaction> xmin_holder_;
+    AutovacuumSightings autovacuum_sightings_;
 };
 
 }  // namespace booking_events

@@ -102,6 +102,8 @@ void add_open_transactions(std::vector<OpenTransaction> &out, const OpenTransact
         transaction.lazy_vacuum = (row.status_flags & PROC_IN_VACUUM) != 0;
         transaction.logical_decoding = (row.status_flags & PROC_IN_LOGICAL_DECODING) != 0;
         transaction.relays_standby_feedback = (row.status_flags & PROC_AFFECTS_ALL_HORIZONS) != 0;
+        transaction.autovacuum = (row.status_flags & PROC_IS_AUTOVACUUM) != 0;
+        transaction.horizon_xid = row.horizon;
         out.push_back(std::move(transaction));
     }
 }
