@@ -12,11 +12,13 @@ CREATE EXTENSION booking_events;
 \i test/fixtures/app_schema.sql
 \i test/fixtures/app_triggers.sql
 \set ECHO all
--- What changes from run to run (uuids, times) replaced, in the text as read.
+-- What changes from run to run (uuids, times) or release to release (the
+-- version) replaced, in the text as read.
 CREATE FUNCTION masked(t text) RETURNS text LANGUAGE sql AS $$
-    SELECT regexp_replace(regexp_replace(t,
+    SELECT regexp_replace(regexp_replace(regexp_replace(t,
         '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '<uuid>', 'g'),
-        '\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d(:\d\d)?)?', '<time>', 'g')
+        '\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d(:\d\d)?)?', '<time>', 'g'),
+        '"version": "[^"]*"', '"version": "<version>"', 'g')
 $$;
 INSERT INTO profiles VALUES
     ('11111111-1111-1111-1111-111111111111', 'Alice Client', 'alice@example.com', NULL),
