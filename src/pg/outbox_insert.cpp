@@ -8,6 +8,7 @@
 #include "pg/endpoint_routing.hpp"
 #include "pg/identity.hpp"
 #include "pg/kept_plan.hpp"
+#include "pg/payload_storage.hpp"
 #include "pg/shared_state.hpp"
 
 namespace booking_events {
@@ -37,7 +38,9 @@ void prepare_event_insert(KeptPlan *kept, const CachedExtension &extension,
                      qualified_extension_object(extension.info, "webhook_outbox"), kOutboxColumns,
                      extra_columns, kOutboxValues, extra_values);
     Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID};
-    prepare_kept_plan(kept, extension.outbox_relid, query.data, 4, types);
+    // Always the generic plan: a custom plan folds the parameters into
+    // constants, and makeConst decompresses the payload (payload_storage.hpp).
+    prepare_kept_plan(kept, extension.outbox_relid, query.data, 4, types, CURSOR_OPT_GENERIC_PLAN);
 }
 
 void prepare_outbox_insert(const CachedExtension &extension) {
@@ -119,7 +122,7 @@ int64 insert_into_outbox(const CachedExtension &extension, const std::string &ev
         Datum values[4] = {
             CStringGetTextDatum(event_id.c_str()),
             CStringGetTextDatum(utf8_to_server(event_type.c_str(), event_type.size())), booking,
-            payload};
+            stored_payload(payload)};
         const char nulls[4] = {' ', ' ', booking_id ? ' ' : 'n', ' '};
         const SavedIdentity saved = enter_restricted_identity(extension.info.owner_oid);
         const bool unrouted = routed && endpoints.empty();
