@@ -19,6 +19,8 @@
 #                both (default) or none; the summary subtracts it, giving
 #                the CPU per event that delivery adds
 #   BENCH_PERF=1 also profile the worker during each measured run
+#   BENCH_PGSS=1 also count the statements of each measured run
+#                (pg_stat_statements: calls per event, rows per call)
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
@@ -142,6 +144,8 @@ for rate in "${rates[@]}"; do
     ng=$(nginx_pid)
     measure_baselines "$rate"
     first_id=$(psql_bench -c 'SELECT coalesce(max(id), 0) FROM booking_events')
+    recorder_before=$(psql_bench -c "SELECT coalesce(webhook_health()->>'recorder_attempts', '0')")
+    [ "${BENCH_PGSS:-0}" = 1 ] && psql_bench -c 'SELECT pg_stat_statements_reset()' >/dev/null
     [ "${BENCH_PERF:-0}" = 1 ] && perf_worker_start "$wp" "$BENCH_TMP/worker-$rate.perf"
     measure_load "$rate" "$script" "$BENCH_TMP/delivering.json" "  CPU during the measured load" \
         >"$BENCH_TMP/delivering.txt"
@@ -169,11 +173,24 @@ FROM sample" >"$BENCH_TMP/latency.txt"
     read -r inserted measured p50 p95 p99 max avg transactions <"$BENCH_TMP/latency.txt"
     printf '  events inserted %s, arrivals matched %s; the worker recorded them in %s transactions (%s events each)\n' \
         "$inserted" "$measured" "$transactions" "$(calc "$inserted / $transactions" %.2f)"
+    recorder_after=$(psql_bench -c "SELECT coalesce(webhook_health()->>'recorder_attempts', '0')")
+    printf '  of them the recorder recorded %s (during a backlog; the worker the rest)\n' \
+        "$((recorder_after - recorder_before))"
     printf '  latency insert -> webhook arrival: p50 %s ms, p95 %s ms, p99 %s ms, max %s ms, mean %s ms\n' \
         "$p50" "$p95" "$p99" "$max" "$avg"
     cat "$BENCH_TMP/delivering.txt"
     print_added_cost | tee "$BENCH_TMP/added.txt"
     [ "${BENCH_PERF:-0}" = 1 ] && perf_worker_report "$BENCH_TMP/worker-$rate.perf" | sed 's/^/  /'
+    if [ "${BENCH_PGSS:-0}" = 1 ]; then
+        echo "  -- pg_stat_statements of the measured run, by execution time ($inserted events)"
+        echo "  calls/event | rows/call | mean exec us | exec us/event | query"
+        psql_bench -P footer=off -F ' | ' -c "
+SELECT round(calls::numeric / $inserted, 3), round(rows::numeric / greatest(calls, 1), 2),
+       round(mean_exec_time::numeric * 1000, 1), round((total_exec_time * 1000 / $inserted)::numeric, 1),
+       left(regexp_replace(query, '\\s+', ' ', 'g'), 60)
+FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
+ORDER BY total_exec_time DESC LIMIT 10" -A | sed 's/^/  /'
+    fi
     summary+=("$(printf '  %6s events/s  p50 %6s ms  p95 %6s ms  p99 %6s ms  max %7s ms  (%s events)' \
         "$rate" "$p50" "$p95" "$p99" "$max" "$measured")")
     while read -r line; do summary+=("    ${line#  }"); done <"$BENCH_TMP/added.txt"

@@ -82,6 +82,7 @@ std::vector<AttemptDecision> DeliveryLedger::collect(HttpDriver &driver, int max
             FinishedAttempt attempt{
                 std::move(event), {}, result.http_status, result.response_time_ms, result.error};
             attempt.outside_budget = outside_budget;
+            attempt.finished_ms = now;
             AttemptOutcome outcome{result.http_status, result.error, result.retry_after};
             const int attempts_in_budget = attempt.event.attempts_before + 1 -
                                            attempt.event.attempts_before_retry -
@@ -120,6 +121,16 @@ RecordedOutcome DeliveryLedger::outcome_of(const FinishedAttempt &attempt,
     outcome.retry_delay_ms = attempt.decision.retry_delay_ms;
     outcome.outside_budget = attempt.outside_budget;
     return outcome;
+}
+
+bool DeliveryLedger::record_due(bool at_once, std::int64_t now_ms) const {
+    if (!may_record_itself()) return false;
+    return at_once || gathering_.due(finished_.size(), finished_.front().finished_ms, now_ms);
+}
+
+std::int64_t DeliveryLedger::record_wait_ms(bool at_once, std::int64_t now_ms) const {
+    if (!may_record_itself() || at_once) return 0;
+    return gathering_.wait_ms(finished_.size(), finished_.front().finished_ms, now_ms);
 }
 
 void DeliveryLedger::record(const ExtensionInfo &extension, bool schema_has_endpoints) {

@@ -15,6 +15,7 @@
 #include "core/delivery_policy.hpp"
 #include "core/http_driver.hpp"
 #include "core/outcome_ring.hpp"
+#include "core/record_gathering.hpp"
 #include "core/webhook_request.hpp"
 #include "pg/extension_catalog.hpp"
 #include "pg/worker_endpoints.hpp"
@@ -44,6 +45,14 @@ class DeliveryLedger {
                                          const BackoffPolicy &policy, std::mt19937_64 &random,
                                          WorkerEndpoints &endpoints, std::int64_t now,
                                          std::vector<EndpointNotice> *notices);
+
+    // Whether the worker's next transaction records the unrecorded attempts
+    // (record() below): once they have gathered (core/record_gathering.hpp;
+    // `now_ms` is the clock collect() was given), at once when `at_once`
+    // (the worker stops or hands over), never while the recorder holds any.
+    bool record_due(bool at_once, std::int64_t now_ms) const;
+    // Milliseconds until record_due (0: now, or nothing the worker records).
+    std::int64_t record_wait_ms(bool at_once, std::int64_t now_ms) const;
 
     // Inside the worker's transaction: writes the unrecorded attempts, to
     // the deliveries when the schema has them (1.2.0), else to the outbox.
@@ -120,6 +129,7 @@ class DeliveryLedger {
         // A 429 or a failed probe: logged, but it burns nothing of the
         // max_attempts budget (the receiver throttles or is still down).
         bool outside_budget = false;
+        std::int64_t finished_ms = 0;  // steady clock
     };
 
     // By request tag: the events one request carries (several in a batch).
@@ -138,6 +148,7 @@ class DeliveryLedger {
     };
     std::vector<HandedOver> handed_;
     RecordedOutcome outcome_of(const FinishedAttempt &attempt, std::uint32_t extension_oid) const;
+    RecordGathering gathering_{kRecordWindowMs, kMostAnswersGathered};
     std::size_t recording_ = 0;        // of finished_, written in the open transaction
     bool oldest_lane_filled_ = false;  // in the current claim_round
     std::uint64_t last_tag_ = 0;

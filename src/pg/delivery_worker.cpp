@@ -2,10 +2,11 @@
 //
 // One loop, one process. It waits on its latch and libcurl's sockets at once
 // (worker_wait.cpp), so new events, reloads and HTTP progress all wake it and
-// an idle worker uses no CPU. Each pass records the attempts that finished
-// and claims due events for the free request slots, in one short
-// transaction. A failed transaction is retried with a growing delay and
-// logged once per change (README: The worker under errors).
+// an idle worker uses no CPU. Each pass claims due events for the free
+// request slots in one short transaction, which also records the attempts
+// that finished once they have gathered (core/record_gathering.hpp). A
+// failed transaction is retried with a growing delay and logged once per
+// change (README: The worker under errors).
 #include <chrono>
 #include <cinttypes>
 #include <climits>
@@ -55,15 +56,6 @@ constexpr int kRetentionChunk = 5000;
 constexpr long kRetentionRetryMs = 60 * 1000;
 // Longest wait for requests in flight when the worker is asked to stop.
 constexpr long kShutdownGraceMs = 3000;
-// Commits and results arriving within this long of a transaction's start
-// share the next one (core/transaction_pacing.hpp). 8 ms: at 1,000 events/s
-// a transaction serves about 6.5 events instead of 3 and the worker's CPU
-// per event falls by a quarter, while p99 commit -> delivery stays about
-// 14 ms against a 50 ms target; the first event after a quiet spell waits
-// nothing. A drain is not held back: its answers fill a transaction before
-// the window ends. Measured against 2 and 5 ms: BENCHMARKS.md, "pacing6".
-// README: Wake on commit.
-constexpr std::int64_t kGatherWindowUs = 8000;
 // How often a worker waiting for the recorder looks whether it still runs.
 constexpr long kRecorderLookMs = 1000;
 
@@ -109,7 +101,8 @@ class DeliveryWorker {
                 claim_wanted_ = true;
                 recheck_at_ms_ = -1;
             }
-            const bool wanted = ledger_.may_record_itself() || claim_worth_a_transaction() ||
+            const bool wanted = ledger_.record_due(record_at_once(), steady_ms()) ||
+                                claim_worth_a_transaction() ||
                                 (claim_wanted_ && !extension_checked_);
             if (wanted && steady_ms() >= retry_after_error_at_ms_ &&
                 pacing_.wait_us(steady_us(), answers_waiting()) == 0) {
@@ -156,6 +149,9 @@ class DeliveryWorker {
         if (recorder_.exchange(ledger_, known_extension_oid_, stopping_ || hand_over_, steady_ms()))
             claim_wanted_ = true;
     }
+
+    // Answers gathered for a later record are recorded at once on the way out.
+    bool record_at_once() const { return stopping_ || hand_over_; }
 
     // While delivery is paused, or nothing can be sent, a commit only needs
     // noting: no transaction is opened until there is somewhere to send to.
@@ -218,6 +214,7 @@ class DeliveryWorker {
     }
 
     long transaction_body() {
+        const bool recording = ledger_.record_due(record_at_once(), steady_ms());
         clear_wake_request_before_snapshot();
         idle_look_.transaction_started(steady_ms());
         const bool extension_found = begin_transaction("booking_events: delivering");
@@ -239,7 +236,7 @@ class DeliveryWorker {
             // statements and `default` alone.
             pg_call([&] { schema_has_endpoints_ = schema_has_deliveries(extension_); });
             endpoints_.refresh(extension_, schema_has_endpoints_, steady_ms());
-            ledger_.record(extension_, schema_has_endpoints_);
+            if (recording) ledger_.record(extension_, schema_has_endpoints_);
             if (schema_has_endpoints_) {
                 endpoints_.write_state_if_due(extension_, steady_ms());
                 endpoints_.end_removed_if_due(extension_, steady_ms());
@@ -376,7 +373,9 @@ class DeliveryWorker {
             if (timeout < 0 || look_in < timeout) timeout = look_in;
         }
         if (ledger_.may_record_itself() && !backing_off) {
-            const long pace_in = pacing_.wait_ms(steady_us(), answers_waiting());
+            const long pace_in =
+                std::max(pacing_.wait_ms(steady_us(), answers_waiting()),
+                         static_cast<long>(ledger_.record_wait_ms(record_at_once(), steady_ms())));
             timeout = std::min<long>(timeout < 0 ? kRecheckMs : timeout,
                                      pace_in > 0 ? pace_in : kRecheckMs);
         }
@@ -398,10 +397,9 @@ class DeliveryWorker {
         if (wait_for_latch_or_http(driver_, timeout)) claim_wanted_ = true;
     }
 
-    // Answers since the last transaction started, however recorded (pacing).
-    std::size_t answers_waiting() const {
-        return std::max(ledger_.unrecorded(), answers_since_transaction_);
-    }
+    // Answers since the last transaction started (pacing): the slots they
+    // freed. Those gathered earlier for a later record do not count again.
+    std::size_t answers_waiting() const { return answers_since_transaction_; }
 
     static long steady_ms() { return static_cast<long>(steady_us() / 1000); }
     static std::int64_t steady_us() {

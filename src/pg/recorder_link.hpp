@@ -5,8 +5,9 @@
 //
 // Only during a backlog: a claim whose oldest due events filled their
 // share of the free request slots engages the recorder for a second; a steady trickle
-// never does, so there each attempt is recorded in the transaction that
-// claims the next events, with no hop between processes. A booking's next
+// never does, so there the attempts are recorded in a transaction of the
+// worker that also claims, a few claims' answers at a time
+// (core/record_gathering.hpp), with no hop between processes. A booking's next
 // event is claimed only once its previous attempt is committed, by either.
 #pragma once
 

@@ -49,7 +49,7 @@ our @EXPORT = qw(
   requests_for request_body request_json body_ids last_event_id
   pg_quote conf_line wait_for_worker worker_pid
   recorded_requests delivery_report check_nothing_lost wait_for_drain
-  insert_many kill_worker refusing_port cpu_ticks log_since in_flight_at reload_settings
+  insert_many create_commit_trickle kill_worker refusing_port cpu_ticks log_since in_flight_at reload_settings
   booking_order_inversions
   poll_within app_triggers_sql node_with_receiver
   endpoints_node endpoint_set sql_text_array path_requests full_path_requests worst_window

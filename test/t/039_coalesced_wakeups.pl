@@ -19,21 +19,10 @@ my ($node, $recv) = node_with_receiver('coalesce');
 # One event per commit, committed one after the other by one session, a
 # millisecond apart: a worker that served each commit on its own would
 # open a transaction for almost every one of them.
-$node->safe_psql('postgres', <<'SQL');
-CREATE PROCEDURE commit_burst(n int, tag text, pause float8) LANGUAGE plpgsql AS $$
-BEGIN
-    FOR i IN 1 .. n LOOP
-        INSERT INTO booking_events (booking_id, event_type, description)
-        VALUES (md5(tag || i)::uuid, 'booking.burst', tag || ' #' || i);
-        COMMIT;
-        PERFORM pg_sleep(pause);
-    END LOOP;
-END
-$$;
-SQL
+create_commit_trickle($node);
 
 my $commits = 300;
-$node->safe_psql('postgres', "CALL commit_burst($commits, 'burst', 0.001)");
+$node->safe_psql('postgres', "CALL commit_trickle($commits, $commits, 'burst', 0.001, 'booking.burst')");
 wait_for_drain($node, 'the burst is delivered');
 check_nothing_lost($node, [$recv], 'burst');
 

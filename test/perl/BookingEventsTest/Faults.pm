@@ -211,6 +211,14 @@ Inserts C<$n> booking_events rows in one statement, spread over C<bookings>
 (default 100) booking ids derived from C<tag> (default C<'bulk'>), with
 event type C<event_type> (default C<bulk.event>).
 
+=item create_commit_trickle($node)
+
+Creates the procedure C<commit_trickle(n, bookings, tag, pause,
+event_type DEFAULT 'booking.trickle')>: C<n> events, each committed on its
+own with C<pause> seconds between commits, over C<bookings> booking ids
+derived from C<tag>, described C<'TAG #i'>. A session that commits one
+event after another, as an application does at a steady rate.
+
 =item kill_worker($node, $signal)
 
 Sends C<$signal> (default C<KILL>) to the delivery worker; returns its pid.
@@ -287,6 +295,26 @@ sub insert_many
 INSERT INTO booking_events (booking_id, event_type, description)
 SELECT md5(%s || (g %% %d))::uuid, %s, %s || ' #' || g
 FROM generate_series(1, %d) g
+SQL
+	return;
+}
+
+sub create_commit_trickle
+{
+	my ($node) = @_;
+	$node->safe_psql($DB, <<'SQL');
+CREATE PROCEDURE commit_trickle(n int, bookings int, tag text, pause float8,
+                                event_type text DEFAULT 'booking.trickle')
+LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1 .. n LOOP
+        INSERT INTO booking_events (booking_id, event_type, description)
+        VALUES (md5(tag || (i % bookings))::uuid, event_type, tag || ' #' || i);
+        COMMIT;
+        PERFORM pg_sleep(pause);
+    END LOOP;
+END
+$$;
 SQL
 	return;
 }
