@@ -3,11 +3,14 @@
 # claim, and one record statement carries the answers of several claims.
 #
 #  1. a trickle of commits 12 ms apart, longer than the claims' 8 ms
-#     window, so each commit is claimed on its own: the record transactions
-#     carry more than 1.5 answers each on average (one each before the
-#     gathering), every event arrives once and is logged once, each
-#     booking's events in outbox order, and the last answers are recorded
-#     with no later commit to wake the worker;
+#     window, so each commit is claimed on its own: no record transaction
+#     starts before the oldest answer it records is 25 ms old (before the
+#     gathering, the next transaction recorded it a few ms after it came;
+#     a slower machine only makes the records later, never earlier), every
+#     event arrives once and is logged once, each booking's events in outbox
+#     order, and the last answers are recorded with no later commit to wake
+#     the worker. The recorder is off: it records a backlog on its own
+#     schedule, and this check is the worker's;
 #  2. kill -9 of the worker in the middle of a trickle, answers gathered
 #     and not yet recorded: every committed event is delivered, every
 #     duplicate was in flight or answered at the kill, and each event has
@@ -28,7 +31,7 @@ use BookingEventsTest;
 
 my ($node, $recv) = node_with_receiver('gathering',
 	receiver => { quiet => 1 },
-	extra_conf => "restart_after_crash = on\n");
+	extra_conf => "restart_after_crash = on\nbooking_events.recorder = off\n");
 ok(wait_for_worker($node), 'worker runs');
 
 create_commit_trickle($node);
@@ -55,16 +58,36 @@ my @inversions = booking_order_inversions($node, $report);
 is(scalar @inversions, 0, 'events of each booking first arrived in outbox order');
 is(logs_of('steady'), "$n|$n|true", 'one successful webhook_logs row per event');
 
-# Each recording transaction writes its log rows with one now(): the distinct
-# created_at count them. A claim per commit recorded the previous commit's
-# answer, about one per transaction; gathered, several share one. A slower
-# worker only gathers more.
-my $records = $node->safe_psql('postgres',
-	"SELECT count(DISTINCT l.created_at) FROM webhook_logs l JOIN webhook_outbox o "
-	  . "USING (event_id) WHERE o." . where_tag('steady'));
-note("$n answers recorded in $records transactions");
-cmp_ok($n / $records, '>', 1.5,
-	'the record transactions carry the answers of several claims (more than 1.5 each)');
+# Each recording transaction writes its log rows with one now(), its start,
+# taken after the worker decided to record: the oldest answer it records
+# finished 25 ms (kRecordWindowMs) or more before, and the receiver's
+# arrival time of that request is earlier still (same clock). 20 ms leaves
+# room for the monotonic and the wall clock to differ. Nothing here depends
+# on how fast the machine is: a late worker records later, not earlier.
+my %arrived;
+for my $request (@{ $recv->requests(since => 0) })
+{
+	my $id = $request->{headers}{'webhook-id'} // next;
+	$arrived{$id} = $request->{time}
+	  if !defined $arrived{$id} || $request->{time} < $arrived{$id};
+}
+my $recorded = $node->safe_psql('postgres',
+	"SELECT l.event_id, extract(epoch FROM l.created_at) FROM webhook_logs l "
+	  . "JOIN webhook_outbox o USING (event_id) WHERE o." . where_tag('steady'));
+my %oldest_arrival;    # record transaction (its now()) -> oldest arrival it records
+for my $line (split /\n/, $recorded)
+{
+	my ($event_id, $recorded_at) = split /\|/, $line;
+	my $arrival = $arrived{$event_id};
+	next unless defined $arrival;
+	$oldest_arrival{$recorded_at} = $arrival
+	  if !defined $oldest_arrival{$recorded_at} || $arrival < $oldest_arrival{$recorded_at};
+}
+my @early = grep { $_ - $oldest_arrival{$_} < 0.020 } keys %oldest_arrival;
+note(scalar(keys %oldest_arrival) . " record transactions for $n answers");
+cmp_ok(scalar(keys %oldest_arrival), '>', 0, 'the record transactions are found');
+is(scalar @early, 0,
+	'no record transaction started before its oldest answer had waited the 25 ms window');
 
 # --- 2. kill -9 of the worker mid-trickle -------------------------------------------
 $recv->reset;
