@@ -127,6 +127,9 @@ int64 insert_into_outbox(const CachedExtension &extension, const std::string &ev
         const SavedIdentity saved = enter_restricted_identity(extension.info.owner_oid);
         const bool unrouted = routed && endpoints.empty();
         if (!routed || !insert_event_directly(extension, unrouted, values, nulls, &outbox_id)) {
+            // A custom plan would make the payload a Const, which
+            // PostgreSQL decompresses: it would be stored as it is.
+            force_generic_plans();
             SPIPlanPtr plan = unrouted ? ready_plan(&unrouted_insert_plan, extension.outbox_relid,
                                                     extension, prepare_unrouted_insert)
                                        : ready_plan(&outbox_insert_plan, extension.outbox_relid,
