@@ -76,5 +76,21 @@ WHERE id = 1;
 SELECT id, status, pg_column_compression(payload) IN ('lz4', 'pglz') AS compressed
 FROM webhook_outbox WHERE id = 1;
 
+-- A DBA's SET STORAGE PLAIN or EXTERNAL (never compressed inline) is kept
+-- to from the next event on; MAIN and EXTENDED (the default) compress.
+ALTER TABLE webhook_outbox ALTER payload SET STORAGE PLAIN;
+INSERT INTO booking_events (booking_id, event_type, description, user_id)
+VALUES ('33333333-3333-3333-3333-333333333333', 'booking.plain', 'Stored plain', NULL);
+ALTER TABLE webhook_outbox ALTER payload SET STORAGE EXTERNAL;
+INSERT INTO booking_events (booking_id, event_type, description, user_id)
+VALUES ('33333333-3333-3333-3333-333333333333', 'booking.external', 'Stored external', NULL);
+ALTER TABLE webhook_outbox ALTER payload SET STORAGE MAIN;
+INSERT INTO booking_events (booking_id, event_type, description, user_id)
+VALUES ('33333333-3333-3333-3333-333333333333', 'booking.main', 'Stored main', NULL);
+ALTER TABLE webhook_outbox ALTER payload SET STORAGE EXTENDED;
+SELECT id, event_type, pg_column_compression(payload) IS NOT NULL AS compressed,
+       payload->'booking_event'->>'description' AS description
+FROM webhook_outbox WHERE id > 4 ORDER BY id;
+
 \c contrib_regression
 DROP DATABASE booking_events_payload_storage;

@@ -122,7 +122,7 @@ int64 insert_into_outbox(const CachedExtension &extension, const std::string &ev
         Datum values[4] = {
             CStringGetTextDatum(event_id.c_str()),
             CStringGetTextDatum(utf8_to_server(event_type.c_str(), event_type.size())), booking,
-            stored_payload(payload)};
+            stored_payload(payload, extension.payload_storage)};
         const char nulls[4] = {' ', ' ', booking_id ? ' ' : 'n', ' '};
         const SavedIdentity saved = enter_restricted_identity(extension.info.owner_oid);
         const bool unrouted = routed && endpoints.empty();
