@@ -115,6 +115,16 @@ VALUES (101, 'crm', 'b1', 'pending', 1, 'HTTP 503'),
        (103, 'audit', 'b3', 'failed', 8, 'HTTP 500');
 SELECT hooks.booking_events_settle_events('{101, 102, 103}') AS settled;
 SELECT id, status, attempts, last_error FROM hooks.webhook_outbox ORDER BY id;
+-- README's repair query (Upgrading to 1.4.0), as the extension's owner:
+-- 101's row, written wrong here, is settled again; 102's (a single delivery,
+-- which the old race could not leave wrong) is not read. 102 is put back.
+UPDATE hooks.webhook_outbox SET status = 'failed', attempts = 0 WHERE id IN (101, 102);
+SELECT hooks.booking_events_settle_events(array_agg(o.id))
+FROM hooks.webhook_outbox o
+WHERE o.status IN ('pending', 'failed')
+  AND (SELECT count(*) FROM hooks.webhook_deliveries d WHERE d.outbox_id = o.id) > 1;
+SELECT id, status, attempts, last_error FROM hooks.webhook_outbox ORDER BY id;
+UPDATE hooks.webhook_outbox SET status = 'delivered', attempts = 1 WHERE id = 102;
 -- Attempts of the last 24 hours, test_webhook()'s left out.
 INSERT INTO hooks.webhook_logs (event_id, event_type, attempt, status, http_status, response_time_ms,
                                 endpoint, is_test, created_at)

@@ -201,10 +201,10 @@ class DeliveryWorker {
     long run_transaction() {
         try {
             const long wait_ms = transaction_body();
-            // Recorded for good only now that the commit went through: a
-            // failed commit leaves them to be recorded on the next try
-            // rather than sent again.
+            // Recorded for good only once committed: a failed commit leaves
+            // them to be recorded on the next try, not sent again.
             ledger_.confirm_recorded();
+            if (sweep_due_) sweep_removed_endpoints();
             log_transaction_recovery(error_backoff_.on_success(steady_ms()));
             retry_after_error_at_ms_ = 0;
             return wait_ms;
@@ -239,12 +239,20 @@ class DeliveryWorker {
             if (recording) ledger_.record(extension_, schema_has_endpoints_);
             if (schema_has_endpoints_) {
                 endpoints_.write_state_if_due(extension_, steady_ms());
-                endpoints_.end_removed_if_due(extension_, steady_ms());
+                sweep_due_ = endpoints_.removed_sweep_due(steady_ms());
             }
             wait_ms = claim_and_send();
         }
         commit_transaction();
         return wait_ms;
+    }
+
+    // In a transaction of its own: no second id-ordered lock run after the record's.
+    void sweep_removed_endpoints() {
+        sweep_due_ = false;
+        if (begin_transaction("booking_events: ending removed endpoints' deliveries"))
+            endpoints_.end_removed(extension_, steady_ms());
+        commit_transaction();
     }
 
     // Each unit of the worker's bookkeeping is one short transaction with SPI
@@ -265,8 +273,8 @@ class DeliveryWorker {
         });
     }
 
-    // One chunk per loop pass, between delivery transactions, so a large
-    // backlog of old rows never holds long locks or starves delivery.
+    // One chunk per loop pass, between delivery transactions: a large backlog
+    // of old rows never holds long locks or starves delivery.
     void run_retention_chunk() {
         const int days = setting_log_retention_days;
         int64 deleted = 0;
@@ -286,14 +294,7 @@ class DeliveryWorker {
         }
         retention_deleted_ += deleted;
         if (deleted >= kRetentionChunk) return;  // more to do on the next pass
-        if (retention_deleted_ > 0) {
-            const long long total = retention_deleted_;
-            pg_call([&] {
-                ereport(LOG, (errmsg("booking_events worker: retention deleted %lld rows older "
-                                     "than %d days",
-                                     total, days)));
-            });
-        }
+        if (retention_deleted_ > 0) log_retention_deleted(retention_deleted_, days);
         retention_deleted_ = 0;
         retention_due_at_ms_ = steady_ms() + kRetentionIntervalMs;
     }
@@ -422,6 +423,7 @@ class DeliveryWorker {
     std::size_t answers_since_transaction_ = 0;
     Oid known_extension_oid_ = InvalidOid;
     bool claim_wanted_ = true;
+    bool sweep_due_ = false;
     ErrorBackoff error_backoff_;
     long retry_after_error_at_ms_ = 0;  // steady clock; no transaction before
     StateChangeLog delivery_state_;

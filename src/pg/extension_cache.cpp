@@ -12,11 +12,26 @@ bool callback_registered = false;
 // lookup that follows is two catalog reads.
 void on_pg_class_change(Datum, int, uint32) { cached_valid = false; }
 
+// ALTER TABLE ... SET STORAGE changes pg_attribute alone: the outbox's
+// relcache invalidation (or a reset of them all) says so.
+void on_relcache_change(Datum, Oid relid) {
+    if (relid == InvalidOid || relid == cached.outbox_relid) cached_valid = false;
+}
+
+char attribute_storage(Oid relid, const char *name) {
+    HeapTuple tuple = SearchSysCacheAttName(relid, name);
+    if (!HeapTupleIsValid(tuple)) return TYPSTORAGE_EXTENDED;
+    const char storage = reinterpret_cast<Form_pg_attribute>(GETSTRUCT(tuple))->attstorage;
+    ReleaseSysCache(tuple);
+    return storage;
+}
+
 }  // namespace
 
 bool current_extension(CachedExtension *out) {
     if (!callback_registered) {
         CacheRegisterSyscacheCallback(RELOID, on_pg_class_change, (Datum)0);
+        CacheRegisterRelcacheCallback(on_relcache_change, (Datum)0);
         callback_registered = true;
     }
     if (!cached_valid) {
@@ -29,6 +44,8 @@ bool current_extension(CachedExtension *out) {
             // Only a complete installation is remembered; CREATE EXTENSION
             // runs its script (and fires no trigger of ours) before that.
             cached_valid = OidIsValid(cached.outbox_relid);
+            if (cached_valid)
+                cached.payload_storage = attribute_storage(cached.outbox_relid, "payload");
         }
     }
     *out = cached;

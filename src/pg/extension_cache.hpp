@@ -16,6 +16,9 @@ struct CachedExtension {
     // then go to the outbox alone, as those versions wrote them.
     Oid endpoints_relid = InvalidOid;
     Oid deliveries_relid = InvalidOid;
+    // The outbox payload's attstorage: `p` or `e` (a DBA's SET STORAGE
+    // PLAIN or EXTERNAL) means never compressed inline (payload_storage.hpp).
+    char payload_storage = TYPSTORAGE_EXTENDED;
     bool has_endpoints() const {
         return OidIsValid(endpoints_relid) && OidIsValid(deliveries_relid);
     }

@@ -14,6 +14,11 @@ SavedIdentity enter_restricted_identity(Oid role) {
     return saved;
 }
 
+void force_generic_plans() {
+    set_config_option("plan_cache_mode", "force_generic_plan", PGC_USERSET, PGC_S_SESSION,
+                      GUC_ACTION_SAVE, true, 0, false);
+}
+
 void leave_identity(const SavedIdentity &saved) {
     AtEOXact_GUC(false, saved.setting_nest_level);
     SetUserIdAndSecContext(saved.user, saved.security_context);

@@ -24,4 +24,10 @@ struct SavedIdentity {
 SavedIdentity enter_restricted_identity(Oid role);
 void leave_identity(const SavedIdentity &saved);
 
+// PostgreSQL side, between the two: the statements run next use generic
+// plans whatever plan_cache_mode says (a role's or a database's
+// force_custom_plan overrides CURSOR_OPT_GENERIC_PLAN); leave_identity
+// restores the caller's setting.
+void force_generic_plans();
+
 }  // namespace booking_events

@@ -122,11 +122,14 @@ int64 insert_into_outbox(const CachedExtension &extension, const std::string &ev
         Datum values[4] = {
             CStringGetTextDatum(event_id.c_str()),
             CStringGetTextDatum(utf8_to_server(event_type.c_str(), event_type.size())), booking,
-            stored_payload(payload)};
+            stored_payload(payload, extension.payload_storage)};
         const char nulls[4] = {' ', ' ', booking_id ? ' ' : 'n', ' '};
         const SavedIdentity saved = enter_restricted_identity(extension.info.owner_oid);
         const bool unrouted = routed && endpoints.empty();
         if (!routed || !insert_event_directly(extension, unrouted, values, nulls, &outbox_id)) {
+            // A custom plan would make the payload a Const, which
+            // PostgreSQL decompresses: it would be stored as it is.
+            force_generic_plans();
             SPIPlanPtr plan = unrouted ? ready_plan(&unrouted_insert_plan, extension.outbox_relid,
                                                     extension, prepare_unrouted_insert)
                                        : ready_plan(&outbox_insert_plan, extension.outbox_relid,

@@ -20,7 +20,10 @@ constexpr char kPayloadCompression = TOAST_PGLZ_COMPRESSION;
 
 }  // namespace
 
-Datum stored_payload(Datum payload) {
+Datum stored_payload(Datum payload, char attstorage) {
+    // As PostgreSQL's toaster: PLAIN and EXTERNAL columns are never
+    // compressed, MAIN and EXTENDED ones may be.
+    if (attstorage == TYPSTORAGE_PLAIN || attstorage == TYPSTORAGE_EXTERNAL) return payload;
     // Only a plain (4-byte header, uncompressed, inline) value is compressed.
     if (VARATT_IS_EXTENDED(DatumGetPointer(payload))) return payload;
     // NULL when the compressed form would not be smaller.

@@ -13,7 +13,8 @@ namespace booking_events {
 
 // PostgreSQL side: `payload` (a plain jsonb varlena) compressed with lz4
 // (pglz on a server built without it), or `payload` itself when it is not
-// plain or compression does not make it smaller. In CurrentMemoryContext.
-Datum stored_payload(Datum payload);
+// plain, the column's `attstorage` forbids compression (PLAIN, EXTERNAL),
+// or compression does not make it smaller. In CurrentMemoryContext.
+Datum stored_payload(Datum payload, char attstorage);
 
 }  // namespace booking_events

@@ -73,9 +73,12 @@ void WorkerEndpoints::refresh(const ExtensionInfo &extension, bool schema_has_en
     read_once_ = true;
 }
 
-void WorkerEndpoints::end_removed_if_due(const ExtensionInfo &extension, std::int64_t now) {
-    if (!read_once_) return;
-    if (swept_once_ && swept_at_ >= read_at_ && now - swept_at_ < kRemovedSweepIntervalMs) return;
+bool WorkerEndpoints::removed_sweep_due(std::int64_t now) const {
+    if (!read_once_) return false;
+    return !swept_once_ || swept_at_ < read_at_ || now - swept_at_ >= kRemovedSweepIntervalMs;
+}
+
+void WorkerEndpoints::end_removed(const ExtensionInfo &extension, std::int64_t now) {
     pg_call([&] { end_removed_endpoint_deliveries(extension); });
     swept_at_ = now;
     swept_once_ = true;

@@ -48,14 +48,16 @@ class WorkerEndpoints {
     // alone (an older schema). `now` is the worker's steady clock.
     void refresh(const ExtensionInfo &extension, bool schema_has_endpoints, std::int64_t now);
 
-    // Inside the worker's transaction, from 1.2.0 on: ends the deliveries
-    // to endpoints that no longer exist (end_removed_endpoint_deliveries):
-    // in the first transaction after webhook_endpoints changed (a removal),
-    // then at most once a second, so that a transaction that routed to the
+    // From 1.2.0 on, whether the deliveries to endpoints that no longer
+    // exist are to be ended (end_removed, in a worker transaction of its
+    // own: its settle's id-ordered lock run never follows the record's):
+    // after a refresh that saw webhook_endpoints changed (a removal), then
+    // at most once a second, so that a transaction that routed to the
     // endpoint before its removal committed is caught whenever it commits.
     // Not on every wake-up: the sweep reads the pending index, and each
     // application commit wakes the worker.
-    void end_removed_if_due(const ExtensionInfo &extension, std::int64_t now);
+    bool removed_sweep_due(std::int64_t now) const;
+    void end_removed(const ExtensionInfo &extension, std::int64_t now);
 
     // Whether a commit's wake-up is worth a transaction: some endpoint may be
     // sent to (not paused, with a URL), or the settings changed since the

@@ -64,6 +64,14 @@ void log_transaction_recovery(const Recovery &recovery) {
     });
 }
 
+void log_retention_deleted(long long total, int days) {
+    pg_call([&] {
+        ereport(LOG, (errmsg("booking_events worker: retention deleted %lld rows older "
+                             "than %d days",
+                             total, days)));
+    });
+}
+
 void log_endpoint_notices(const std::vector<EndpointNotice> &notices) {
     for (const EndpointNotice &notice : notices) {
         const int level = notice.routine ? DEBUG1 : LOG;

@@ -46,4 +46,7 @@ class DeliveryTargetLog {
 // The first successful transaction after failed ones.
 void log_transaction_recovery(const Recovery &recovery);
 
+// The end of a retention pass that deleted rows.
+void log_retention_deleted(long long total, int days);
+
 }  // namespace booking_events
