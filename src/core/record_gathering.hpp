@@ -15,10 +15,21 @@
 // flight" list) and its booking's next event waits for the record, as it
 // waited for the previous transaction before. A crash before the record
 // sends it again, as any answer not yet recorded always was.
+//
+// Except for a booking's chain: its next event waits for this record, so
+// in a backlog of few bookings (fewer than the claim's slots: its claims
+// never fill, the recorder never engages) every round would wait the
+// window. An event claimed right after its booking's previous answer was
+// recorded follows it, and the answer of such a follower is recorded at
+// once: the chain then goes at the claims' pace, and only its first answer
+// waits.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <vector>
 
 namespace booking_events {
 
@@ -40,14 +51,28 @@ class RecordGathering {
         : window_ms_(window_ms), most_(most) {}
 
     // Whether `waiting` answers, the oldest finished at `oldest_ms` (same
-    // clock as `now_ms`), are to be recorded now.
-    bool due(std::size_t waiting, std::int64_t oldest_ms, std::int64_t now_ms) const;
+    // clock as `now_ms`; not read when none waits), `followers` of them
+    // answers of followers, are to be recorded now.
+    bool due(std::size_t waiting, std::size_t followers, std::int64_t oldest_ms,
+             std::int64_t now_ms) const;
     // Milliseconds until they are (0: now; -1: nothing waits).
-    std::int64_t wait_ms(std::size_t waiting, std::int64_t oldest_ms, std::int64_t now_ms) const;
+    std::int64_t wait_ms(std::size_t waiting, std::size_t followers, std::int64_t oldest_ms,
+                         std::int64_t now_ms) const;
 
   private:
     std::int64_t window_ms_;
     std::size_t most_;
+};
+
+// The bookings (by any key that names one, per endpoint) whose answers the
+// last record wrote: an event claimed for one of them follows it.
+class RecentlyRecordedBookings {
+  public:
+    void replace(const std::vector<std::string> &bookings);
+    bool follows(const std::string &booking) const { return bookings_.count(booking) > 0; }
+
+  private:
+    std::unordered_set<std::string> bookings_;
 };
 
 }  // namespace booking_events

@@ -1,5 +1,6 @@
 #include "pg/delivery_ledger.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/batch_body.hpp"
@@ -123,14 +124,23 @@ RecordedOutcome DeliveryLedger::outcome_of(const FinishedAttempt &attempt,
     return outcome;
 }
 
+std::size_t DeliveryLedger::followers_waiting() const {
+    return static_cast<std::size_t>(std::count_if(
+        finished_.begin(), finished_.end(),
+        [](const FinishedAttempt &attempt) { return attempt.event.follows_recorded; }));
+}
+
 bool DeliveryLedger::record_due(bool at_once, std::int64_t now_ms) const {
-    if (!may_record_itself()) return false;
-    return at_once || gathering_.due(finished_.size(), finished_.front().finished_ms, now_ms);
+    if (!may_record_itself() || finished_.empty()) return false;
+    return at_once || gathering_.due(finished_.size(), followers_waiting(),
+                                     finished_.front().finished_ms, now_ms);
 }
 
 std::int64_t DeliveryLedger::record_wait_ms(bool at_once, std::int64_t now_ms) const {
     if (!may_record_itself() || at_once) return 0;
-    return gathering_.wait_ms(finished_.size(), finished_.front().finished_ms, now_ms);
+    if (finished_.empty()) return -1;
+    return gathering_.wait_ms(finished_.size(), followers_waiting(), finished_.front().finished_ms,
+                              now_ms);
 }
 
 void DeliveryLedger::record(const ExtensionInfo &extension, bool schema_has_endpoints) {
@@ -144,6 +154,13 @@ void DeliveryLedger::record(const ExtensionInfo &extension, bool schema_has_endp
         outcomes.push_back(outcome_of(attempt, extension.extension_oid));
     record_outcomes(extension, schema_has_endpoints, outcomes);
     recording_ = finished_.size();
+    // Their bookings' next events may be claimed from now on, in this
+    // transaction already: they follow.
+    std::vector<std::string> bookings;
+    for (const FinishedAttempt &attempt : finished_)
+        if (attempt.event.has_booking)
+            bookings.push_back(busy_key(attempt.event.endpoint, attempt.event.booking_id));
+    recently_recorded_.replace(bookings);
 }
 
 std::size_t DeliveryLedger::hand_over(OutcomeRing &ring, std::uint32_t extension_oid,
@@ -284,7 +301,11 @@ bool DeliveryLedger::claim_and_send(const ExtensionInfo &extension, bool schema_
             event.event_id = claimed.event_id;
             event.event_type = claimed.event_type;
             event.has_booking = claimed.booking_id != nullptr;
-            if (event.has_booking) event.booking_id = claimed.booking_id;
+            if (event.has_booking) {
+                event.booking_id = claimed.booking_id;
+                event.follows_recorded =
+                    recently_recorded_.follows(busy_key(endpoint.name, event.booking_id));
+            }
             event.attempts_before = claimed.attempts;
             event.attempts_before_retry = claimed.attempts_before_retry;
             bodies.emplace_back(claimed.body, static_cast<std::size_t>(claimed.body_length));

@@ -117,6 +117,9 @@ class DeliveryLedger {
         bool has_booking = false;
         int attempts_before = 0;
         int attempts_before_retry = 0;
+        // Claimed right after its booking's previous answer was recorded:
+        // its own answer is recorded at once (core/record_gathering.hpp).
+        bool follows_recorded = false;
     };
 
     struct FinishedAttempt {
@@ -149,6 +152,8 @@ class DeliveryLedger {
     std::vector<HandedOver> handed_;
     RecordedOutcome outcome_of(const FinishedAttempt &attempt, std::uint32_t extension_oid) const;
     RecordGathering gathering_{kRecordWindowMs, kMostAnswersGathered};
+    RecentlyRecordedBookings recently_recorded_;  // by busy_key
+    std::size_t followers_waiting() const;
     std::size_t recording_ = 0;        // of finished_, written in the open transaction
     bool oldest_lane_filled_ = false;  // in the current claim_round
     std::uint64_t last_tag_ = 0;

@@ -3,7 +3,9 @@
 # claim, and one record statement carries the answers of several claims.
 #
 #  1. a trickle of commits 12 ms apart, longer than the claims' 8 ms
-#     window, so each commit is claimed on its own: no record transaction
+#     window, so each commit is claimed on its own, each event of a booking
+#     of its own (an event that follows its booking's recorded answer has
+#     its answer recorded at once): no record transaction
 #     starts before the oldest answer it records is 25 ms old (before the
 #     gathering, the next transaction recorded it a few ms after it came;
 #     a slower machine only makes the records later, never earlier), every
@@ -49,7 +51,7 @@ sub logs_of
 
 # --- 1. a steady trickle ---------------------------------------------------------
 my $n = 250;
-$node->safe_psql('postgres', "CALL commit_trickle($n, 25, 'steady', 0.012)");
+$node->safe_psql('postgres', "CALL commit_trickle($n, $n, 'steady', 0.012)");
 # Nothing commits from here on: the last answers are recorded by the
 # gathering window's own timer.
 wait_for_drain($node, 'the trickle is delivered and recorded', where => where_tag('steady'));
