@@ -11,6 +11,8 @@
 #   no_eventid   without the UNIQUE constraint on webhook_outbox.event_id
 #   pk_only      only the two primary keys on the write path (the partial
 #                failed/delivered indexes, which an INSERT never enters, stay)
+#   ffNN         the schema as installed, webhook_outbox at fillfactor NN
+#                (e.g. ff85, ff70, ff50)
 #   none         no trigger at all (a copy of booking_events)
 # Each run prints TPS, WAL bytes and the cluster's CPU (postmaster, its live
 # and its reaped children) per transaction. Every library statement uses the
@@ -80,14 +82,15 @@ SQL
 
 apply_variant() {
     restore_indexes
-    local drops=()
+    local changes=('ALTER TABLE webhook_outbox RESET (fillfactor)')
     case $1 in
         base | none) ;;
-        no_origin) drops=('DROP INDEX webhook_outbox_pending_origin_idx') ;;
-        no_recent) drops=('DROP INDEX webhook_deliveries_recent_idx') ;;
-        no_eventid) drops=('ALTER TABLE webhook_outbox DROP CONSTRAINT webhook_outbox_event_id_key') ;;
+        ff[1-9][0-9] | ff100) changes+=("ALTER TABLE webhook_outbox SET (fillfactor = ${1#ff})") ;;
+        no_origin) changes+=('DROP INDEX webhook_outbox_pending_origin_idx') ;;
+        no_recent) changes+=('DROP INDEX webhook_deliveries_recent_idx') ;;
+        no_eventid) changes+=('ALTER TABLE webhook_outbox DROP CONSTRAINT webhook_outbox_event_id_key') ;;
         pk_only)
-            drops=('DROP INDEX webhook_outbox_pending_origin_idx'
+            changes+=('DROP INDEX webhook_outbox_pending_origin_idx'
                 'ALTER TABLE webhook_outbox DROP CONSTRAINT webhook_outbox_event_id_key'
                 'DROP INDEX webhook_deliveries_recent_idx'
                 'DROP INDEX webhook_deliveries_pending_idx'
@@ -95,8 +98,8 @@ apply_variant() {
             ;;
         *) die "unknown variant $1 (see --help)" ;;
     esac
-    local drop
-    for drop in "${drops[@]}"; do psql_bench -c "$drop"; done
+    local change
+    for change in "${changes[@]}"; do psql_bench -c "$change"; done
 }
 
 # CPU ticks of the whole cluster: the postmaster, its live children and

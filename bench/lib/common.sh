@@ -11,6 +11,8 @@
 #   BENCH_PERF=1          profile the delivery worker with perf (drain.sh)
 #   BENCH_NGINX_WORKERS   nginx worker_processes (default 1)
 #   BENCH_KEEP=1          leave the temp directory (logs, perf data) behind
+#   BENCH_OUTBOX_FILLFACTOR  set this fillfactor on webhook_outbox once the
+#                         schema is created (an installed-object experiment)
 #   BENCH_PG_CONF         extra postgresql.conf lines for an experiment,
 #                         e.g. BENCH_PG_CONF='jit = off' (printed in the output)
 #   PG_CONFIG             pg_config of the PostgreSQL 15 to test (default:
@@ -308,6 +310,10 @@ SELECT bench_uuid(i), 'BK-2026-' || lpad(i::text, 7, '0'), bench_uuid(1 + i % 90
 FROM generate_series(1, $bookings) i;
 VACUUM ANALYZE profiles, bookings;
 SQL
+    if [ -n "${BENCH_OUTBOX_FILLFACTOR:-}" ]; then
+        psql_bench -c "ALTER TABLE webhook_outbox SET (fillfactor = $BENCH_OUTBOX_FILLFACTOR)"
+        echo "webhook_outbox: fillfactor $BENCH_OUTBOX_FILLFACTOR"
+    fi
 }
 
 # A pgbench script: one INSERT of a booking_events row per transaction into
