@@ -86,7 +86,13 @@ ok($pid3, "a third worker ($pid3) runs");
 wait_for_drain($node, 'backlog drained after two crashes');
 note(sprintf('drain with two crashes took %.1f s', Time::HiRes::time() - $started));
 my $report = check_nothing_lost($node, [$recv], 'kill -9',
-	max_duplicates => 2 * $max_concurrency,
+	# Per kill, what was sent and not yet recorded can be sent again: the
+	# requests in flight, plus either the answers the worker gathers before
+	# recording them (at most 64, core/record_gathering.hpp) or those handed
+	# to the recorder and not yet committed by it (at most four times
+	# max_concurrency, at least 64; README, The recorder). Each duplicate
+	# must still have been in flight or answered at a kill (allow_duplicate).
+	max_duplicates => 2 * ($max_concurrency + ($max_concurrency * 4 > 64 ? $max_concurrency * 4 : 64)),
 	allow_duplicate => $in_flight_at_a_kill,
 	check_payload => 1);
 
