@@ -9,6 +9,13 @@ void enter_database_process(Oid database_oid, const char *role, bool (*take_plac
                             const char *held_by, pg_on_exit_callback leave_place) {
     install_worker_signal_handlers();
     BackgroundWorkerUnblockSignals();
+    // A reload the postmaster passed on between forking this process and
+    // the handler above is lost (StartBackgroundWorker ignores SIGHUP until
+    // then, and an ignored pending signal is dropped), and the process keeps
+    // the settings it was forked with: `paused = on`, a reload, `RESET
+    // paused`, a reload, with the worker starting in between, left it paused
+    // until the next reload (TAP 074). The first pass reads the files.
+    ConfigReloadPending = true;
     BackgroundWorkerInitializeConnectionByOid(database_oid, InvalidOid, 0);
     pgstat_report_appname(psprintf("booking_events %s", role));
     configure_worker_session();
