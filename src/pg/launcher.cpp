@@ -132,6 +132,9 @@ void booking_events_launcher_main(Datum) {
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
     BackgroundWorkerUnblockSignals();
+    // As the worker's and the recorder's (process_entry.cpp): a reload sent
+    // before the handler above was set is read from the files.
+    ConfigReloadPending = true;
     BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
     register_launcher_latch();
 
