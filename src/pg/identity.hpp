@@ -25,9 +25,9 @@ SavedIdentity enter_restricted_identity(Oid role);
 void leave_identity(const SavedIdentity &saved);
 
 // PostgreSQL side, between the two: the statements run next use generic
-// plans whatever plan_cache_mode says (a role's or a database's
-// force_custom_plan overrides CURSOR_OPT_GENERIC_PLAN); leave_identity
-// restores the caller's setting.
+// plans whatever plan_cache_mode the role or database sets (it decides
+// before any cursor option of the plan); leave_identity restores the
+// caller's setting.
 void force_generic_plans();
 
 }  // namespace booking_events

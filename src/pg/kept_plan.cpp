@@ -7,9 +7,9 @@ bool kept_plan_ready(const KeptPlan &kept, Oid target) {
 }
 
 void prepare_kept_plan(KeptPlan *kept, Oid target, const char *query, int argument_count,
-                       Oid *argument_types, int cursor_options) {
+                       Oid *argument_types) {
     drop_kept_plan(kept);
-    SPIPlanPtr plan = SPI_prepare_cursor(query, argument_count, argument_types, cursor_options);
+    SPIPlanPtr plan = SPI_prepare(query, argument_count, argument_types);
     if (plan == nullptr)
         elog(ERROR, "booking_events: could not prepare \"%s\": %s", query,
              SPI_result_code_string(SPI_result));

@@ -18,11 +18,10 @@ struct KeptPlan {
 // Whether `kept` holds a usable plan prepared for `target`.
 bool kept_plan_ready(const KeptPlan &kept, Oid target);
 
-// Replaces the plan of `kept` by one for `query`, prepared for `target`
-// with SPI_prepare_cursor's `cursor_options` (CURSOR_OPT_GENERIC_PLAN...).
+// Replaces the plan of `kept` by one for `query`, prepared for `target`.
 // PostgreSQL side: raises an ERROR when the statement does not prepare.
 void prepare_kept_plan(KeptPlan *kept, Oid target, const char *query, int argument_count,
-                       Oid *argument_types, int cursor_options = 0);
+                       Oid *argument_types);
 
 // Frees the plan (PostgreSQL side); the next use prepares it again.
 void drop_kept_plan(KeptPlan *kept);

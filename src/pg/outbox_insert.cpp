@@ -38,9 +38,8 @@ void prepare_event_insert(KeptPlan *kept, const CachedExtension &extension,
                      qualified_extension_object(extension.info, "webhook_outbox"), kOutboxColumns,
                      extra_columns, kOutboxValues, extra_values);
     Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID};
-    // Always the generic plan: a custom plan folds the parameters into
-    // constants, and makeConst decompresses the payload (payload_storage.hpp).
-    prepare_kept_plan(kept, extension.outbox_relid, query.data, 4, types, CURSOR_OPT_GENERIC_PLAN);
+    // Run under force_generic_plans() (insert_into_outbox).
+    prepare_kept_plan(kept, extension.outbox_relid, query.data, 4, types);
 }
 
 void prepare_outbox_insert(const CachedExtension &extension) {
@@ -127,8 +126,8 @@ int64 insert_into_outbox(const CachedExtension &extension, const std::string &ev
         const SavedIdentity saved = enter_restricted_identity(extension.info.owner_oid);
         const bool unrouted = routed && endpoints.empty();
         if (!routed || !insert_event_directly(extension, unrouted, values, nulls, &outbox_id)) {
-            // A custom plan would make the payload a Const, which
-            // PostgreSQL decompresses: it would be stored as it is.
+            // A custom plan would fold the parameters into constants, and
+            // makeConst decompresses the payload: it would be stored as it is.
             force_generic_plans();
             SPIPlanPtr plan = unrouted ? ready_plan(&unrouted_insert_plan, extension.outbox_relid,
                                                     extension, prepare_unrouted_insert)
