@@ -131,14 +131,13 @@ std::size_t DeliveryLedger::followers_waiting() const {
 }
 
 bool DeliveryLedger::record_due(bool at_once, std::int64_t now_ms) const {
-    if (!may_record_itself() || finished_.empty()) return false;
+    if (!may_record_itself()) return false;  // nothing finished, or the recorder holds some
     return at_once || gathering_.due(finished_.size(), followers_waiting(),
                                      finished_.front().finished_ms, now_ms);
 }
 
 std::int64_t DeliveryLedger::record_wait_ms(bool at_once, std::int64_t now_ms) const {
     if (!may_record_itself() || at_once) return 0;
-    if (finished_.empty()) return -1;
     return gathering_.wait_ms(finished_.size(), followers_waiting(), finished_.front().finished_ms,
                               now_ms);
 }
