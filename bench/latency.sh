@@ -66,14 +66,6 @@ plain_script="$BENCH_TMP/insert_plain.sql"
 sed 's/INSERT INTO booking_events /INSERT INTO booking_events_plain /' "$script" >"$plain_script"
 chmod 644 "$plain_script"
 
-wait_drained() {
-    for _ in $(seq 600); do
-        [ "$(psql_bench -c "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'")" -eq 0 ] && return 0
-        sleep 0.1
-    done
-    die "events still pending after 60 s"
-}
-
 flush_arrivals() {
     kill -USR1 "$(nginx_pid)" # reopen the log: workers write out their buffers
     sleep 1

@@ -57,9 +57,7 @@ COMMIT;
 SELECT extract(epoch FROM clock_timestamp()), pg_current_wal_insert_lsn();
 SQL
     )
-    while [ "$(psql_bench -c "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'")" != 0 ]; do
-        sleep 0.2
-    done
+    wait_drained 3600
     psql_bench -F ' ' -c "
 SELECT round((extract(epoch FROM max(delivered_at)) - $committed)::numeric, 3),
        pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$lsn'),

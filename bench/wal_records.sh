@@ -49,11 +49,7 @@ PGOPTIONS='-c booking_events.notify=off' pgbench_bench -n -M prepared -c 1 -t "$
 queued=$(lsn)
 pages_queued=$(psql_bench -c "SELECT pg_relation_size('webhook_outbox') / 8192")
 set_webhook_url "$(webhook_url)"
-t0=$SECONDS
-while [ "$(psql_bench -c "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'")" -gt 0 ]; do
-    [ $((SECONDS - t0)) -gt 300 ] && die "the events were not delivered in 300 s"
-    sleep 0.3
-done
+wait_drained 300
 sleep 1 # the last recording transaction commits
 delivered=$(lsn)
 

@@ -248,6 +248,17 @@ wait_for_worker() {
     die "the booking_events worker did not start (see $BENCH_TMP/server.log)"
 }
 
+# Until no event is pending, looking every 0.1 s; dies after $1 seconds
+# (default 60).
+wait_drained() {
+    local limit=${1:-60} i
+    for ((i = 0; i < limit * 10; i++)); do
+        [ "$(psql_bench -c "SELECT count(*) FROM webhook_outbox WHERE status = 'pending'")" -eq 0 ] && return 0
+        sleep 0.1
+    done
+    die "events still pending after $limit s"
+}
+
 set_webhook_url() {
     psql_bench -c "ALTER SYSTEM SET booking_events.webhook_url = '$1'" -c 'SELECT pg_reload_conf()' >/dev/null
 }
