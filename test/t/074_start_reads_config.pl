@@ -17,7 +17,6 @@ use lib "$FindBin::RealBin/../perl";
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
-use Time::HiRes ();
 use BookingEventsTest;
 
 my ($node, $recv) = node_with_receiver('start_reads_config');
@@ -31,15 +30,9 @@ kill_worker($node, 'TERM');
 my $second = wait_for_worker($node, $first);
 ok($second, "the launcher started a new worker ($second)");
 
-my $paused_line = qr/\[$second\] LOG:  booking_events worker: booking_events\.paused is on/;
-my $paused = 0;
-my $deadline = time + $PostgreSQL::Test::Utils::timeout_default;
-while (!$paused && time < $deadline)
-{
-	$paused = log_since($node, $offset) =~ $paused_line;
-	Time::HiRes::sleep(0.1) unless $paused;
-}
-ok($paused, 'the new worker read the file and paused');
+ok( $node->wait_for_log(
+		qr/\[$second\] LOG:  booking_events worker: booking_events\.paused is on/, $offset),
+	'the new worker read the file and paused');
 
 $node->safe_psql('postgres', 'ALTER SYSTEM RESET booking_events.paused');
 $node->reload;
