@@ -15,19 +15,26 @@
 #                the claimed table (webhook_deliveries from 1.2.0 on,
 #                else webhook_outbox) every S seconds during the drain (what
 #                autovacuum would do if it saw the worker's dead rows)
+#   --floor K    a baseline, not the worker: delivery stays paused and K
+#                sessions settle the same backlog in plain SQL, 32 events per
+#                transaction, with the writes of the worker's record statement
+#                and nothing else (lib/floor_drain.sql): the decay PostgreSQL
+#                itself shows for those writes on this machine
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
 events=1000000
 window=10
 vacuum_every=0
-parse_args "window=window vacuum-every=vacuum_every" events "$@"
+floor=0
+parse_args "window=window vacuum-every=vacuum_every floor=floor" events "$@"
 [ "$events" -gt 0 ] || die "N must be positive"
 
 require_tools nginx
 bench_init
 args="$events --window $window"
 [ "$vacuum_every" -gt 0 ] && args="$args --vacuum-every $vacuum_every"
+[ "$floor" -gt 0 ] && args="$args --floor $floor"
 echo "== bench/backlog.sh $args"
 machine_summary
 PG_EXTRA_LIBS=",auto_explain"
@@ -116,8 +123,19 @@ printf '  %7s %9s %9s %7s %8s %8s %8s %8s %8s %8s %6s\n' '' '' '' 'CPU' 'CPU' ''
 poll_start
 "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --recorder "$rp" --nginx "$ng" >"$BENCH_TMP/before.json"
 cp "$BENCH_TMP/before.json" "$BENCH_TMP/window.json"
-poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$(webhook_url)'" >/dev/null
-poll_query "SELECT pg_reload_conf()" >/dev/null
+floor_pids=""
+if [ "$floor" -gt 0 ]; then
+    [ "$claimed" = webhook_deliveries ] || die "--floor needs webhook_deliveries (1.2.0 or later)"
+    psql_bench -v name=bench_floor_drain -v outbox=webhook_outbox -v deliveries=webhook_deliveries \
+        -f "$BENCH_ROOT/lib/floor_drain.sql" >/dev/null
+    for ((part = 0; part < floor; part++)); do
+        psql_bench -c "CALL bench_floor_drain($part, $floor, 32)" &
+        floor_pids="$floor_pids $!"
+    done
+else
+    poll_query "ALTER SYSTEM SET booking_events.webhook_url = '$(webhook_url)'" >/dev/null
+    poll_query "SELECT pg_reload_conf()" >/dev/null
+fi
 vacuum_pid=""
 if [ "$vacuum_every" -gt 0 ]; then
     (
@@ -183,6 +201,7 @@ if [ -n "$vacuum_pid" ]; then
     wait "$vacuum_pid" 2>/dev/null || true
 fi
 poll_stop
+for pid in $floor_pids; do wait "$pid"; done
 
 read -r delivered failed drain_s <<<"$(psql_bench -F ' ' -c "
 SELECT count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = 'failed'),

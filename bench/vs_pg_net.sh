@@ -25,6 +25,12 @@
 #              webhook_deliveries-shaped row; no enrichment, no JSON
 #              building, no NOTIFY. Its ratio to none and to pgnet is what
 #              durability itself costs on this machine
+#     floor+d  the floor while it is delivered in plain SQL: one session
+#              settles the floor's rows as they commit, 32 per transaction,
+#              with the writes of our record statement (the delivery row, an
+#              audit row, the outbox row; lib/floor_drain.sql) and no claim
+#              or HTTP. Its ratio to none is the least that delivering
+#              (target 5) can cost on this machine
 #     contract what the contract asks of every event, in PL/pgSQL: the
 #              floor's two rows, plus the three enrichment lookups by id
 #              (bookings, the client's and the provider's profiles), the
@@ -54,7 +60,7 @@
 #   --pgnet-drain M  requests in pg_net's backlog (default 6000)
 #   --configs LIST   the write configurations to run, comma-separated
 #                    (default all: none,ours,pgnet,ours+d,quiet,listened,
-#                    paused,floor,contract,contract-silent;
+#                    paused,floor,floor+d,contract,contract-silent;
 #                    pgnet only with PGNET_SRC)
 #   PGNET_SRC        a pg_net source tree (git clone https://github.com/supabase/pg_net;
 #                    measured at commit 68ef0bf). It is copied, built with PGXS
@@ -68,7 +74,7 @@ rounds=1
 clients=4
 drain_events=30000
 pgnet_requests=6000
-config_list=none,ours,pgnet,ours+d,quiet,listened,paused,floor,contract,contract-silent
+config_list=none,ours,pgnet,ours+d,quiet,listened,paused,floor,floor+d,contract,contract-silent
 while [ $# -gt 0 ]; do
     case $1 in
         --seconds) seconds=$2; shift 2 ;;
@@ -172,6 +178,8 @@ $body$$f$, :'payload') \gexec
 CREATE TRIGGER booking_events_floor_trigger
     AFTER INSERT ON booking_events_floor FOR EACH ROW EXECUTE FUNCTION bench_floor_event();
 SQL
+psql_bench -v name=bench_floor_deliver -v outbox=bench_floor_outbox -v deliveries=bench_floor_deliveries \
+    -f "$REPO_ROOT/bench/lib/floor_drain.sql" >/dev/null
 echo "floor: a constant payload of $(psql_bench -c 'SELECT octet_length(payload::text) FROM webhook_outbox ORDER BY id DESC LIMIT 1') bytes (as text), like ours"
 
 # The contract's work in PL/pgSQL (see contract above), into copies of the
@@ -180,7 +188,7 @@ psql_bench <"$REPO_ROOT/bench/lib/contract_trigger.sql"
 
 declare -A table=([none]=booking_events_plain [ours]=booking_events [pgnet]=booking_events_pgnet
                   [ours+d]=booking_events [quiet]=booking_events [listened]=booking_events
-                  [paused]=booking_events [floor]=booking_events_floor
+                  [paused]=booking_events [floor]=booking_events_floor [floor+d]=booking_events_floor
                   [contract]=booking_events_contract [contract-silent]=booking_events_contract_silent)
 configs=()
 for config in ${config_list//,/ }; do
@@ -251,6 +259,12 @@ for round in $(seq "$rounds"); do
         notify=on
         [ "$config" = quiet ] && notify=off
         [ "$config" = listened ] && listener_start
+        floor_pid=""
+        if [ "$config" = floor+d ]; then
+            psql_bench -c 'TRUNCATE bench_floor_stop'
+            psql_bench -c 'CALL bench_floor_deliver(0, 1, 32, true)' &
+            floor_pid=$!
+        fi
         PGOPTIONS="-c booking_events.notify=$notify" pgbench_measured "$BENCH_TMP/pgbench.out" -n -M prepared -c "$clients" -j 2 \
             -T "$seconds" -f "$BENCH_TMP/$config.sql" ||
             { cat "$BENCH_TMP/pgbench.out"; die "pgbench failed"; }
@@ -263,6 +277,13 @@ for round in $(seq "$rounds"); do
                 left=$(ours_pending)
                 sent=$(($(psql_bench -c 'SELECT last_value FROM webhook_logs_id_seq') - sent_before))
                 after="sent $sent during the run, $left left; drained $(wait_ours_drained) s later"
+                ;;
+            floor+d)
+                left=$(psql_bench -c "SELECT count(*) FROM bench_floor_outbox WHERE status = 'pending'")
+                sent=$(($(psql_bench -c 'SELECT last_value FROM webhook_logs_id_seq') - sent_before))
+                psql_bench -c 'INSERT INTO bench_floor_stop DEFAULT VALUES'
+                wait "$floor_pid"
+                after="settled $sent during the run, $left left"
                 ;;
             pgnet)
                 left=$(psql_bench -c 'SELECT count(*) FROM net.http_request_queue')
@@ -348,8 +369,8 @@ echo "== summary (bench/vs_pg_net.sh; medians of $rounds round(s)); issue #12 ta
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 tps = {}
-for config in ("none", "ours", "pgnet", "ours+d", "quiet", "listened", "paused", "floor", "contract",
-               "contract-silent"):
+for config in ("none", "ours", "pgnet", "ours+d", "quiet", "listened", "paused", "floor", "floor+d",
+               "contract", "contract-silent"):
     values = [float(r[2]) for r in rows if r[1] == config]
     if values:
         tps[config] = statistics.median(values)
@@ -367,10 +388,10 @@ if ratio("ours", "pgnet") is not None:
     r = ratio("ours", "pgnet")
     print(f"     trigger: ours / pg_net     {r:.2f}  [>= 1.00: {verdict(r, 1.0)}]   "
           f"(pg_net / none {tps['pgnet'] / tps['none']:.2f})")
-def against_baselines(config, label):
+def against_baselines(config, label, ours="ours"):
     """config / none and / pg_net (and ours / config), for what is measured."""
     pairs = [(config, "none", f"{label} / none"), (config, "pgnet", "/ pg_net"),
-             ("ours", config, f"ours / {config}")]
+             (ours, config, f"{ours} / {config}")]
     parts = [f"{text} {ratio(a, b):.2f}" for a, b, text in pairs if ratio(a, b) is not None]
     if parts:
         print("     " + ", ".join(parts))
@@ -389,6 +410,7 @@ if ratio("ours+d", "none") is not None:
     r = ratio("ours+d", "none")
     print(f"  5. while delivering: ours+d / none  {r:.2f}  [>= 0.45: {verdict(r, 0.45)}; "
           "delivery keeping up: see 'left' above]")
+against_baselines("floor+d", "floor+d (the floor, delivered in plain SQL)", "ours+d")
 if ratio("ours", "listened") is not None:
     print(f"     NOTIFY: ours / listened {ratio('ours', 'listened'):.2f} (listened / none "
           f"{ratio('listened', 'none'):.2f})")
