@@ -20,6 +20,9 @@
 #                transaction, with the writes of the worker's record statement
 #                and nothing else (lib/floor_drain.sql): the decay PostgreSQL
 #                itself shows for those writes on this machine
+#   --floor-contract K  the same with only the two writes the contract asks
+#                of a delivered event: the outbox row and the audit row (no
+#                delivery row; pending outbox rows read by primary key)
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
@@ -27,7 +30,8 @@ events=1000000
 window=10
 vacuum_every=0
 floor=0
-parse_args "window=window vacuum-every=vacuum_every floor=floor" events "$@"
+floor_contract=0
+parse_args "window=window vacuum-every=vacuum_every floor=floor floor-contract=floor_contract" events "$@"
 [ "$events" -gt 0 ] || die "N must be positive"
 
 require_tools nginx
@@ -35,6 +39,7 @@ bench_init
 args="$events --window $window"
 [ "$vacuum_every" -gt 0 ] && args="$args --vacuum-every $vacuum_every"
 [ "$floor" -gt 0 ] && args="$args --floor $floor"
+[ "$floor_contract" -gt 0 ] && args="$args --floor-contract $floor_contract"
 echo "== bench/backlog.sh $args"
 machine_summary
 PG_EXTRA_LIBS=",auto_explain"
@@ -124,12 +129,18 @@ poll_start
 "$PY" "$CPU_TOOL" snapshot --postmaster "$pm" --worker "$wp" --recorder "$rp" --nginx "$ng" >"$BENCH_TMP/before.json"
 cp "$BENCH_TMP/before.json" "$BENCH_TMP/window.json"
 floor_pids=""
-if [ "$floor" -gt 0 ]; then
+if [ "$floor" -gt 0 ] || [ "$floor_contract" -gt 0 ]; then
     [ "$claimed" = webhook_deliveries ] || die "--floor needs webhook_deliveries (1.2.0 or later)"
     psql_bench -v name=bench_floor_drain -v outbox=webhook_outbox -v deliveries=webhook_deliveries \
         -f "$BENCH_ROOT/lib/floor_drain.sql" >/dev/null
-    for ((part = 0; part < floor; part++)); do
-        psql_bench -c "CALL bench_floor_drain($part, $floor, 32)" &
+    sessions=$floor
+    contract_only=false
+    if [ "$floor_contract" -gt 0 ]; then
+        sessions=$floor_contract
+        contract_only=true
+    fi
+    for ((part = 0; part < sessions; part++)); do
+        psql_bench -c "CALL bench_floor_drain($part, $sessions, 32, false, $contract_only)" &
         floor_pids="$floor_pids $!"
     done
 else
