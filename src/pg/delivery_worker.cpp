@@ -87,7 +87,7 @@ class DeliveryWorker {
                 claim_wanted_ = true;
                 surroundings_.look_soon();
             }
-            pg_call([] { note_worker_loop(); });
+            pg_call([&] { note_worker_loop(!claim_wanted_); });
             idle_look_.take_requests();
             collect_results();
             exchange_with_recorder();

@@ -158,7 +158,7 @@ void build_indexes(DirectTarget *target, Relation relation) {
         const Oid index_oid = lfirst_oid(cell);
         Relation index = index_open(index_oid, RowExclusiveLock);
         result->ri_IndexRelationInfo[i] = BuildIndexInfo(index);
-        index_close(index, NoLock);
+        index_close(index, RowExclusiveLock);
         target->index_oids[i++] = index_oid;
     }
     target->index_count = count;
@@ -251,8 +251,12 @@ bool insert_directly(DirectTarget *target, Oid relid, const Datum *values, const
     }
     ExecClearTuple(slot);
 
+    // The index locks end with the row, as ExecCloseIndices ends an INSERT
+    // statement's; the table's lock is held until the transaction ends.
+    // Kept, the twelve index locks of an event overflowed the backend's 16
+    // fast-path slots into the shared lock table (README, Design).
     for (int i = 0; i < target->index_count; ++i) {
-        index_close(result->ri_IndexRelationDescs[i], NoLock);
+        index_close(result->ri_IndexRelationDescs[i], RowExclusiveLock);
         result->ri_IndexRelationDescs[i] = nullptr;
     }
     result->ri_RelationDesc = nullptr;

@@ -25,7 +25,7 @@ void describe_key(Relation table, AttrNumber id_attribute, Oid id_type, IndexLoo
                            RelationGetIndexPredicate(index) == NIL;
     const Oid opfamily = index->rd_opfamily[0];
     const Oid index_collation = index->rd_indcollation[0];
-    index_close(index, NoLock);
+    index_close(index, AccessShareLock);
     if (!plain_key) return;
     if (index_collation != TupleDescAttr(RelationGetDescr(table), id_attribute - 1)->attcollation)
         return;
@@ -88,7 +88,9 @@ bool read_row_by_index(Oid relid, const IndexLookup &lookup, Datum id, RawRow **
     }
     index_endscan(scan);
     ExecDropSingleTupleTableSlot(slot);
-    index_close(index, NoLock);
+    // The scan is over: its index lock ends here, as an INSERT's index locks
+    // end with the statement; the table stays locked (see above).
+    index_close(index, AccessShareLock);
     relation_close(table, NoLock);
     return true;
 }

@@ -154,14 +154,17 @@ void register_launcher_latch() {
     SpinLockRelease(&shared_state->mutex);
 }
 
-void note_worker_loop() {
+void note_worker_loop(bool lower_wake_request) {
     if (shared_state == nullptr) return;
     pg_atomic_write_u64(&shared_state->last_loop_at, static_cast<uint64>(GetCurrentTimestamp()));
-    // The worker has woken and looks again now: the next commit must set its
-    // latch, whether or not this pass reads the outbox (while delivery is
-    // paused it opens no transaction, and a request left up would keep every
-    // later wake-up from reaching it).
-    pg_atomic_exchange_u32(&shared_state->wake_requested, 0);
+    // While the worker wants a look it has not taken (delivery paused,
+    // nowhere to send, the pacing window, every slot busy, a backoff), the
+    // request stays up and commits do not set its latch: each would only
+    // wake it to find that again, a wake-up per commit of the application
+    // (BENCHMARKS.md, trig9). What ends such a wait sets the latch itself
+    // (SIGHUP, ask_worker_to_look_now, an answer) or is a timer of the
+    // worker's; the look lowers the request before its snapshot.
+    if (lower_wake_request) pg_atomic_exchange_u32(&shared_state->wake_requested, 0);
 }
 
 WorkerStatus read_worker_status() {

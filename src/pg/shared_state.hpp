@@ -34,7 +34,12 @@ bool shared_state_available();
 bool register_delivery_worker(Oid database_oid);
 void unregister_delivery_worker();
 void register_launcher_latch();
-void note_worker_loop();
+// Each pass of the worker's loop. `lower_wake_request`: the worker does not
+// yet want to look at the outbox, so the next commit must wake it; while it
+// already wants to (a commit it has not read yet), further commits teach it
+// nothing and the request stays up until the look's snapshot
+// (clear_wake_request).
+void note_worker_loop(bool lower_wake_request);
 // The delivery worker reports the backend (pid) or prepared transaction
 // (pid 0, identifier `gid`) whose snapshot or transaction id holds back the
 // outbox's cleanup (pid 0 and an empty gid: none).
