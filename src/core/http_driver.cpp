@@ -25,9 +25,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 void initialise_curl_once() {
-    // curl_global_init must run once per process, however many drivers (or
-    // test fixtures) are created, and older libcurl builds do not make it
-    // thread-safe themselves.
+    // curl_global_init must run once per process, however many drivers (or test
+    // fixtures) are made; older libcurl builds do not make it thread-safe.
     static std::once_flag once;
     static CURLcode init_result = CURLE_OK;
     std::call_once(once, [] { init_result = curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -349,8 +348,7 @@ struct HttpDriver::State {
         }
     }
 
-    // Waits at most wait_ms for libcurl's sockets and hands what is ready to
-    // libcurl.
+    // Waits at most wait_ms for libcurl's sockets and hands what is ready to libcurl.
     void dispatch_ready_sockets(int wait_ms, HttpDriver &driver) {
         std::vector<pollfd> polled;
         for (const auto &[fd, watch] : watches) {
@@ -383,7 +381,6 @@ struct HttpDriver::State {
 
 HttpDriver::HttpDriver(HttpDriverOptions options) : state_(std::make_unique<State>()) {
     initialise_curl_once();
-    state_->options = std::move(options);
     state_->multi = curl_multi_init();
     if (state_->multi == nullptr)
         throw std::runtime_error("libcurl: could not create a multi handle");
@@ -393,11 +390,15 @@ HttpDriver::HttpDriver(HttpDriverOptions options) : state_(std::make_unique<Stat
         curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, State::on_timer_change) != CURLM_OK ||
         curl_multi_setopt(multi, CURLMOPT_TIMERDATA, state_.get()) != CURLM_OK)
         throw std::runtime_error("libcurl: could not set up the multi handle's callbacks");
+    set_options(std::move(options));
 }
 
 HttpDriver::~HttpDriver() = default;
 
-void HttpDriver::set_options(HttpDriverOptions options) { state_->options = std::move(options); }
+void HttpDriver::set_options(HttpDriverOptions options) {
+    state_->options = std::move(options);
+    curl_multi_setopt(state_->multi, CURLMOPT_MAXCONNECTS, state_->options.kept_connections);
+}
 
 void HttpDriver::submit(HttpRequest request) { state_->submit(std::move(request)); }
 

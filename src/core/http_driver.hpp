@@ -52,6 +52,11 @@ struct HttpDriverOptions {
     std::size_t max_response_bytes = 1 << 20;
     std::string ca_file;     // CA bundle to verify against; libcurl's default when empty
     std::string user_agent;  // no User-Agent header when empty (unless in HttpRequest::headers)
+    // Connections kept open between requests, at least 1 (the worker: its
+    // request slots). libcurl's own rule keeps 4 per transfer in flight, so
+    // as the last answers of a round came in it closed the oldest, and the
+    // next round connected anew (BENCHMARKS.md, "deliver9").
+    long kept_connections = 32;
 };
 
 class HttpDriver {

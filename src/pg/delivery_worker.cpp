@@ -175,6 +175,7 @@ class DeliveryWorker {
         HttpDriverOptions options;
         options.ca_file = setting_ca_file ? setting_ca_file : "";
         options.user_agent = std::string("booking_events/") + kExtensionVersion;
+        options.kept_connections = setting_max_concurrency;
         driver_.set_options(options);
         pacing_.set_request_slots(setting_max_concurrency);
         target_log_.on_settings(default_url, setting_paused);
@@ -232,8 +233,7 @@ class DeliveryWorker {
             forget_dropped_extension();
             if (surroundings_.look_around(error_backoff_.failing(), steady_ms())) hand_over_ = true;
             pg_call([] { refuse_read_only_transaction(); });
-            // A database not yet updated to 1.2.0 keeps the 1.1.0
-            // statements and `default` alone.
+            // A database not yet updated to 1.2.0 keeps the 1.1.0 statements and `default` alone.
             pg_call([&] { schema_has_endpoints_ = schema_has_deliveries(extension_); });
             endpoints_.refresh(extension_, schema_has_endpoints_, steady_ms());
             if (recording) ledger_.record(extension_, schema_has_endpoints_);

@@ -180,6 +180,46 @@ TEST(HttpDriverTest, ReusesTheConnectionForSequentialRequests) {
     EXPECT_EQ(server.connections_accepted(), 1);
 }
 
+// libcurl's own rule keeps 4 connections per transfer in flight: as a
+// round's last answers came in it closed the oldest, and single requests
+// closed more, so the next round connected anew (BENCHMARKS.md, "deliver9").
+TEST(HttpDriverTest, KeepsItsConnectionsBetweenRounds) {
+    constexpr int kRound = 8;
+    std::mutex mutex;
+    std::condition_variable arrived;
+    int requests = 0;
+    int answer_once = 0;  // a request is answered once this many have arrived
+    TestServer server([&](const RecordedRequest &) {
+        std::unique_lock<std::mutex> lock(mutex);
+        ++requests;
+        arrived.notify_all();
+        arrived.wait_for(lock, 5s, [&] { return requests >= answer_once; });
+        return respond(200);
+    });
+    auto answer_from = [&](int count) {
+        std::lock_guard<std::mutex> lock(mutex);
+        answer_once = count;
+    };
+    HttpDriverOptions options;
+    options.kept_connections = kRound;
+    HttpDriver driver(options);
+    // No request is answered before the whole round arrived: one connection each.
+    auto round = [&](std::uint64_t first_tag) {
+        for (std::uint64_t i = 0; i < kRound; ++i)
+            driver.submit(post_to(server.url(), "{}", first_tag + i));
+        EXPECT_EQ(run_until_results(driver, kRound).size(), static_cast<std::size_t>(kRound));
+    };
+    answer_from(kRound);
+    round(1);
+    ASSERT_EQ(server.connections_accepted(), kRound);
+    answer_from(0);
+    for (std::uint64_t tag = 100; tag < 104; ++tag)
+        EXPECT_EQ(send_one(driver, post_to(server.url(), "{}", tag)).http_status, 200);
+    answer_from(2 * kRound + 4);
+    round(200);
+    EXPECT_EQ(server.connections_accepted(), kRound);
+}
+
 TEST(HttpDriverTest, DoesNotFollowRedirects) {
     TestServer server(
         [&](const RecordedRequest &) { return respond(302, {"Location: /elsewhere"}, ""); });
