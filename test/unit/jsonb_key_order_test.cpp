@@ -66,16 +66,13 @@ std::vector<JsonToken> pushed(JsonbMemberOrder &order, const std::vector<JsonTok
 
 // Whether every object's keys come in jsonb's order, none equal.
 bool objects_in_jsonb_order(const std::vector<JsonToken> &tokens) {
-    std::vector<std::vector<std::string>> open;  // an object's keys so far; empty for an array
-    std::vector<bool> is_object;
+    std::vector<std::vector<std::string>> open;  // an object's keys so far; none for an array
     for (const JsonToken &token : tokens) {
         if (token.kind == JsonTokenKind::BeginObject || token.kind == JsonTokenKind::BeginArray) {
             open.emplace_back();
-            is_object.push_back(token.kind == JsonTokenKind::BeginObject);
         } else if (token.kind == JsonTokenKind::EndObject ||
                    token.kind == JsonTokenKind::EndArray) {
             open.pop_back();
-            is_object.pop_back();
         } else if (token.kind == JsonTokenKind::Key) {
             std::string key(token.text, token.length);
             if (!open.back().empty() && !before(open.back().back(), key)) return false;
