@@ -161,7 +161,7 @@ std::optional<std::string> payload_booking_id(const PayloadEvent &event) {
 namespace {
 
 // Writes the event's tokens in the order build_event assigns its keys (jsonb
-// sorts them anyway).
+// sorts them anyway; payload_tokens_to_jsonb pushes them in its order).
 class EventWriter {
   public:
     explicit EventWriter(JsonTokens *out) : out_(out) {}

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/json_tokens.hpp"
+#include "core/jsonb_key_order.hpp"
 #include "pg/boundary.hpp"
 #include "pg/encoding.hpp"
 
@@ -100,13 +101,15 @@ bool push_container(JsonbParseState **state, const Jsonb *jsonb, JsonbValue **re
     return true;
 }
 
-// PostgreSQL side, over plain tokens only (no C++ object is created here).
-// False when an Opaque token's value needs the reference path.
-bool jsonb_from_tokens(const JsonToken *tokens, std::size_t count, Datum *payload) {
+// PostgreSQL side, over plain tokens only (no C++ object is created here),
+// pushed in the order of `order`. False when an Opaque token's value needs
+// the reference path.
+bool jsonb_from_tokens(const JsonToken *tokens, const std::uint32_t *order, std::size_t count,
+                       Datum *payload) {
     JsonbParseState *state = nullptr;
     JsonbValue *result = nullptr;
     for (std::size_t i = 0; i < count; ++i) {
-        const JsonToken &token = tokens[i];
+        const JsonToken &token = tokens[order[i]];
         const JsonbIteratorToken container = container_token(token.kind);
         if (container != WJB_DONE) {
             result = pushJsonbValue(&state, container, nullptr);
@@ -128,10 +131,14 @@ bool jsonb_from_tokens(const JsonToken *tokens, std::size_t count, Datum *payloa
 }  // namespace
 
 bool payload_tokens_to_jsonb(const JsonTokens &tokens, Datum *payload) {
+    // Pushed in jsonb's key order, which pushJsonbValue's sort then only
+    // checks; kept for the backend's life: the key orders of the tables' rows.
+    static JsonbMemberOrder member_order;
+    const std::uint32_t *order = member_order.in_jsonb_order(tokens.tokens).data();
     const JsonToken *first = tokens.tokens.data();
     const std::size_t count = tokens.tokens.size();
     bool built = false;
-    pg_call([&] { built = jsonb_from_tokens(first, count, payload); });
+    pg_call([&] { built = jsonb_from_tokens(first, order, count, payload); });
     return built;
 }
 

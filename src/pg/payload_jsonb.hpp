@@ -20,8 +20,10 @@ Datum event_to_jsonb(const nlohmann::json &event, TextBytes bytes);
 
 // The jsonb Datum of `tokens` (direct, an object), in CurrentMemoryContext;
 // Opaque tokens are jsonb objects or arrays, whose numbers are written as
-// the reference path reads them back from the column's text. False when
-// one is a number that path carries otherwise. Throws PgError.
+// the reference path reads them back from the column's text. Each object's
+// members are pushed in jsonb's key order (JsonbMemberOrder), so that
+// jsonb's own sort of the keys finds them sorted. False when one is a
+// number that path carries otherwise. Throws PgError.
 bool payload_tokens_to_jsonb(const JsonTokens &tokens, Datum *payload);
 
 }  // namespace booking_events
