@@ -1,6 +1,8 @@
 -- webhook_health(), validate_webhook_config(), test_webhook(): their shape
 -- and their errors. (Against a real receiver: test/t/.)
 CREATE EXTENSION booking_events;
+\i test/sql/worker_running.sql
+SELECT worker_running_within('webhook_health', 60) AS worker_running;
 
 -- The regression server preloads the library, serves this database and has
 -- no webhook URL: the worker runs, delivery is paused.
@@ -12,8 +14,14 @@ SELECT h->'worker_loaded' AS loaded, h->'webhook_configured' AS configured,
        h->'webhook_host' AS host, h->'pending' AS pending, h->'failed' AS failed,
        h->'database_name' AS database_name
 FROM webhook_health() AS h;
--- One verdict: no URL is a pause, with its reason.
-SELECT h->'status' AS status, h->'reasons' AS reasons, h->'paused' AS paused,
+-- One verdict: no URL is a pause, with its reason. (Reasons about single
+-- endpoints are left out here and below: `default`'s comes from the worker's
+-- state row, which its first look at a new database writes, and a test run
+-- first (REGRESS=006_operations) may meet it. 022 tests them.)
+CREATE FUNCTION reasons_not_per_endpoint(h jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT coalesce(jsonb_agg(r), '[]') FROM jsonb_array_elements(h->'reasons') AS r
+    WHERE r #>> '{}' NOT LIKE 'endpoint %' $$;
+SELECT h->'status' AS status, reasons_not_per_endpoint(h) AS reasons, h->'paused' AS paused,
        h->'copied_pending' AS copied_pending
 FROM webhook_health() AS h;
 
@@ -60,7 +68,8 @@ DELETE FROM webhook_logs WHERE is_test;
 INSERT INTO webhook_outbox (event_id, event_type, booking_id, payload, origin)
 VALUES (gen_random_uuid(), 'copied', 'c1', '{}', '1/1'),
        (gen_random_uuid(), 'copied', 'c2', '{}', '1/1');
-SELECT h->'copied_pending' AS copied_pending, h->'status' AS status, h->'reasons' AS reasons
+SELECT h->'copied_pending' AS copied_pending, h->'status' AS status,
+       reasons_not_per_endpoint(h) AS reasons
 FROM webhook_health() AS h;
 SELECT booking_events_adopt(NULL);
 -- false: failed unsent, with the reason; nothing is deleted.
@@ -92,3 +101,4 @@ DROP ROLE booking_outsider;
 
 DROP TABLE booking_events;
 DROP EXTENSION booking_events;
+DROP FUNCTION reasons_not_per_endpoint(jsonb), worker_running_within(regproc, int);

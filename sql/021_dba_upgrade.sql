@@ -3,6 +3,8 @@
 -- copy), and the grants, the pause and the verdict work at once.
 CREATE SCHEMA hooks;
 CREATE EXTENSION booking_events SCHEMA hooks VERSION '1.0.0';
+\i test/sql/worker_running.sql
+SELECT worker_running_within('hooks.webhook_health', 60) AS worker_running;
 INSERT INTO hooks.webhook_outbox (event_id, event_type, booking_id, payload, status)
 VALUES (gen_random_uuid(), 'old.pending', 'b1', '{}', 'pending'),
        (gen_random_uuid(), 'old.failed', 'b2', '{}', 'failed');
@@ -23,3 +25,4 @@ SELECT hooks.cleanup_webhook_logs(0);
 -- Dropping the schema drops the extension too, and says what went with it.
 DROP SCHEMA hooks CASCADE;
 DROP ROLE be_upgraded_monitor;
+DROP FUNCTION worker_running_within(regproc, int);
