@@ -1,11 +1,11 @@
 #include "core/http_driver.hpp"
 #include "core/http_failure.hpp"
+#include "core/response_headers.hpp"
 
 #include <curl/curl.h>
 #include <poll.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <exception>
 #include <map>
@@ -14,7 +14,6 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
-#include <strings.h>
 #include <unordered_map>
 #include <utility>
 
@@ -35,19 +34,6 @@ void initialise_curl_once() {
                                  curl_easy_strerror(init_result));
 }
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
-                             text.back() == '\n'))
-        text.remove_suffix(1);
-    return text;
-}
-
-bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
-    return text.size() >= prefix.size() &&
-           strncasecmp(text.data(), prefix.data(), prefix.size()) == 0;
-}
-
 // Everything one transfer needs while libcurl runs it. Its address is handed
 // to libcurl's callbacks, so it lives behind a unique_ptr and never moves.
 struct Transfer {
@@ -64,8 +50,7 @@ struct Transfer {
     // counts from here (see expire_overdue_transfers).
     std::optional<Clock::time_point> started;
 
-    std::string retry_after;
-    std::string declared_length;  // Content-Length of the final response, as sent
+    ResponseHeaders headers;
     std::string body_excerpt;
     std::size_t response_bytes = 0;
     bool response_too_large = false;
@@ -80,24 +65,11 @@ struct Transfer {
     }
 };
 
-constexpr std::string_view kRetryAfter = "Retry-After:";
-constexpr std::string_view kContentLength = "Content-Length:";
-
 std::size_t on_response_header(char *data, std::size_t size, std::size_t count, void *context) {
     auto *transfer = static_cast<Transfer *>(context);
     const std::size_t length = size * count;
-    const std::string_view line(data, length);
     try {
-        // A status line starts a new response: headers of an interim response
-        // (100 Continue, 103 Early Hints) must not leak into the final one.
-        if (starts_with_ignoring_case(line, "HTTP/")) {
-            transfer->retry_after.clear();
-            transfer->declared_length.clear();
-        } else if (starts_with_ignoring_case(line, kRetryAfter)) {
-            transfer->retry_after = std::string(trim(line.substr(kRetryAfter.size())));
-        } else if (starts_with_ignoring_case(line, kContentLength)) {
-            transfer->declared_length = std::string(trim(line.substr(kContentLength.size())));
-        }
+        transfer->headers.read_line(std::string_view(data, length));
     } catch (...) {
         transfer->out_of_memory = true;
         return 0;  // anything but `length` aborts the transfer
@@ -274,9 +246,9 @@ struct HttpDriver::State {
             result.error = describe_failure(
                 code,
                 FailedTransfer{transfer.easy, transfer.timeout_ms, transfer.connect_timeout_ms,
-                               transfer.max_response_bytes, transfer.declared_length,
+                               transfer.max_response_bytes, transfer.headers.declared_length,
                                transfer.response_too_large, transfer.out_of_memory});
-        result.retry_after = transfer.retry_after;
+        result.retry_after = transfer.headers.retry_after;
         result.body_excerpt = transfer.body_excerpt;
         return result;
     }
@@ -340,7 +312,7 @@ struct HttpDriver::State {
             result.timed_out = true;
             result.error = "timed out after " + std::to_string(transfer.timeout_ms) + " ms";
             result.response_time_ms = std::chrono::duration<double, std::milli>(elapsed).count();
-            result.retry_after = transfer.retry_after;
+            result.retry_after = transfer.headers.retry_after;
             result.body_excerpt = transfer.body_excerpt;
             completed.push_back(std::move(result));
             curl_multi_remove_handle(multi, it->first);
