@@ -368,8 +368,10 @@ HttpDriver::HttpDriver(HttpDriverOptions options) : state_(std::make_unique<Stat
 HttpDriver::~HttpDriver() = default;
 
 void HttpDriver::set_options(HttpDriverOptions options) {
+    const long kept = options.kept_connections;
+    if (curl_multi_setopt(state_->multi, CURLMOPT_MAXCONNECTS, kept) != CURLM_OK)
+        throw std::runtime_error("libcurl: could not set how many connections to keep");
     state_->options = std::move(options);
-    curl_multi_setopt(state_->multi, CURLMOPT_MAXCONNECTS, state_->options.kept_connections);
 }
 
 void HttpDriver::submit(HttpRequest request) { state_->submit(std::move(request)); }
