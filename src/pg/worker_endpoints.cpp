@@ -165,7 +165,7 @@ void WorkerEndpoints::write_state_if_due(const ExtensionInfo &extension, std::in
         summary += entry.first + '=' + runtime.state_name(now) + '/' +
                    std::to_string(runtime.breaker().consecutive_failures()) + ';';
     }
-    const bool changed = summary != state_written_;
+    const bool changed = summary != state_written_ || extension.extension_oid != state_written_for_;
     const bool interval_passed =
         state_written_at_ < 0 || now - state_written_at_ >= kStateWriteIntervalMs;
     if (!changed && !(interval_passed && results_since_write_)) return;
@@ -190,6 +190,7 @@ void WorkerEndpoints::write_state_if_due(const ExtensionInfo &extension, std::in
     }
     pg_call([&] { write_endpoint_states(extension, rows.data(), static_cast<int>(rows.size())); });
     state_written_ = summary;
+    state_written_for_ = extension.extension_oid;
     state_written_at_ = now;
     results_since_write_ = false;
 }
