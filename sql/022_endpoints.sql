@@ -83,12 +83,14 @@ SELECT hooks.webhook_endpoint_resume('default');
 SELECT name, state FROM hooks.webhook_endpoints_status ORDER BY name;
 
 -- The worker's state shows through: open circuit, Retry-After pause (one
--- that has run out reads active).
+-- that has run out reads active). `default`'s row may be there already: the
+-- worker writes it at its first look at the extension.
 INSERT INTO hooks.webhook_endpoint_state (name, state, state_since, consecutive_failures, last_error)
 VALUES ('audit', 'open', now() - interval '5 minutes', 20, 'HTTP 503');
 SELECT name, state, consecutive_failures, last_error FROM hooks.webhook_endpoints_status ORDER BY name;
 INSERT INTO hooks.webhook_endpoint_state (name, state, paused_until)
-VALUES ('default', 'paused', now() - interval '1 second');
+VALUES ('default', 'paused', now() - interval '1 second')
+ON CONFLICT (name) DO UPDATE SET state = excluded.state, paused_until = excluded.paused_until;
 SELECT name, state FROM hooks.webhook_endpoints_status WHERE name = 'default';
 
 -- webhook_health(): one reason per endpoint not active.

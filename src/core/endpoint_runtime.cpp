@@ -33,6 +33,8 @@ const char *wait_reason_name(WaitReason reason) {
             return "none";
         case WaitReason::Paused:
             return "paused";
+        case WaitReason::Held:
+            return "held";
         case WaitReason::CircuitOpen:
             return "circuit open";
         case WaitReason::ProbeInFlight:
@@ -65,6 +67,10 @@ SendPermit EndpointRuntime::permit(std::int64_t now) const {
     SendPermit permit;
     if (settings_.paused) {
         permit.reason = WaitReason::Paused;
+        return permit;
+    }
+    if (settings_.held) {
+        permit.reason = WaitReason::Held;
         return permit;
     }
     const BreakerPermit breaker = breaker_.permit(now);

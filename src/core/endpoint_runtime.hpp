@@ -21,9 +21,15 @@ struct EndpointSettings {
     std::string name;
     std::optional<double> max_per_second;  // nullopt: no limit of its own
     int batch_max = 1;
-    // webhook_endpoint_pause(), booking_events.paused, or `default` with an
-    // empty webhook_url.
+    // webhook_endpoint_pause(): the endpoint's own state, "paused".
     bool paused = false;
+    // Nothing is sent either, for a cause outside the endpoint:
+    // booking_events.paused, or `default` with an empty webhook_url. Not a
+    // state of the endpoint (webhook_health() names these causes itself), so
+    // state_name() does not say "paused" for it.
+    bool held = false;
+    // Whether nothing may be sent to it now, whatever the cause.
+    bool stopped() const { return paused || held; }
     int breaker_failures = setting_defaults::kBreakerFailures.default_value;
     std::int64_t breaker_probe_ms = setting_defaults::kBreakerProbeMs.default_value;
     BackpressureSettings backpressure;
@@ -32,6 +38,7 @@ struct EndpointSettings {
 enum class WaitReason {
     None,
     Paused,         // paused by the DBA: until resumed
+    Held,           // booking_events.paused, or no URL: until that changes
     CircuitOpen,    // until the next probe time
     ProbeInFlight,  // until the probe's result
     RetryAfter,     // until the receiver's Retry-After has passed
@@ -86,7 +93,7 @@ class EndpointRuntime {
 
     // webhook_endpoints_status.state and state_since at `now`: "paused"
     // (by the DBA or by a Retry-After in force), "open", "half_open", else
-    // "active".
+    // "active" (held or not: a hold is no state of the endpoint).
     const char *state_name(std::int64_t now) const;
     std::int64_t state_since(std::int64_t now) const;
 

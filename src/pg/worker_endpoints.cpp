@@ -101,7 +101,11 @@ void WorkerEndpoints::rebuild(const std::vector<Row> &rows, std::int64_t now) {
         settings.name = row.name;
         if (row.has_rate) settings.max_per_second = row.max_per_second;
         settings.batch_max = row.batch_max;
-        settings.paused = row.paused || setting_paused || endpoint.target.url.empty();
+        // Paused is the endpoint's own state (webhook_endpoint_pause); the
+        // setting and a missing URL only hold it, and webhook_health()
+        // reports them as what they are.
+        settings.paused = row.paused;
+        settings.held = setting_paused || endpoint.target.url.empty();
         settings.breaker_failures = setting_breaker_failures;
         settings.breaker_probe_ms = setting_breaker_probe_ms;
         settings.backpressure.max_pause_ms = setting_backoff_max_ms;
@@ -123,19 +127,19 @@ void WorkerEndpoints::rebuild(const std::vector<Row> &rows, std::int64_t now) {
 bool WorkerEndpoints::worth_a_look() const {
     if (setting_paused) return false;
     // After a reload the endpoints are read again before anything is sent:
-    // `default` paused for an empty webhook_url may have a URL now. A change
+    // `default` held for an empty webhook_url may have a URL now. A change
     // of webhook_endpoints asks the worker to look (ask_worker_to_look_on_
     // commit) and is not this function's business.
     if (!read_once_ || settings_changed_) return true;
     for (const auto &entry : endpoints_)
-        if (!entry.second.runtime->settings().paused) return true;
+        if (!entry.second.runtime->settings().stopped()) return true;
     return false;
 }
 
 std::vector<WorkerEndpoint *> WorkerEndpoints::sendable() {
     std::vector<WorkerEndpoint *> result;
     for (auto &entry : endpoints_)
-        if (!entry.second.runtime->settings().paused) result.push_back(&entry.second);
+        if (!entry.second.runtime->settings().stopped()) result.push_back(&entry.second);
     return result;
 }
 
@@ -161,7 +165,7 @@ void WorkerEndpoints::write_state_if_due(const ExtensionInfo &extension, std::in
         summary += entry.first + '=' + runtime.state_name(now) + '/' +
                    std::to_string(runtime.breaker().consecutive_failures()) + ';';
     }
-    const bool changed = summary != state_written_;
+    const bool changed = summary != state_written_ || extension.extension_oid != state_written_for_;
     const bool interval_passed =
         state_written_at_ < 0 || now - state_written_at_ >= kStateWriteIntervalMs;
     if (!changed && !(interval_passed && results_since_write_)) return;
@@ -186,6 +190,7 @@ void WorkerEndpoints::write_state_if_due(const ExtensionInfo &extension, std::in
     }
     pg_call([&] { write_endpoint_states(extension, rows.data(), static_cast<int>(rows.size())); });
     state_written_ = summary;
+    state_written_for_ = extension.extension_oid;
     state_written_at_ = now;
     results_since_write_ = false;
 }

@@ -89,6 +89,9 @@ class WorkerEndpoints {
 
     std::map<std::string, WorkerEndpoint> endpoints_;
     std::string state_written_;  // what the last write said (states, failures)
+    // Whose webhook_endpoint_state it went to: after DROP EXTENSION and
+    // CREATE EXTENSION the table is another one, empty, and is written again.
+    Oid state_written_for_ = InvalidOid;
     std::int64_t state_written_at_ = -1;
     bool results_since_write_ = false;
     std::uint64_t generation_read_ = 0;

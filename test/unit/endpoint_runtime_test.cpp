@@ -54,6 +54,30 @@ TEST(EndpointRuntimeTest, PausedByTheDbaWaitsForAResumeNotForATime) {
     EXPECT_EQ(endpoint.state_since(kNow + 600), kNow + 500);
 }
 
+// booking_events.paused, or `default` without a URL: nothing is sent, but
+// the endpoint is not paused (webhook_health() names those causes itself).
+TEST(EndpointRuntimeTest, HeldSendsNothingButKeepsItsOwnState) {
+    EndpointSettings settings = endpoint_settings("default");
+    settings.held = true;
+    EndpointRuntime endpoint(settings, kNow);
+    EXPECT_TRUE(settings.stopped());
+    const SendPermit permit = endpoint.permit(kNow + 1000000);
+    EXPECT_FALSE(permit.allowed);
+    EXPECT_EQ(permit.reason, WaitReason::Held);
+    EXPECT_EQ(permit.not_before, std::nullopt);
+    EXPECT_STREQ(endpoint.state_name(kNow + 10), "active");
+    EXPECT_EQ(endpoint.state_since(kNow + 10), kNow);
+    settings.paused = true;  // paused by the DBA as well: that is its state
+    endpoint.reconfigure(settings, kNow + 20);
+    EXPECT_EQ(endpoint.permit(kNow + 20).reason, WaitReason::Paused);
+    EXPECT_STREQ(endpoint.state_name(kNow + 20), "paused");
+    settings.paused = false;
+    settings.held = false;
+    endpoint.reconfigure(settings, kNow + 30);
+    EXPECT_FALSE(settings.stopped());
+    EXPECT_TRUE(endpoint.permit(kNow + 30).allowed);
+}
+
 TEST(EndpointRuntimeTest, RateLimitSaysWhenTheNextRequestMayGo) {
     EndpointSettings settings = endpoint_settings("slow");
     settings.max_per_second = 2;
@@ -214,6 +238,7 @@ TEST(EndpointRuntimeTest, WaitReasonNames) {
     EXPECT_STREQ(wait_reason_name(WaitReason::CircuitOpen), "circuit open");
     EXPECT_STREQ(wait_reason_name(WaitReason::ProbeInFlight), "probe in flight");
     EXPECT_STREQ(wait_reason_name(WaitReason::Paused), "paused");
+    EXPECT_STREQ(wait_reason_name(WaitReason::Held), "held");
 }
 
 }  // namespace
