@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "core/utf8.hpp"
 #include "listen/console.hpp"
 #include "listen/event_line.hpp"
 #include "listen/newest_id_search.hpp"
@@ -119,7 +120,8 @@ std::size_t Listener::replay(PgSession &session, std::int64_t after) {
         const Rows rows = session.query("booking_events_replay()", page.sql, page.parameters);
         for (const auto &row : rows) {
             after = row_id(row);
-            const ParsedEvent parsed = parse_event(row.size() > 1 && row[1] ? *row[1] : "");
+            const ParsedEvent parsed =
+                parse_event(row.size() > 1 && row[1] ? with_invalid_utf8_replaced(*row[1]) : "");
             if (!parsed.fields) {
                 print_status("ignoring a replayed row that is not a booking event: " +
                              parsed.error);
