@@ -140,7 +140,11 @@ void Listener::follow(PgSession &session) {
         std::optional<std::int64_t> lowest_hint;
         for (const ReceivedNotification &notification : session.wait_for_notifications()) {
             const std::optional<std::int64_t> hint = hinted_outbox_id(notification.payload);
-            if (hint && (!lowest_hint || *hint < *lowest_hint)) lowest_hint = hint;
+            // Only a hint that makes the replay look back counts: an ignored
+            // one (forged, say) must not hide a useful one.
+            if (hint && tracker_.replay_after_hint(hint) < tracker_.newest() &&
+                (!lowest_hint || *hint < *lowest_hint))
+                lowest_hint = hint;
         }
         const std::optional<std::string> extension_oid = current_extension_oid(session);
         if (!extension_oid) {

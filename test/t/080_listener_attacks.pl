@@ -10,6 +10,11 @@
 # The listener now takes a SQL_ASCII database's bytes as they are and
 # replaces what is not UTF-8 with U+FFFD: each event is printed once, the
 # connection stays.
+# And a forged notification naming an outbox id the listener already
+# printed, or one below its lookback window, made it replay the whole
+# window (10,000 outbox rows by default) each time: any role could keep
+# every listener busy with one cheap NOTIFY after another. Such a hint is
+# ignored now; one naming an id not printed yet still looks back to it.
 use strict;
 use warnings;
 
@@ -51,7 +56,10 @@ sub event
 my $out = "$PostgreSQL::Test::Utils::tmp_check/listener.out";
 my $err = "$PostgreSQL::Test::Utils::tmp_check/listener.err";
 my $listener = IPC::Run::start(
-	[ 'booking-events-listen', '--dsn', $node->connstr('ascii_app'), '--since', '0' ],
+	[
+		'booking-events-listen', '--dsn', $node->connstr('ascii_app'),
+		'--since', '0', '--lookback', '2'
+	],
 	'<', \undef, '>', $out, '2>', $err);
 END
 {
@@ -108,5 +116,49 @@ my @ids = map { $_->{id} } @{ printed() };
 my %seen;
 is(scalar(grep { $seen{$_}++ } @ids), 0, 'no event is printed twice');
 unlike(slurp_or_empty($err), qr/failed|reconnecting/, 'no replay failed');
+
+# --- forged hints ----------------------------------------------------------
+# Every statement is logged from here on, with its parameters: the replays
+# the listener runs, and after which outbox id each starts.
+my $newest = $node->safe_psql('ascii_app', 'SELECT max(id) FROM webhook_outbox');
+$node->append_conf('postgresql.conf', "log_statement = 'all'");
+$node->reload;
+my $log_start = -s $node->logfile;
+# Reloaded by the time a new session logs its statement.
+$node->poll_query_until('ascii_app', "SELECT current_setting('log_statement') = 'all'");
+my $below_window = $newest - 3;    # the window is --lookback 2 ids
+my $printed_id = $newest - 1;
+$node->safe_psql('ascii_app',
+	"NOTIFY booking_events, '{\"id\": $below_window}'; NOTIFY booking_events, '{\"id\": 1}'",
+	extra_params => [ '-U', 'forger' ]);
+$node->safe_psql('ascii_app', "NOTIFY booking_events, '{\"id\": $printed_id}'",
+	extra_params => [ '-U', 'forger' ]);
+event('after.forged.hints', "'plain'");
+wait_for_printed('after.forged.hints', 'events after the forged hints are printed');
+my $log = substr(slurp_file($node->logfile), $log_start);
+# Each replay's parameters are on the next line of the same process.
+my (@starts, %replaying);
+for my $line (split /\n/, $log)
+{
+	my ($pid) = $line =~ /\[(\d+)\]/ or next;
+	if ($line =~ /execute .*booking_events_replay\(\$1/) { $replaying{$pid} = 1; next; }
+	push @starts, $1 if delete $replaying{$pid} && $line =~ /DETAIL:  parameters: \$1 = '(\d+)'/;
+}
+ok(scalar @starts >= 1, 'the replays are in the log') or diag($log);
+is(scalar(grep { $_ < $newest } @starts), 0,
+	"no replay looked back below outbox id $newest for a forged hint")
+  or diag("replays after: @starts");
+
+# A hint naming an id not printed yet still looks back: a transaction that
+# took its id before an event already printed, and committed after it.
+my $late = $node->background_psql('ascii_app');
+$late->query_safe('BEGIN');
+$late->query_safe(
+	"INSERT INTO booking_events (booking_id, event_type) VALUES ('b-1', 'late.commit')");
+event('early.commit', "'plain'");
+wait_for_printed('early.commit', 'the event committed first is printed');
+$late->query_safe('COMMIT');
+$late->quit;
+wait_for_printed('late.commit', 'the event that committed late is printed when it commits');
 
 done_testing();
