@@ -12,7 +12,7 @@ PG_SOURCES = src/pg/*.cpp
 # nor libcrypto).
 LISTEN_LOGIC_SOURCES = src/listen/event_line.cpp src/listen/event_tracker.cpp src/listen/newest_id_search.cpp src/listen/options.cpp src/listen/replay_query.cpp src/listen/setup_problem.cpp src/listen/state_file.cpp src/listen/subscription.cpp
 LISTEN_PROGRAM_SOURCES = src/listen/console.cpp src/listen/extension_location.cpp src/listen/listener.cpp src/listen/main.cpp src/listen/pg_session.cpp src/listen/stop_signal.cpp
-LISTEN_CORE_SOURCES = src/core/notification.cpp src/core/backoff.cpp
+LISTEN_CORE_SOURCES = src/core/notification.cpp src/core/backoff.cpp src/core/utf8.cpp
 
 # Our flags, for every object of both builds.
 PROJECT_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -fno-omit-frame-pointer

@@ -5,6 +5,7 @@
 #include "core/event_type_pattern.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/signature.hpp"
+#include "core/webhook_request.hpp"
 #include "core/webhook_url.hpp"
 
 namespace booking_events {
@@ -41,6 +42,10 @@ std::optional<EndpointRefusal> endpoint_definition_problem(const EndpointDefinit
         return EndpointRefusal{subject + *problem, ""};
     if (std::optional<std::string> problem = signing_secrets_problem(definition.signing_secret))
         return EndpointRefusal{subject + "signing_secret " + *problem, ""};
+    if (!is_safe_header_value(definition.api_key))
+        return EndpointRefusal{subject + "api_key must not contain control characters",
+                               "It is sent as a header line: a line break would add headers "
+                               "of its own."};
     return std::nullopt;
 }
 

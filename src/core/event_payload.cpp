@@ -26,6 +26,27 @@ bool fits_double_exactly(const std::string &text) {
 
 }  // namespace
 
+bool json_text_nests_deeper(std::string_view text, std::size_t limit) {
+    std::size_t depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                ++i;  // the escaped character, a quote or a backslash included
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) return true;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return false;
+}
+
 NumericJson numeric_json(const std::string &text) {
     NumericJson number;
     if (!fits_double_exactly(text)) return number;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,6 +17,21 @@ namespace booking_events {
 
 // How a column's text (its type's output function) maps to JSON.
 enum class ColumnKind { Null, Bool, Integer, Float, Numeric, Json, Text };
+
+// The deepest nesting of a json column's value that is carried as JSON; a
+// deeper one is carried as its JSON text, a string. Writing the payload
+// walks a value recursively (about 200 bytes of stack a level) outside
+// PostgreSQL's stack depth check, and a json column holds any depth
+// (json_build_array nests without parsing): 100,000 levels overflowed the
+// backend's stack and took the whole server down. (A jsonb value is as
+// deep as PostgreSQL's own checked recursion let it be built, about 15,000
+// levels with the default max_stack_depth.) Receivers stop far below either
+// (Python's json module near 1,000 levels).
+constexpr std::size_t kMaxJsonColumnDepth = 1000;
+
+// Whether JSON text nests objects and arrays deeper than `limit`, counted
+// without parsing (brackets inside strings do not count).
+bool json_text_nests_deeper(std::string_view text, std::size_t limit);
 
 struct ColumnValue {
     std::string name;

@@ -5,40 +5,6 @@
 
 namespace booking_events {
 
-bool is_valid_utf8(const char *text, std::size_t length) {
-    const auto *bytes = reinterpret_cast<const unsigned char *>(text);
-    std::size_t i = 0;
-    while (i < length) {
-        const unsigned char lead = bytes[i];
-        if (lead < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t continuation = 0;
-        unsigned char low = 0x80;   // the second byte's range rules out overlong
-        unsigned char high = 0xBF;  // forms, surrogates and code points past U+10FFFF
-        if (lead >= 0xC2 && lead <= 0xDF) {
-            continuation = 1;
-        } else if (lead >= 0xE0 && lead <= 0xEF) {
-            continuation = 2;
-            if (lead == 0xE0) low = 0xA0;
-            if (lead == 0xED) high = 0x9F;
-        } else if (lead >= 0xF0 && lead <= 0xF4) {
-            continuation = 3;
-            if (lead == 0xF0) low = 0x90;
-            if (lead == 0xF4) high = 0x8F;
-        } else {
-            return false;
-        }
-        if (length - i <= continuation) return false;
-        if (bytes[i + 1] < low || bytes[i + 1] > high) return false;
-        for (std::size_t k = 2; k <= continuation; ++k)
-            if (bytes[i + k] < 0x80 || bytes[i + k] > 0xBF) return false;
-        i += continuation + 1;
-    }
-    return true;
-}
-
 namespace {
 
 class Tokenizer {

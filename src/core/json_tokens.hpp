@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/event_payload.hpp"
+#include "core/utf8.hpp"
 
 namespace booking_events {
 
@@ -72,9 +73,5 @@ struct JsonNumber {
     char written[32] = {};  // !is_integer: NUL-terminated
 };
 bool read_json_number(const char *text, std::size_t length, JsonNumber *out);
-
-// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code
-// points past U+10FFFF): what nlohmann's dump accepts without replacing.
-bool is_valid_utf8(const char *text, std::size_t length);
 
 }  // namespace booking_events

@@ -7,6 +7,11 @@
 
 namespace booking_events {
 
+bool is_safe_header_value(const std::string &value) {
+    return std::none_of(value.begin(), value.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
 std::vector<std::string> signing_keys_from_setting(const std::string &setting) {
     std::vector<std::string> keys;
     for (const std::string &secret : split_secrets(setting))
@@ -35,7 +40,10 @@ HttpRequest build_webhook_request(const WebhookTarget &target, std::uint64_t tag
         request.headers.push_back(
             "webhook-signature: " +
             standard_webhooks_signature(target.signing_keys, event_id, timestamp, body));
-    if (!target.api_key.empty()) request.headers.push_back("x-make-apikey: " + target.api_key);
+    // An endpoint's key stored before webhook_endpoint_set() refused line
+    // breaks could add headers of its own: such a key is not sent.
+    if (!target.api_key.empty() && is_safe_header_value(target.api_key))
+        request.headers.push_back("x-make-apikey: " + target.api_key);
     request.body = std::move(body);
     return request;
 }

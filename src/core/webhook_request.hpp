@@ -13,11 +13,15 @@ namespace booking_events {
 
 struct WebhookTarget {
     std::string url;
-    std::string api_key;                    // x-make-apikey when not empty
+    std::string api_key;                    // x-make-apikey when not empty and safe
     std::vector<std::string> signing_keys;  // decoded keys; one signature each
     std::string user_agent;                 // "booking_events/<version>"
     long timeout_ms = setting_defaults::kRequestTimeoutMs.default_value;
 };
+
+// Whether `value` may go into an HTTP header line: no line break or other
+// control character, which would end the line and add headers of its own.
+bool is_safe_header_value(const std::string &value);
 
 // Decodes the signing_secret setting into keys. Invalid entries are skipped
 // (the setting's check hook already rejects them).

@@ -42,8 +42,9 @@ std::int64_t EventTracker::replay_after() const {
 }
 
 std::int64_t EventTracker::replay_after_hint(std::optional<std::int64_t> hinted_id) const {
-    if (!hinted_id || *hinted_id > newest_) return newest_;
-    return std::max(replay_after(), *hinted_id - 1);
+    if (!hinted_id || *hinted_id > newest_ || *hinted_id <= replay_after()) return newest_;
+    if (in_window_.count(*hinted_id) != 0) return newest_;
+    return *hinted_id - 1;
 }
 
 std::size_t EventTracker::remembered() const {

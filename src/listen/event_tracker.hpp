@@ -43,10 +43,11 @@ class EventTracker {
     std::int64_t replay_after() const;
     // The replay a notification triggers asks for the events after this id:
     // the newest id printed, or, when the notification names a lower id
-    // (an event that committed after newer ones), one below it, but never
-    // below replay_after(). A notification is never trusted: a forged id
-    // can only make this replay look again at ids it already remembers,
-    // never skip one.
+    // not printed yet (an event that committed after newer ones), one below
+    // it. A notification is never trusted: a forged id can never skip an
+    // event, and one that no look back could find new (at or below
+    // replay_after(), or already printed) is ignored, so that a forged
+    // {"id": 1} does not replay the whole window (sec10).
     std::int64_t replay_after_hint(std::optional<std::int64_t> hinted_id) const;
     std::int64_t newest() const { return newest_; }
     // How many distinct ids are remembered: at most lookback + kRecentIdsKept.

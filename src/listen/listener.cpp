@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "core/utf8.hpp"
 #include "listen/console.hpp"
 #include "listen/event_line.hpp"
 #include "listen/newest_id_search.hpp"
@@ -119,7 +120,8 @@ std::size_t Listener::replay(PgSession &session, std::int64_t after) {
         const Rows rows = session.query("booking_events_replay()", page.sql, page.parameters);
         for (const auto &row : rows) {
             after = row_id(row);
-            const ParsedEvent parsed = parse_event(row.size() > 1 && row[1] ? *row[1] : "");
+            const ParsedEvent parsed =
+                parse_event(row.size() > 1 && row[1] ? with_invalid_utf8_replaced(*row[1]) : "");
             if (!parsed.fields) {
                 print_status("ignoring a replayed row that is not a booking event: " +
                              parsed.error);
@@ -138,7 +140,11 @@ void Listener::follow(PgSession &session) {
         std::optional<std::int64_t> lowest_hint;
         for (const ReceivedNotification &notification : session.wait_for_notifications()) {
             const std::optional<std::int64_t> hint = hinted_outbox_id(notification.payload);
-            if (hint && (!lowest_hint || *hint < *lowest_hint)) lowest_hint = hint;
+            // Only a hint that makes the replay look back counts: an ignored
+            // one (forged, say) must not hide a useful one.
+            if (hint && tracker_.replay_after_hint(hint) < tracker_.newest() &&
+                (!lowest_hint || *hint < *lowest_hint))
+                lowest_hint = hint;
         }
         const std::optional<std::string> extension_oid = current_extension_oid(session);
         if (!extension_oid) {

@@ -120,6 +120,14 @@ PgSession::PgSession(const std::string &dsn) {
     if (PQsetnonblocking(handle(), 1) != 0) fail("cannot connect");
     PQsetNoticeProcessor(handle(), report_server_message, nullptr);
     established_ = true;
+    // A SQL_ASCII database declares no encoding: its text need not be UTF-8,
+    // and the server's conversion to UTF8 failed a whole replay on one bad
+    // byte an application wrote (every listener stuck), or ended the
+    // connection on a NOTIFY any role may send. Its bytes are taken as they
+    // are; the listener makes them UTF-8 (with_invalid_utf8_replaced).
+    const char *encoding = PQparameterStatus(handle(), "server_encoding");
+    if (encoding != nullptr && std::strcmp(encoding, "SQL_ASCII") == 0)
+        query("SET client_encoding", "SET client_encoding = 'SQL_ASCII'");
 }
 
 void PgSession::fail(const std::string &what) {

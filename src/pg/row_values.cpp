@@ -67,6 +67,10 @@ void read_reference_view(RawColumn &column) {
     bool is_varlena = false;
     getTypeOutputInfo(column.type, &output_function, &is_varlena);
     column.text = server_to_utf8(OidOutputFunctionCall(output_function, column.value));
+    // A json value nested deeper than kMaxJsonColumnDepth is carried as its
+    // text, unparsed (jsonb's depth is bounded by PostgreSQL's own checks).
+    if (base_type == JSONOID && json_text_nests_deeper(column.text, kMaxJsonColumnDepth))
+        column.kind = ColumnKind::Text;
 }
 
 // PostgreSQL side: `text` as both views of the column.

@@ -5,6 +5,7 @@
 
 #include "core/setting_defaults.hpp"
 #include "core/signature.hpp"
+#include "core/webhook_request.hpp"
 #include "core/webhook_url.hpp"
 #include "pg/enrichment_tables.hpp"
 #include "pg/log_redaction.hpp"
@@ -76,14 +77,9 @@ bool check_webhook_url(char **newval, void **, GucSource) {
 // characters, which would let it add headers of its own.
 bool check_api_key(char **newval, void **, GucSource) {
     return check_secret("booking_events.api_key", *newval, [&] {
-        if (*newval == nullptr) return true;
-        for (const char *c = *newval; *c != '\0'; ++c) {
-            if (static_cast<unsigned char>(*c) < 0x20 || *c == 0x7f) {
-                GUC_check_errdetail("The value must not contain control characters.");
-                return false;
-            }
-        }
-        return true;
+        if (*newval == nullptr || is_safe_header_value(*newval)) return true;
+        GUC_check_errdetail("The value must not contain control characters.");
+        return false;
     });
 }
 

@@ -69,6 +69,9 @@ TEST(EndpointCheckTest, RefusesEachBadArgumentNamingIt) {
     EndpointDefinition bad_secret = crm();
     bad_secret.signing_secret = "whsec_!!!";
     EXPECT_NE(refusal_of(bad_secret).find("signing_secret"), std::string::npos);
+    EndpointDefinition header_in_key = crm();
+    header_in_key.api_key = "k\r\nX-Injected: 1";
+    EXPECT_NE(refusal_of(header_in_key).find("api_key"), std::string::npos);
 }
 
 TEST(EndpointCheckTest, StoredEndpointErrorsAndWarnings) {

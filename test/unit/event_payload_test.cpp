@@ -128,6 +128,31 @@ TEST(ColumnToJsonTest, InvalidJsonStaysText) {
     EXPECT_EQ(column_to_json(ColumnKind::Json, "[1,2] trailing"), json("[1,2] trailing"));
 }
 
+// Depth is counted on the text, without parsing: strings, escaped quotes
+// and brackets inside strings do not count, nor do stray closers.
+TEST(JsonTextNestsDeeperTest, CountsObjectsAndArraysOutsideStrings) {
+    EXPECT_FALSE(json_text_nests_deeper("1", 0));
+    EXPECT_TRUE(json_text_nests_deeper("[]", 0));
+    EXPECT_FALSE(json_text_nests_deeper("[{\"a\": [1]}]", 3));
+    EXPECT_TRUE(json_text_nests_deeper("[{\"a\": [1]}]", 2));
+    EXPECT_FALSE(json_text_nests_deeper("[1], [2], {\"a\": 3}", 1));
+    EXPECT_FALSE(json_text_nests_deeper("{\"[[[[\": \"{{{{\"}", 1));
+    EXPECT_FALSE(json_text_nests_deeper("[\"a\\\"[[[\"]", 1));
+    EXPECT_TRUE(json_text_nests_deeper("[\"\\\\\", [[1]]]", 2));
+    EXPECT_FALSE(json_text_nests_deeper("]]]][", 1));
+}
+
+TEST(JsonTextNestsDeeperTest, TheLimitIsInclusive) {
+    const std::size_t limit = kMaxJsonColumnDepth;
+    const std::string at_limit = std::string(limit, '[') + std::string(limit, ']');
+    const std::string over = "[" + at_limit + "]";
+    EXPECT_FALSE(json_text_nests_deeper(at_limit, limit));
+    EXPECT_TRUE(json_text_nests_deeper(over, limit));
+    // A million levels are counted without recursion.
+    const std::string huge = std::string(1000000, '[') + std::string(1000000, ']');
+    EXPECT_TRUE(json_text_nests_deeper(huge, limit));
+}
+
 TEST(ColumnToJsonTest, TextStaysText) {
     EXPECT_EQ(column_to_json(ColumnKind::Text, "t"), json("t"));
     EXPECT_EQ(column_to_json(ColumnKind::Text, "42"), json("42"));

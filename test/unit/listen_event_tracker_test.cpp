@@ -135,10 +135,24 @@ TEST(EventTrackerTest, AForgedHintCanNeitherSkipNorReachBelowTheWindow) {
     // A huge id would skip every real event up to it: ignored.
     EXPECT_EQ(tracker.replay_after_hint(INT64_MAX), 40);
     EXPECT_EQ(tracker.replay_after_hint(41), 40);
-    // A tiny one would replay the whole outbox: bounded by the window,
-    // where every id is remembered, so nothing prints twice.
-    EXPECT_EQ(tracker.replay_after_hint(1), 30);
+    // A tiny one would replay the whole window for nothing (no look back
+    // returns an id at or below its start): ignored too.
+    EXPECT_EQ(tracker.replay_after_hint(1), 40);
+    EXPECT_EQ(tracker.replay_after_hint(30), 40);
     EXPECT_EQ(tracker.newest(), 40);
+}
+
+TEST(EventTrackerTest, AHintOfAnIdAlreadyPrintedIsIgnored) {
+    // Its event is printed; looking back for it finds nothing new, whoever
+    // sent the notification (a copy on another channel, a forger).
+    EventTracker tracker(10);
+    tracker.first_time(35);
+    tracker.first_time(40);
+    EXPECT_EQ(tracker.replay_after_hint(35), 40);
+    EXPECT_EQ(tracker.replay_after_hint(40), 40);
+    // One not printed yet is looked back to.
+    EXPECT_EQ(tracker.replay_after_hint(36), 35);
+    EXPECT_EQ(tracker.replay_after_hint(31), 30);
 }
 
 TEST(EventTrackerTest, AHintNeverGoesBelowSince) {

@@ -88,6 +88,20 @@ TEST(BuildWebhookRequestTest, ApiKeyHeaderOnlyWhenSet) {
     EXPECT_EQ(header(request, "Content-Type"), "application/json");
 }
 
+// A key with a line break (an endpoint's, stored before webhook_endpoint_set
+// refused them) would add a header line of its own: it is not sent.
+TEST(BuildWebhookRequestTest, AnApiKeyThatWouldAddHeadersIsNotSent) {
+    for (const char *key : {"k\r\nX-Injected: 1", "k\nX-Injected: 1", "k\x7f", "k\tk"}) {
+        EXPECT_FALSE(is_safe_header_value(key)) << key;
+        WebhookTarget target = plain_target();
+        target.api_key = key;
+        const HttpRequest request = build_webhook_request(target, 1, kEventId, kBody, kTimestamp);
+        EXPECT_EQ(header(request, "x-make-apikey"), std::nullopt) << key;
+        EXPECT_EQ(request.headers.size(), 4u) << key;
+    }
+    EXPECT_TRUE(is_safe_header_value("make-key 123 \xC3\xA9"));
+}
+
 TEST(BuildWebhookRequestTest, SignatureMatchesStandardWebhooks) {
     WebhookTarget target = plain_target();
     const std::optional<std::string> key =
