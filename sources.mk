@@ -24,6 +24,7 @@ PG_REQUIRED_CXXFLAGS = -fno-strict-aliasing -fwrapv
 # it, so a PostgreSQL header reached from the core fails the build.
 CORE_ONLY_DEFINE = BOOKING_EVENTS_CORE_ONLY
 # What the module links besides PostgreSQL: libcurl for HTTP, libcrypto
-# (OpenSSL) for SHA-256, HMAC and base64. (CMake finds the same two with
-# find_package.)
-MODULE_LIBS = -lcurl -lcrypto
+# (OpenSSL) for SHA-256, HMAC and base64, liblz4 for the payload's
+# compression with a kept state (src/pg/payload_storage.cpp). (CMake finds
+# the same three with find_package and find_library.)
+MODULE_LIBS = -lcurl -lcrypto -llz4

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake pkg-config clang-format
     postgresql-15 postgresql-server-dev-15 postgresql-contrib
-    libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libgtest-dev libpq-dev
+    libcurl4-openssl-dev libssl-dev liblz4-dev nlohmann-json3-dev libgtest-dev libpq-dev
     libipc-run-perl
     python3 curl openssl ca-certificates rsync procps
 )

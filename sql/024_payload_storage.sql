@@ -92,5 +92,97 @@ SELECT id, event_type, pg_column_compression(payload) IS NOT NULL AS compressed,
        payload->'booking_event'->>'description' AS description
 FROM webhook_outbox WHERE id > 4 ORDER BY id;
 
+-- The trigger compresses with lz4 itself, with one state per process reset
+-- fast before each payload, and builds the varlena PostgreSQL's
+-- toast_compress_datum would (issue #12, trig10). Every payload is read
+-- back through PostgreSQL's own decompression and compared with the same
+-- event stored plain (SET STORAGE EXTERNAL: never compressed inline),
+-- across sizes: small, typical, large, incompressible, and many rows of
+-- one statement (the state reused from row to row).
+
+-- What differs between two copies of an event: its id and time, and the
+-- booking_events row's id.
+CREATE FUNCTION comparable(payload jsonb) RETURNS jsonb LANGUAGE sql AS $$
+    SELECT payload - 'event_id' - 'event_time' #- '{system,timestamp}' #- '{booking_event,id}'
+           #- '{booking_event,record,id}'
+$$;
+-- Text that lz4 cannot shorten: base64 of SHA-256 digests. The payload
+-- holds a booking_events row's description twice (booking_event and its
+-- record); past 64 kB (lz4's window) the second copy cannot refer to the
+-- first, and the whole payload is incompressible.
+CREATE FUNCTION noise(seed text, blocks int) RETURNS text LANGUAGE sql AS $$
+    SELECT string_agg(encode(sha256(convert_to(seed || i, 'UTF8')), 'base64'), '' ORDER BY i)
+    FROM generate_series(1, blocks) i
+$$;
+-- The events, written once per storage: `label` names each, and the
+-- created_at of booking_events is fixed so both copies carry the same text.
+CREATE TABLE cases (label text PRIMARY KEY, booking_id uuid, description text);
+INSERT INTO cases VALUES
+    ('small', NULL, 's'),
+    ('typical', '33333333-3333-3333-3333-333333333333', 'Confirmed by provider'),
+    ('large', '33333333-3333-3333-3333-333333333333',
+     repeat('The provider moved the booking to the afternoon. ', 400)),
+    ('noise', NULL, noise('a', 60)),
+    ('incompressible', NULL, noise('b', 1600));
+INSERT INTO cases
+SELECT 'row ' || lpad(i::text, 3, '0'),
+       CASE WHEN i % 3 > 0 THEN '33333333-3333-3333-3333-333333333333'::uuid END,
+       CASE WHEN i IN (50, 90) THEN noise('row' || i, 1600)
+            WHEN i % 4 = 0 THEN 'r' || i
+            WHEN i % 4 = 1 THEN repeat('Moved again. ', i * 7)
+            WHEN i % 4 = 2 THEN noise('row' || i, i)
+            ELSE 'Row ' || i || ' of the statement' END
+FROM generate_series(1, 120) i;
+CREATE FUNCTION write_cases() RETURNS void LANGUAGE sql AS $$
+    INSERT INTO booking_events (booking_id, event_type, description, created_at)
+    SELECT booking_id, 'booking.noted', label || ': ' || description, '2026-12-01 10:00:00+00'
+    FROM cases WHERE label NOT LIKE 'row %' ORDER BY label;
+    -- One statement for all the rows.
+    INSERT INTO booking_events (booking_id, event_type, description, created_at)
+    SELECT booking_id, 'booking.noted', label || ': ' || description, '2026-12-01 10:00:00+00'
+    FROM cases WHERE label LIKE 'row %' ORDER BY label;
+$$;
+SELECT coalesce(max(id), 0) AS before_cases FROM webhook_outbox \gset
+SELECT write_cases();
+ALTER TABLE webhook_outbox ALTER payload SET STORAGE EXTERNAL;
+SELECT write_cases();
+ALTER TABLE webhook_outbox ALTER payload SET STORAGE EXTENDED;
+CREATE VIEW stored AS
+SELECT split_part(payload->'booking_event'->>'description', ': ', 1) AS label,
+       id <= :before_cases + (SELECT count(*) FROM cases) AS compressed_path, payload,
+       pg_column_compression(payload) AS compression
+FROM webhook_outbox WHERE id > :before_cases;
+
+-- Each compressed payload reads back as its plain twin, byte for byte.
+SELECT count(*) AS pairs,
+       count(*) FILTER (WHERE comparable(c.payload)::text = comparable(p.payload)::text)
+           AS same_text,
+       count(*) FILTER (WHERE comparable(c.payload) = comparable(p.payload)) AS equal_jsonb,
+       count(*) FILTER (WHERE c.payload->'booking_event'->>'description' =
+                              k.label || ': ' || k.description) AS description_intact
+FROM stored c JOIN stored p ON p.label = c.label AND NOT p.compressed_path
+JOIN cases k ON k.label = c.label
+WHERE c.compressed_path;
+
+-- How each was stored: lz4 where it saves more than 2 bytes, which even
+-- the smallest event does (a booking_events row without a booking: ~660
+-- bytes of text, ~510 stored); the incompressible one plain, and then moved
+-- out of line by the toaster, as PostgreSQL stores any such value. The
+-- plain copies are never compressed (EXTERNAL).
+SELECT c.label, c.compression, p.compression AS plain_copy,
+       pg_column_size(c.payload) < octet_length(c.payload::text) AS smaller_than_text
+FROM stored c JOIN stored p ON p.label = c.label AND NOT p.compressed_path
+WHERE c.compressed_path AND c.label NOT LIKE 'row %' ORDER BY c.label;
+SELECT c.compression, count(*) AS rows_of_the_statement,
+       count(*) FILTER (WHERE p.compression IS NULL) AS plain_copies
+FROM stored c JOIN stored p ON p.label = c.label AND NOT p.compressed_path
+WHERE c.compressed_path AND c.label LIKE 'row %' GROUP BY 1 ORDER BY 1;
+
+-- The ids of all the events are distinct version 4 UUIDs.
+SELECT count(DISTINCT event_id) = count(*) AS distinct_ids,
+       bool_and(event_id::text ~ '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$')
+           AS version_4
+FROM webhook_outbox;
+
 \c contrib_regression
 DROP DATABASE booking_events_payload_storage;

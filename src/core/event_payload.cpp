@@ -1,10 +1,7 @@
 #include "core/event_payload.hpp"
 
 #include <cctype>
-#include <cstdio>
 #include <cstdlib>
-#include <ctime>
-#include <stdexcept>
 #include <utility>
 
 namespace booking_events {
@@ -269,7 +266,8 @@ nlohmann::json build_event(const EventContext &context, const std::string &event
     nlohmann::json event = nlohmann::json::object();
     event["event_id"] = context.event_id;
     event["event_type"] = event_type;
-    event["event_time"] = format_event_time(context.event_time_unix_ms);
+    const std::string event_time = format_event_time(context.event_time_unix_ms);
+    event["event_time"] = event_time;
     event["source"] = context.source;
     event["booking_event"] = std::move(booking_event);
     if (enrichment.booking_details)
@@ -277,7 +275,7 @@ nlohmann::json build_event(const EventContext &context, const std::string &event
     if (enrichment.client_info) event["client_info"] = std::move(*enrichment.client_info);
     if (enrichment.provider_info) event["provider_info"] = std::move(*enrichment.provider_info);
     event["system"] = {{"environment", context.environment},
-                       {"timestamp", format_event_time(context.event_time_unix_ms)},
+                       {"timestamp", event_time},
                        {"database", context.database},
                        {"version", context.version}};
     return event;
@@ -340,24 +338,6 @@ std::string serialize_event(const nlohmann::json &event, TextBytes bytes) {
     if (bytes == TextBytes::Raw)
         return code_points_as_bytes(with_bytes_as_code_points(event).dump(-1, ' ', false));
     return event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string format_event_time(std::int64_t unix_ms) {
-    // Floor division: times before 1970 keep a positive millisecond part.
-    std::int64_t seconds = unix_ms / 1000;
-    int millis = static_cast<int>(unix_ms % 1000);
-    if (millis < 0) {
-        millis += 1000;
-        seconds -= 1;
-    }
-    const std::time_t time = static_cast<std::time_t>(seconds);
-    std::tm utc{};
-    if (gmtime_r(&time, &utc) == nullptr) throw std::out_of_range("event time out of range");
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                  utc.tm_year + 1900LL, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                  utc.tm_sec, millis);
-    return buffer;
 }
 
 std::string format_uuid_v4(std::array<std::uint8_t, 16> bytes) {

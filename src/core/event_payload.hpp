@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/event_time.hpp"
+
 namespace booking_events {
 
 // How a column's text (its type's output function) maps to JSON.
@@ -127,9 +129,6 @@ enum class TextBytes {
 
 // The body as sent: compact JSON.
 std::string serialize_event(const nlohmann::json &event, TextBytes bytes = TextBytes::Utf8);
-
-// "2026-01-17T10:15:30.123Z"
-std::string format_event_time(std::int64_t unix_ms);
 
 // A version 4 UUID in canonical form from 16 random bytes.
 std::string format_uuid_v4(std::array<std::uint8_t, 16> random_bytes);

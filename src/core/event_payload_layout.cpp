@@ -184,9 +184,9 @@ class EventWriter {
         append_text_token(JsonTokenKind::String, text, length, false, TextBytes::Utf8, out_);
     }
 
-    // `text` is kept by the tokens.
-    void kept_string(const char *key, std::string text) {
-        string(key, out_->kept_texts.emplace_back(std::move(text)));
+    // `text`, kept by the tokens for as long as they point into it.
+    const std::string &kept(std::string text) {
+        return out_->kept_texts.emplace_back(std::move(text));
     }
 
     void value(const char *key, const PayloadValue *value) {
@@ -293,7 +293,9 @@ bool layout_event(const EventContext &context, const std::string &event_type,
     writer.begin(nullptr);
     writer.string("event_id", context.event_id);
     writer.string("event_type", event_type);
-    writer.kept_string("event_time", format_event_time(context.event_time_unix_ms));
+    // Formatted once: `timestamp` is the same time.
+    const std::string &event_time = writer.kept(format_event_time(context.event_time_unix_ms));
+    writer.string("event_time", event_time);
     writer.string("source", context.source);
     write_booking_event(writer, event_type, booking_id, event, status == Comparison::Different);
     if (enrichment.booking_details != nullptr)
@@ -304,7 +306,7 @@ bool layout_event(const EventContext &context, const std::string &event_type,
         write_profile(writer, "provider_info", *enrichment.provider_profile, true);
     writer.begin("system");
     writer.string("environment", context.environment);
-    writer.kept_string("timestamp", format_event_time(context.event_time_unix_ms));
+    writer.string("timestamp", event_time);
     writer.string("database", context.database);
     writer.string("version", context.version);
     writer.end();

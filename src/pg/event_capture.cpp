@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/event_payload_layout.hpp"
+#include "core/random_buffer.hpp"
 #include "pg/boundary.hpp"
 #include "pg/encoding.hpp"
 #include "pg/enrichment_lookup.hpp"
@@ -223,9 +224,15 @@ std::int64_t unix_ms(TimestampTz timestamp) {
 }
 
 std::string new_event_id() {
+    // 32 ids per call of the strong source (OpenSSL's RAND_bytes).
+    static RandomBuffer random(512);
     std::array<std::uint8_t, 16> bytes{};
-    bool ok = false;
-    pg_call([&] { ok = pg_strong_random(bytes.data(), bytes.size()); });
+    const bool ok = random.take(bytes.data(), bytes.size(), MyProcPid,
+                                [](std::uint8_t *out, std::size_t length) {
+                                    bool filled = false;
+                                    pg_call([&] { filled = pg_strong_random(out, length); });
+                                    return filled;
+                                });
     if (!ok)
         throw SqlError(ERRCODE_INTERNAL_ERROR,
                        "booking_events: could not generate a random event id");
