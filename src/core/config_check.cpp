@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <optional>
 
 #include "core/signature.hpp"
 #include "core/webhook_url.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace booking_events {
 
@@ -67,6 +72,14 @@ static void check_settings_receiver(const DeliveryConfig &config, ConfigReport &
     }
 }
 
+std::optional<std::string> ca_file_problem(const std::string &path) {
+    struct stat status {};
+    if (stat(path.c_str(), &status) != 0) return std::string(std::strerror(errno));
+    if (S_ISDIR(status.st_mode)) return std::string("it is a directory");
+    if (access(path.c_str(), R_OK) != 0) return std::string(std::strerror(errno));
+    return std::nullopt;
+}
+
 ConfigReport check_delivery_config(const DeliveryConfig &config) {
     ConfigReport report;
     auto error = [&](std::string text) { report.errors.push_back(std::move(text)); };
@@ -88,6 +101,9 @@ ConfigReport check_delivery_config(const DeliveryConfig &config) {
             "booking_events.database_name was changed; the change takes effect at the next "
             "server restart (until then the worker serves \"" +
             config.database_name + "\")");
+    if (!config.ca_file.empty() && !config.ca_file_problem.empty())
+        error("booking_events.ca_file \"" + config.ca_file + "\" cannot be read (" +
+              config.ca_file_problem + "): every https request fails");
     if (config.paused)
         warning("booking_events.paused is on: nothing is sent until it is turned off");
     if (config.backoff_base_ms > config.backoff_max_ms)

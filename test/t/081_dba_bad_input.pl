@@ -1,0 +1,124 @@
+# A DBA's day, the wrong ways (dba10): calls a tired DBA makes that used to
+# do harm quietly, each now refused before it does any.
+#  * test_webhook() in a read-only transaction (a standby,
+#    default_transaction_read_only) sent its request and only then failed
+#    to log it: the receiver got a test event the DBA was told had failed.
+#  * manually_trigger_webhook() on the extension's own tables queued the
+#    outbox row (its event_type and booking_id made it pass for a booking
+#    event) or an endpoint's row, secrets and all.
+#  * ALTER SYSTEM SET booking_events.database_name = '' was accepted: after
+#    the restart no worker served any database.
+#  * booking_events.ca_file naming no readable file: every https request
+#    fails, and validate_webhook_config() said the settings were valid.
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::RealBin/../perl";
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use BookingEventsTest;
+
+my ($node, $recv) = node_with_receiver('dba_bad_input', receiver => { quiet => 1 });
+$node->safe_psql('postgres', q{
+	CREATE ROLE webhook_admin LOGIN;
+	SELECT booking_events_grant('webhook_admin', 'admin');
+	SELECT webhook_endpoint_set('crm', 'http://127.0.0.1:1/crm', api_key => 'crm-key-never-sent');
+});
+
+# Runs $sql as $role; returns (exit code, stderr) with the SQLSTATE shown.
+sub run_as
+{
+	my ($role, $sql) = @_;
+	my ($ret, $out, $err) = $node->psql('postgres', "\\set VERBOSITY verbose\n$sql",
+		extra_params => [ '-U', $role ]);
+	return ($ret, $err);
+}
+
+# test_webhook() in a read-only transaction: refused, nothing sent.
+for my $case (
+	[ 'default_transaction_read_only', "SET default_transaction_read_only = on;\nSELECT * FROM test_webhook();" ],
+	[ 'BEGIN READ ONLY', "BEGIN READ ONLY;\nSELECT * FROM test_webhook();\nROLLBACK;" ])
+{
+	my ($name, $sql) = @$case;
+	my $before = $recv->count;
+	my ($ret, $err) = run_as('webhook_admin', $sql);
+	like($err, qr/ERROR:  25006: test_webhook\(\) cannot run in a read-only transaction/,
+		"$name: test_webhook() is refused with 25006");
+	like($err, qr/HINT:  Run it on the primary in a read-write transaction/,
+		"$name: the hint says where to run it");
+	is($recv->count, $before, "$name: no request reached the receiver");
+}
+# The same call read-write sends its one request (the count above can move).
+my $before = $recv->count;
+is($node->safe_psql('postgres', 'SELECT success FROM test_webhook()', extra_params => [ '-U', 'webhook_admin' ]),
+	't', 'read-write: test_webhook() succeeds');
+is($recv->count, $before + 1, 'read-write: its request reached the receiver');
+
+# manually_trigger_webhook() on the extension's tables: refused, nothing queued.
+$node->safe_psql('postgres', q{
+	INSERT INTO booking_events (booking_id, event_type, description)
+	VALUES ('c0000000-0000-4000-8000-000000000001', 'booking.created', 'dba');
+});
+my $outbox = $node->safe_psql('postgres', 'SELECT count(*) FROM webhook_outbox');
+my $first_id = $node->safe_psql('postgres', 'SELECT min(id) FROM webhook_outbox');
+for my $case ([ 'postgres', 'webhook_outbox', $first_id ], [ 'webhook_admin', 'webhook_outbox', $first_id ],
+	[ 'postgres', 'webhook_endpoints', 'crm' ], [ 'postgres', 'webhook_logs', '1' ])
+{
+	my ($role, $table, $key) = @$case;
+	my ($ret, $err) = run_as($role, "SELECT manually_trigger_webhook('$table', '$key');");
+	like($err, qr/ERROR:  42809: "$table" is a table of booking_events, not of the application/,
+		"manually_trigger_webhook('$table') as $role is refused with 42809");
+	like($err, qr/HINT:  To send a failed event again, use retry_failed_webhooks\(\)/,
+		"manually_trigger_webhook('$table') as $role: the hint names what to use");
+}
+is($node->safe_psql('postgres', 'SELECT count(*) FROM webhook_outbox'), $outbox,
+	'manually_trigger_webhook() on its own tables queued nothing');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM webhook_outbox WHERE payload::text LIKE '%crm-key-never-sent%'}),
+	'0', 'no endpoint secret in the outbox');
+# The application's table still works.
+ok($node->safe_psql('postgres',
+	q{SELECT manually_trigger_webhook('booking_events', (SELECT min(id)::text FROM booking_events)) IS NOT NULL}) eq 't',
+	'manually_trigger_webhook() on the application table still queues');
+
+# ALTER SYSTEM SET booking_events.database_name = '': refused.
+my ($ret, $err) = run_as('postgres', q{ALTER SYSTEM SET booking_events.database_name = '';});
+like($err, qr/ERROR:  22023: invalid value for parameter "booking_events.database_name"/,
+	"database_name = '' is refused with 22023");
+like($err, qr/HINT:  Name the database whose events it delivers/, "database_name = '': the hint says what to do");
+unlike(slurp_file($node->data_dir . '/postgresql.auto.conf'), qr/database_name/,
+	"database_name = '' is not written to postgresql.auto.conf");
+($ret, $err) = run_as('postgres', q{ALTER SYSTEM SET booking_events.database_name = 'app';
+ALTER SYSTEM RESET booking_events.database_name;});
+is($ret, 0, 'a database name is still accepted') or diag($err);
+
+# booking_events.ca_file naming nothing readable: an error of validate_webhook_config().
+is($node->safe_psql('postgres', 'SELECT is_valid FROM validate_webhook_config()'), 't',
+	'valid before ca_file is set');
+$node->safe_psql('postgres', q{ALTER SYSTEM SET booking_events.ca_file = '/nonexistent/dba10-ca.pem';
+	SELECT pg_reload_conf();});
+$node->poll_query_until('postgres',
+	q{SELECT current_setting('booking_events.ca_file') = '/nonexistent/dba10-ca.pem'})
+  or die 'the reload never reached a new session';
+is($node->safe_psql('postgres',
+	q{SELECT is_valid || ' ' || array_to_string(errors, '|') FROM validate_webhook_config()},
+	extra_params => [ '-U', 'webhook_admin' ]),
+	'false booking_events.ca_file "/nonexistent/dba10-ca.pem" cannot be read (No such file or directory): every https request fails',
+	'an unreadable ca_file is an error, with the path and the reason');
+$node->safe_psql('postgres', q{ALTER SYSTEM SET booking_events.ca_file = '/';
+	SELECT pg_reload_conf();});
+$node->poll_query_until('postgres', q{SELECT current_setting('booking_events.ca_file') = '/'})
+  or die 'the reload never reached a new session';
+like($node->safe_psql('postgres', q{SELECT array_to_string(errors, '|') FROM validate_webhook_config()}),
+	qr/booking_events.ca_file "\/" cannot be read \(it is a directory\)/, 'a directory is named as one');
+$node->safe_psql('postgres', q{ALTER SYSTEM RESET booking_events.ca_file; SELECT pg_reload_conf();});
+$node->poll_query_until('postgres', q{SELECT current_setting('booking_events.ca_file') = ''})
+  or die 'the reload never reached a new session';
+is($node->safe_psql('postgres', 'SELECT is_valid FROM validate_webhook_config()'), 't',
+	'valid again once ca_file is reset');
+
+$node->stop;
+$recv->stop;
+done_testing();
