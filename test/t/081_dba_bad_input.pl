@@ -10,6 +10,8 @@
 #    the restart no worker served any database.
 #  * booking_events.ca_file naming no readable file: every https request
 #    fails, and validate_webhook_config() said the settings were valid.
+#  * webhook_endpoint_set(..., max_per_second => -1) said "*** must be
+#    positive": the log redaction hid the parameter's name.
 use strict;
 use warnings;
 
@@ -83,8 +85,22 @@ ok($node->safe_psql('postgres',
 	q{SELECT manually_trigger_webhook('booking_events', (SELECT min(id)::text FROM booking_events)) IS NOT NULL}) eq 't',
 	'manually_trigger_webhook() on the application table still queues');
 
+# An endpoint argument refused under named notation is named in the error
+# (the log redaction hid it as ***: "*** must be positive"); its values and
+# the secrets passed beside it stay hidden.
+my ($ret, $err) = run_as('webhook_admin', q{SELECT webhook_endpoint_set('crm', 'http://127.0.0.1:1/crm',
+	api_key => 'dba10-key-never-shown', max_per_second => -1);});
+like($err, qr/ERROR:  22023: endpoint "\*\*\*": max_per_second must be positive/,
+	'named notation: the refused argument is named');
+($ret, $err) = run_as('webhook_admin', q{SELECT webhook_endpoint_set('crm', 'http://127.0.0.1:1/crm',
+	api_key => 'dba10-key-never-shown', batch_max => 0);});
+like($err, qr/ERROR:  22023: endpoint "\*\*\*": batch_max must be between 1 and 1000/,
+	'named notation: batch_max is named');
+unlike($err . slurp_file($node->logfile), qr/dba10-key-never-shown/,
+	'the API key passed beside it is in neither the error nor the server log');
+
 # ALTER SYSTEM SET booking_events.database_name = '': refused.
-my ($ret, $err) = run_as('postgres', q{ALTER SYSTEM SET booking_events.database_name = '';});
+($ret, $err) = run_as('postgres', q{ALTER SYSTEM SET booking_events.database_name = '';});
 like($err, qr/ERROR:  22023: invalid value for parameter "booking_events.database_name"/,
 	"database_name = '' is refused with 22023");
 like($err, qr/HINT:  Name the database whose events it delivers/, "database_name = '': the hint says what to do");
