@@ -21,10 +21,11 @@ std::optional<EndpointRefusal> endpoint_definition_problem(const EndpointDefinit
         return EndpointRefusal{"invalid endpoint name: " + *problem, ""};
     if (definition.name == kDefaultEndpointName)
         return EndpointRefusal{
-            "endpoint \"default\" is configured by the settings, not by webhook_endpoint_set()",
+            // Neither quoted nor named: the log redaction would hide both
+            // (every quoted part, and "default" typed in the statement).
+            "this endpoint is configured by the settings, not by webhook_endpoint_set()",
             "Set booking_events.webhook_url (and api_key, signing_secret) in postgresql.conf and "
-            "reload; webhook_endpoint_pause('default') and webhook_endpoint_resume('default') "
-            "work."};
+            "reload; webhook_endpoint_pause() and webhook_endpoint_resume() work on it too."};
     const std::string subject = "endpoint \"" + definition.name + "\": ";
     if (definition.url.empty())
         return EndpointRefusal{subject + "url must not be empty",

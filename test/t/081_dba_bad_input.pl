@@ -11,7 +11,8 @@
 #  * booking_events.ca_file naming no readable file: every https request
 #    fails, and validate_webhook_config() said the settings were valid.
 #  * webhook_endpoint_set(..., max_per_second => -1) said "*** must be
-#    positive": the log redaction hid the parameter's name.
+#    positive": the log redaction hid the parameter's name; and every
+#    quoted example in the endpoint errors' guidance.
 use strict;
 use warnings;
 
@@ -98,6 +99,23 @@ like($err, qr/ERROR:  22023: endpoint "\*\*\*": batch_max must be between 1 and 
 	'named notation: batch_max is named');
 unlike($err . slurp_file($node->logfile), qr/dba10-key-never-shown/,
 	'the API key passed beside it is in neither the error nor the server log');
+
+# The guidance in the endpoint errors reaches the client whole: it was
+# quoted, and the redaction hid every quoted part ("use "***", a prefix like
+# "***""; the hint for default lost its middle). What the DBA typed stays
+# hidden wherever it appears (by value), so the inputs here differ from it.
+($ret, $err) = run_as('webhook_admin', q{SELECT webhook_endpoint_set('crm', 'http://127.0.0.1:1/crm',
+	event_types => '{"booking created"}');});
+like($err, qr/a space is not allowed at position 8; use \* \(every event\), a prefix such as booking\.\* or an exact type such as booking\.created \(letters, digits, underscores, hyphens, colons, dollar signs and single dots\)/,
+	'a refused pattern: the guidance is readable');
+($ret, $err) = run_as('webhook_admin', q{SELECT webhook_endpoint_set('-crm', 'http://127.0.0.1:1/crm');});
+like($err, qr/an endpoint name is 1 to 63 letters, digits, underscores, hyphens or dots, starting with a letter or a digit/,
+	'a refused name: the rule is readable');
+($ret, $err) = run_as('webhook_admin', q{SELECT webhook_endpoint_set('default', 'http://127.0.0.1:1/x');});
+like($err, qr/ERROR:  22023: this endpoint is configured by the settings, not by webhook_endpoint_set\(\)/,
+	'default: the error is whole');
+like($err, qr/HINT:  Set booking_events.webhook_url \(and api_key, signing_secret\) in postgresql.conf and reload; webhook_endpoint_pause\(\) and webhook_endpoint_resume\(\) work on it too\./,
+	'default: the hint is whole');
 
 # ALTER SYSTEM SET booking_events.database_name = '': refused.
 ($ret, $err) = run_as('postgres', q{ALTER SYSTEM SET booking_events.database_name = '';});
