@@ -10,6 +10,8 @@
 #    the restart no worker served any database.
 #  * booking_events.ca_file naming no readable file: every https request
 #    fails, and validate_webhook_config() said the settings were valid.
+#  * booking_events.bookings_table = '' silently dropped booking_details
+#    (profiles_table: client_info, provider_info) from every event.
 #  * webhook_endpoint_set(..., max_per_second => -1) said "*** must be
 #    positive": the log redaction hid the parameter's name; and every
 #    quoted example in the endpoint errors' guidance.
@@ -152,6 +154,24 @@ $node->poll_query_until('postgres', q{SELECT current_setting('booking_events.ca_
   or die 'the reload never reached a new session';
 is($node->safe_psql('postgres', 'SELECT is_valid FROM validate_webhook_config()'), 't',
 	'valid again once ca_file is reset');
+
+# booking_events.bookings_table = '' (meant as "the default"): events go
+# without booking_details; validate_webhook_config() says so.
+for my $case ([ 'bookings_table', 'booking_details' ], [ 'profiles_table', 'client_info and provider_info' ])
+{
+	my ($setting, $part) = @$case;
+	$node->safe_psql('postgres', qq{ALTER SYSTEM SET booking_events.$setting = ''; SELECT pg_reload_conf();});
+	$node->poll_query_until('postgres', qq{SELECT current_setting('booking_events.$setting') = ''})
+	  or die 'the reload never reached a new session';
+	like($node->safe_psql('postgres', q{SELECT array_to_string(warnings, '|') FROM validate_webhook_config()}),
+		qr/booking_events.$setting is empty: events go without $part \(RESET it for the default\)/,
+		"$setting = '': a warning of validate_webhook_config() names what events lose");
+	$node->safe_psql('postgres', qq{ALTER SYSTEM RESET booking_events.$setting; SELECT pg_reload_conf();});
+	$node->poll_query_until('postgres', qq{SELECT current_setting('booking_events.$setting') <> ''})
+	  or die 'the reload never reached a new session';
+	unlike($node->safe_psql('postgres', q{SELECT array_to_string(warnings, '|') FROM validate_webhook_config()}),
+		qr/is empty/, "$setting reset: no such warning");
+}
 
 $node->stop;
 $recv->stop;
