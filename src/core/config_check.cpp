@@ -61,6 +61,10 @@ static void check_settings_receiver(const DeliveryConfig &config, ConfigReport &
         warning("booking_events.api_key is not set: requests carry no x-make-apikey header");
     if (config.signing_secret.empty()) {
         warning("booking_events.signing_secret is not set: requests are not signed");
+    } else if (split_secrets(config.signing_secret).empty()) {
+        error(
+            "booking_events.signing_secret holds only white space: requests are not signed "
+            "(empty it, or set a secret)");
     } else {
         for (const std::string &secret : split_secrets(config.signing_secret)) {
             std::optional<std::string> key = signing_key_from_secret(secret);

@@ -10,6 +10,10 @@
 namespace booking_events {
 
 std::optional<std::string> signing_secrets_problem(const std::string &secrets) {
+    // A secret of spaces (a variable that expanded to nothing) would sign
+    // nothing, silently: the receiver then refuses every request.
+    if (!secrets.empty() && split_secrets(secrets).empty())
+        return std::string("holds only white space (NULL sends unsigned requests)");
     for (const std::string &secret : split_secrets(secrets))
         if (!signing_key_from_secret(secret))
             return std::string("has an invalid whsec_ secret (whsec_ must be followed by base64)");

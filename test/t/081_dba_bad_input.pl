@@ -10,6 +10,8 @@
 #    the restart no worker served any database.
 #  * booking_events.ca_file naming no readable file: every https request
 #    fails, and validate_webhook_config() said the settings were valid.
+#  * a signing secret of spaces signed nothing, silently (an endpoint's,
+#    the setting's).
 #  * booking_events.bookings_table = '' silently dropped booking_details
 #    (profiles_table: client_info, provider_info) from every event.
 #  * webhook_endpoint_set(..., max_per_second => -1) said "*** must be
@@ -118,6 +120,23 @@ like($err, qr/ERROR:  22023: this endpoint is configured by the settings, not by
 	'default: the error is whole');
 like($err, qr/HINT:  Set booking_events.webhook_url \(and api_key, signing_secret\) in postgresql.conf and reload; webhook_endpoint_pause\(\) and webhook_endpoint_resume\(\) work on it too\./,
 	'default: the hint is whole');
+
+# A signing secret of spaces (a variable that expanded to nothing) signed
+# nothing, silently: refused for an endpoint, an error of
+# validate_webhook_config() for the setting.
+($ret, $err) = run_as('webhook_admin', q{SELECT webhook_endpoint_set('crm', 'http://127.0.0.1:1/crm',
+	signing_secret => '   ');});
+like($err, qr/ERROR:  22023: endpoint "\*\*\*": signing_secret holds only white space \(NULL sends unsigned requests\)/,
+	'an endpoint signing_secret of spaces is refused');
+$node->safe_psql('postgres', q{ALTER SYSTEM SET booking_events.signing_secret = '   '; SELECT pg_reload_conf();});
+$node->poll_query_until('postgres', q{SELECT current_setting('booking_events.signing_secret') = '   '})
+  or die 'the reload never reached a new session';
+like($node->safe_psql('postgres', q{SELECT is_valid || ' ' || array_to_string(errors, '|') FROM validate_webhook_config()}),
+	qr/^false .*booking_events.signing_secret holds only white space: requests are not signed/,
+	'a signing_secret setting of spaces is an error of validate_webhook_config()');
+$node->safe_psql('postgres', q{ALTER SYSTEM RESET booking_events.signing_secret; SELECT pg_reload_conf();});
+$node->poll_query_until('postgres', q{SELECT current_setting('booking_events.signing_secret') = ''})
+  or die 'the reload never reached a new session';
 
 # ALTER SYSTEM SET booking_events.database_name = '': refused.
 ($ret, $err) = run_as('postgres', q{ALTER SYSTEM SET booking_events.database_name = '';});

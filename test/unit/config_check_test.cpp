@@ -66,6 +66,15 @@ TEST(ConfigCheckTest, UnreadableCaFileIsAnError) {
     EXPECT_TRUE(mentions(report.errors, "No such file or directory"));
 }
 
+// A signing secret of spaces signs nothing: an error, not silence.
+TEST(ConfigCheckTest, WhiteSpaceSigningSecretIsAnError) {
+    DeliveryConfig config = healthy_config();
+    config.signing_secret = "   ";
+    const ConfigReport report = check_delivery_config(config);
+    EXPECT_FALSE(report.valid());
+    EXPECT_TRUE(mentions(report.errors, "booking_events.signing_secret holds only white space"));
+}
+
 TEST(ConfigCheckTest, ReadableCaFileSaysNothing) {
     DeliveryConfig config = healthy_config();
     config.ca_file = "/etc/ssl/certs/ca-certificates.crt";

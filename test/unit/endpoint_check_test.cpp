@@ -69,6 +69,10 @@ TEST(EndpointCheckTest, RefusesEachBadArgumentNamingIt) {
     EndpointDefinition bad_secret = crm();
     bad_secret.signing_secret = "whsec_!!!";
     EXPECT_NE(refusal_of(bad_secret).find("signing_secret"), std::string::npos);
+    EndpointDefinition blank_secret = crm();
+    blank_secret.signing_secret = " \t ";
+    EXPECT_NE(refusal_of(blank_secret).find("signing_secret holds only white space"),
+              std::string::npos);
 }
 
 TEST(EndpointCheckTest, StoredEndpointErrorsAndWarnings) {
