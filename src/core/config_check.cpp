@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <optional>
 
 #include "core/signature.hpp"
 #include "core/webhook_url.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace booking_events {
 
@@ -56,6 +61,10 @@ static void check_settings_receiver(const DeliveryConfig &config, ConfigReport &
         warning("booking_events.api_key is not set: requests carry no x-make-apikey header");
     if (config.signing_secret.empty()) {
         warning("booking_events.signing_secret is not set: requests are not signed");
+    } else if (split_secrets(config.signing_secret).empty()) {
+        error(
+            "booking_events.signing_secret holds only white space: requests are not signed "
+            "(empty it, or set a secret)");
     } else {
         for (const std::string &secret : split_secrets(config.signing_secret)) {
             std::optional<std::string> key = signing_key_from_secret(secret);
@@ -65,6 +74,14 @@ static void check_settings_receiver(const DeliveryConfig &config, ConfigReport &
                 warning("booking_events.signing_secret has a key shorter than 24 bytes");
         }
     }
+}
+
+std::optional<std::string> ca_file_problem(const std::string &path) {
+    struct stat status {};
+    if (stat(path.c_str(), &status) != 0) return std::string(std::strerror(errno));
+    if (S_ISDIR(status.st_mode)) return std::string("it is a directory");
+    if (access(path.c_str(), R_OK) != 0) return std::string(std::strerror(errno));
+    return std::nullopt;
 }
 
 ConfigReport check_delivery_config(const DeliveryConfig &config) {
@@ -88,6 +105,9 @@ ConfigReport check_delivery_config(const DeliveryConfig &config) {
             "booking_events.database_name was changed; the change takes effect at the next "
             "server restart (until then the worker serves \"" +
             config.database_name + "\")");
+    if (!config.ca_file.empty() && !config.ca_file_problem.empty())
+        error("booking_events.ca_file \"" + config.ca_file + "\" cannot be read (" +
+              config.ca_file_problem + "): every https request fails");
     if (config.paused)
         warning("booking_events.paused is on: nothing is sent until it is turned off");
     if (config.backoff_base_ms > config.backoff_max_ms)

@@ -2,6 +2,7 @@
 // in the settings, without sending anything.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@ struct DeliveryConfig {
     std::string webhook_url;
     std::string api_key;
     std::string signing_secret;
+    std::string ca_file;                         // booking_events.ca_file
+    std::string ca_file_problem;                 // why it cannot be read; empty: it can
     std::string database_name;                   // booking_events.database_name
     std::string current_database;                // where the check runs
     bool worker_loaded = false;                  // shared_preload_libraries has booking_events
@@ -39,6 +42,10 @@ struct ConfigReport {
 };
 
 ConfigReport check_delivery_config(const DeliveryConfig &config);
+
+// Why this process cannot read `path` as a CA bundle ("No such file or
+// directory", "it is a directory"); nullopt when it can.
+std::optional<std::string> ca_file_problem(const std::string &path);
 
 // Make.com's webhook hosts: hook.<zone>.make.com (and the older
 // hook.integromat.com).

@@ -11,6 +11,10 @@
 namespace booking_events {
 
 std::optional<std::string> signing_secrets_problem(const std::string &secrets) {
+    // A secret of spaces (a variable that expanded to nothing) would sign
+    // nothing, silently: the receiver then refuses every request.
+    if (!secrets.empty() && split_secrets(secrets).empty())
+        return std::string("holds only white space (NULL sends unsigned requests)");
     for (const std::string &secret : split_secrets(secrets))
         if (!signing_key_from_secret(secret))
             return std::string("has an invalid whsec_ secret (whsec_ must be followed by base64)");
@@ -22,10 +26,11 @@ std::optional<EndpointRefusal> endpoint_definition_problem(const EndpointDefinit
         return EndpointRefusal{"invalid endpoint name: " + *problem, ""};
     if (definition.name == kDefaultEndpointName)
         return EndpointRefusal{
-            "endpoint \"default\" is configured by the settings, not by webhook_endpoint_set()",
+            // Neither quoted nor named: the log redaction would hide both
+            // (every quoted part, and "default" typed in the statement).
+            "this endpoint is configured by the settings, not by webhook_endpoint_set()",
             "Set booking_events.webhook_url (and api_key, signing_secret) in postgresql.conf and "
-            "reload; webhook_endpoint_pause('default') and webhook_endpoint_resume('default') "
-            "work."};
+            "reload; webhook_endpoint_pause() and webhook_endpoint_resume() work on it too."};
     const std::string subject = "endpoint \"" + definition.name + "\": ";
     if (definition.url.empty())
         return EndpointRefusal{subject + "url must not be empty",

@@ -11,8 +11,9 @@ bool is_alphanumeric(char c) {
 }  // namespace
 
 std::optional<std::string> endpoint_name_problem(std::string_view name) {
-    const std::string rule = "an endpoint name is 1 to " + std::to_string(kMaxEndpointNameBytes) +
-                             " letters, digits, '_', '-' or '.', starting with a letter or a digit";
+    const std::string rule =
+        "an endpoint name is 1 to " + std::to_string(kMaxEndpointNameBytes) +
+        " letters, digits, underscores, hyphens or dots, starting with a letter or a digit";
     if (name.empty()) return "endpoint name is empty; " + rule;
     if (name.size() > kMaxEndpointNameBytes)
         return "endpoint name is longer than " + std::to_string(kMaxEndpointNameBytes) +

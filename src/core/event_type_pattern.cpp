@@ -46,9 +46,12 @@ std::string refusal(std::string_view pattern, const std::string &reason) {
     return "invalid event type pattern " + quoted(pattern) + ": " + reason;
 }
 
+// The guidance is written without quotes: in a statement that passes secrets
+// (webhook_endpoint_set) the log redaction hides every quoted part of the
+// message, which the client sees too.
 constexpr const char *kAllowed =
-    "use \"*\", a prefix like \"booking.*\" or an exact type like \"booking.created\" "
-    "(letters, digits, '_', '-', ':', '$' and single dots)";
+    "use * (every event), a prefix such as booking.* or an exact type such as booking.created "
+    "(letters, digits, underscores, hyphens, colons, dollar signs and single dots)";
 
 }  // namespace
 
@@ -65,7 +68,7 @@ std::optional<std::string> event_type_pattern_problem(std::string_view pattern) 
         const char c = segments[i];
         const std::string at = " at position " + std::to_string(i + 1);
         if (c == '*')
-            return refusal(pattern, "'*' is allowed only alone or as \".*\" at the end" + at);
+            return refusal(pattern, "an asterisk is allowed only alone or as .* at the end" + at);
         if (c == '.') {
             if (i == 0 || i + 1 == segments.size() || segments[i + 1] == '.')
                 return refusal(pattern, "empty part between dots" + at + "; " + kAllowed);
@@ -74,15 +77,14 @@ std::optional<std::string> event_type_pattern_problem(std::string_view pattern) 
         if (!is_segment_char(c))
             return refusal(pattern, describe_byte(c) + " is not allowed" + at + "; " + kAllowed);
     }
-    if (segments.empty())
-        return refusal(pattern, std::string("nothing before \".*\"; ") + kAllowed);
+    if (segments.empty()) return refusal(pattern, std::string("nothing before .*; ") + kAllowed);
     return std::nullopt;
 }
 
 EventTypePatternList parse_event_type_patterns(const std::vector<std::string> &patterns) {
     EventTypePatternList list;
     if (patterns.empty()) {
-        list.problem = "event_types must contain at least one pattern (\"*\" for every event)";
+        list.problem = "event_types must contain at least one pattern (* for every event)";
         return list;
     }
     if (patterns.size() > kMaxEventTypePatterns) {

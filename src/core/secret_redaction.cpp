@@ -33,6 +33,16 @@ bool is_word(const SqlToken *token, std::string_view word) {
     return token != nullptr && token->kind == SqlTokenKind::word && token->text == word;
 }
 
+// `name =>` of named notation: a parameter's name, never a value (PostgreSQL
+// reserves the operator =>). Kept, so that an error about the argument says
+// which one (`max_per_second must be positive`).
+bool names_an_argument(const std::pmr::vector<const SqlToken *> &tokens, std::size_t at) {
+    const SqlToken *equals = at + 1 < tokens.size() ? tokens[at + 1] : nullptr;
+    const SqlToken *greater = at + 2 < tokens.size() ? tokens[at + 2] : nullptr;
+    return is_punctuation(equals, '=') && is_punctuation(greater, '>') &&
+           greater->begin == equals->end;
+}
+
 // The tokens that carry meaning (comments dropped), for looking at neighbours.
 std::pmr::vector<const SqlToken *> significant(const SqlTokens &tokens,
                                                std::pmr::memory_resource *memory) {
@@ -173,11 +183,12 @@ RedactedSql redact_sql(std::string_view sql, bool standard_conforming_strings,
         switch (token.kind) {
             case SqlTokenKind::word:
                 keep = is_keyword(token.text) || is_punctuation(next, '(') ||
-                       is_part_of_secret_name(words, i, memory);
+                       is_part_of_secret_name(words, i, memory) || names_an_argument(words, i);
                 if (!keep) out.text += "***";
                 break;
             case SqlTokenKind::quoted_identifier:
-                keep = is_punctuation(next, '(') || is_part_of_secret_name(words, i, memory);
+                keep = is_punctuation(next, '(') || is_part_of_secret_name(words, i, memory) ||
+                       names_an_argument(words, i);
                 if (!keep) out.text += "\"***\"";
                 break;
             case SqlTokenKind::string:

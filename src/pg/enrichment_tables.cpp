@@ -150,11 +150,22 @@ bool check_enrichment_table_setting(const char *setting_name, const char *value,
 
 std::vector<std::string> enrichment_table_warnings() {
     std::vector<std::string> warnings;
-    const std::pair<const char *, const char *> settings[] = {
-        {"booking_events.bookings_table", setting_bookings_table},
-        {"booking_events.profiles_table", setting_profiles_table}};
-    for (const auto &[name, value] : settings) {
-        if (value == nullptr || value[0] == '\0') continue;
+    struct Setting {
+        const char *name;
+        const char *value;
+        const char *part;  // what the events lose without it
+    };
+    const Setting settings[] = {
+        {"booking_events.bookings_table", setting_bookings_table, "booking_details"},
+        {"booking_events.profiles_table", setting_profiles_table, "client_info and provider_info"}};
+    for (const auto &[name, value, part] : settings) {
+        // Empty looks nothing up: a DBA who meant the default (RESET) would
+        // otherwise lose the part without a word.
+        if (value == nullptr || value[0] == '\0') {
+            warnings.push_back(std::string(name) + " is empty: events go without " + part +
+                               " (RESET it for the default)");
+            continue;
+        }
         Resolution resolution;
         pg_call([&] { resolution = resolve_table_name(value, current_extension_schema()); });
         const std::string subject = std::string(name) + " \"" + value + "\" ";

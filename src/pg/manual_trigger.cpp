@@ -2,6 +2,7 @@
 // as it is now, e.g. to resend one the receiver lost.
 #include "pg/boundary.hpp"
 #include "pg/event_capture.hpp"
+#include "pg/extension_catalog.hpp"
 #include "pg/identity.hpp"
 
 namespace booking_events {
@@ -29,6 +30,18 @@ HeapTuple read_current_row(text *table_name, text *record_id, Relation *relation
         relation->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
         ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
                         errmsg("\"%s\" is not a table", RelationGetRelationName(relation))));
+    // The outbox, the log, the deliveries, the endpoints: a row of one of them
+    // is no application event (the outbox's event_type and booking_id would
+    // make it pass for one), and webhook_endpoints holds secrets.
+    ExtensionInfo extension;
+    if (lookup_extension(&extension) &&
+        getExtensionOfObject(RelationRelationId, RelationGetRelid(relation)) ==
+            extension.extension_oid)
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        errmsg("\"%s\" is a table of booking_events, not of the application",
+                               RelationGetRelationName(relation)),
+                        errhint("To send a failed event again, use retry_failed_webhooks(); to "
+                                "send a row's current state, name the application's table.")));
     AclResult acl = pg_class_aclcheck(RelationGetRelid(relation), GetUserId(), ACL_SELECT);
     if (acl != ACLCHECK_OK) aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(relation));
 

@@ -132,6 +132,9 @@ Datum validate_config(FunctionCallInfo fcinfo) {
     config.webhook_url = setting_text(setting_webhook_url);
     config.api_key = setting_text(setting_api_key);
     config.signing_secret = setting_text(setting_signing_secret);
+    config.ca_file = setting_text(setting_ca_file);
+    if (!config.ca_file.empty())
+        config.ca_file_problem = ca_file_problem(config.ca_file).value_or(std::string());
     config.database_name = setting_text(setting_database_name);
     config.current_database = database_name_utf8();
     pg_call([&] {
@@ -241,6 +244,15 @@ WebhookTarget test_target(FunctionCallInfo fcinfo, std::string *endpoint) {
 Datum send_test_webhook(FunctionCallInfo fcinfo) {
     std::string endpoint;
     WebhookTarget target = test_target(fcinfo, &endpoint);
+    // It records the request in webhook_logs: in a read-only transaction (a
+    // standby, default_transaction_read_only) that would fail only after the
+    // request went out, and the caller would not know it was sent.
+    if (XactReadOnly)
+        throw SqlError(ERRCODE_READ_ONLY_SQL_TRANSACTION,
+                       "test_webhook() cannot run in a read-only transaction",
+                       "It records its request in webhook_logs; nothing was sent.",
+                       "Run it on the primary in a read-write transaction (SET "
+                       "default_transaction_read_only = off, or BEGIN READ WRITE).");
     target.user_agent = std::string("booking_events/") + kExtensionVersion;
     target.timeout_ms = setting_request_timeout_ms;
 

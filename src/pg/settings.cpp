@@ -73,6 +73,18 @@ bool check_webhook_url(char **newval, void **, GucSource) {
     });
 }
 
+// No database is named '': the worker would wait for it forever. Refused
+// where a DBA sets it (ALTER SYSTEM, a backend), not at server start, where
+// refusing would keep the whole server down; webhook_health() and
+// validate_webhook_config() name it there.
+bool check_database_name(char **newval, void **, GucSource) {
+    if (*newval == nullptr || (*newval)[0] != '\0' || !IsUnderPostmaster) return true;
+    GUC_check_errdetail("The worker would serve no database.");
+    GUC_check_errhint(
+        "Name the database whose events it delivers, or RESET it (the default is postgres).");
+    return false;
+}
+
 // A value that goes into an HTTP header line: no line breaks or other control
 // characters, which would let it add headers of its own.
 bool check_api_key(char **newval, void **, GucSource) {
@@ -130,8 +142,8 @@ void define_settings() {
     DefineCustomStringVariable(
         "booking_events.database_name", "Database the delivery worker serves.", nullptr,
         &setting_database_name, "postgres",
-        process_shared_preload_libraries_in_progress ? PGC_POSTMASTER : PGC_SIGHUP, 0, nullptr,
-        nullptr, nullptr);
+        process_shared_preload_libraries_in_progress ? PGC_POSTMASTER : PGC_SIGHUP, 0,
+        check_database_name, nullptr, nullptr);
     DefineCustomStringVariable("booking_events.webhook_url",
                                "Webhook URL events are POSTed to; empty pauses delivery.", nullptr,
                                &setting_webhook_url, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY,

@@ -96,6 +96,14 @@ TEST(EndpointCheckTest, StoredEndpointErrorsAndWarnings) {
     EXPECT_TRUE(mentions(broken.errors, "endpoint \"crm\" has an invalid url"));
 }
 
+// A signing secret of spaces signs nothing: refused, not stored.
+TEST(EndpointCheckTest, RefusesASigningSecretOfWhiteSpace) {
+    EndpointDefinition blank_secret = crm();
+    blank_secret.signing_secret = " \t ";
+    EXPECT_NE(refusal_of(blank_secret).find("signing_secret holds only white space"),
+              std::string::npos);
+}
+
 TEST(EndpointCheckTest, DefaultWithoutUrlWarnsOnlyWhenEventsWaitForIt) {
     StoredEndpoint fallback;
     fallback.name = "default";

@@ -97,6 +97,24 @@ TEST(SecretRedactionTest, ConstantsAndBareValuesAreRemoved) {
               "ALTER ROLE *** SET booking_events.api_key = '***'");
 }
 
+// Named notation: the parameter names stay (an error about an argument then
+// says which one), the values go, `=>` or not.
+TEST(SecretRedactionTest, NamedArgumentsKeepTheirNames) {
+    const RedactedSql sql = redact_sql(
+        "SELECT webhook_endpoint_set('crm', 'https://h/p', max_per_second => -1, "
+        "\"api_key\" => 'k-123456', batch_max => 5, signing_secret=>'s-123456')",
+        true, is_keyword, memory());
+    EXPECT_EQ(sql.text,
+              "SELECT webhook_endpoint_set('***', '***', max_per_second => -***, "
+              "\"api_key\" => '***', batch_max => ***, signing_secret=>'***')");
+    EXPECT_EQ(std::find(sql.removed.begin(), sql.removed.end(), "max_per_second"),
+              sql.removed.end());
+    EXPECT_NE(std::find(sql.removed.begin(), sql.removed.end(), "k-123456"), sql.removed.end());
+    // `= >` is no named argument: the word before it is a value.
+    EXPECT_EQ(redacted("SET booking_events.api_key = abc = > 1"),
+              "SET booking_events.api_key = *** = > ***");
+}
+
 TEST(SecretRedactionTest, UnreliableTextIsRemovedWhole) {
     const RedactedSql sql =
         redact_sql("SET booking_events.api_key = 'a\\' -- b'", true, is_keyword, memory());
