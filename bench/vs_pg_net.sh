@@ -31,6 +31,13 @@
 #              audit row, the outbox row; lib/floor_drain.sql) and no claim
 #              or HTTP. Its ratio to none is the least that delivering
 #              (target 5) can cost on this machine
+#     floor+dh the floor while a plain client delivers it over HTTP: one
+#              libpq + libcurl process (lib/floor_client.c, built here with
+#              gcc) claims 32 pending deliveries at a time, POSTs each body
+#              to the same nginx over one kept-alive connection, settles
+#              them with the writes of floor+d, and polls every 5 ms when
+#              nothing is pending; no per-booking order, retries, signature
+#              or wake-ups. The least a deliverer that really sends can cost
 #     contract what the contract asks of every event, in PL/pgSQL: the
 #              floor's two rows, plus the three enrichment lookups by id
 #              (bookings, the client's and the provider's profiles), the
@@ -60,7 +67,7 @@
 #   --pgnet-drain M  requests in pg_net's backlog (default 6000)
 #   --configs LIST   the write configurations to run, comma-separated
 #                    (default all: none,ours,pgnet,ours+d,quiet,listened,
-#                    paused,floor,floor+d,contract,contract-silent;
+#                    paused,floor,floor+d,floor+dh,contract,contract-silent;
 #                    pgnet only with PGNET_SRC)
 #   PGNET_SRC        a pg_net source tree (git clone https://github.com/supabase/pg_net;
 #                    measured at commit 68ef0bf). It is copied, built with PGXS
@@ -74,7 +81,7 @@ rounds=1
 clients=4
 drain_events=30000
 pgnet_requests=6000
-config_list=none,ours,pgnet,ours+d,quiet,listened,paused,floor,floor+d,contract,contract-silent
+config_list=none,ours,pgnet,ours+d,quiet,listened,paused,floor,floor+d,floor+dh,contract,contract-silent
 while [ $# -gt 0 ]; do
     case $1 in
         --seconds) seconds=$2; shift 2 ;;
@@ -83,7 +90,7 @@ while [ $# -gt 0 ]; do
         --drain) drain_events=$2; shift 2 ;;
         --pgnet-drain) pgnet_requests=$2; shift 2 ;;
         --configs) config_list=$2; shift 2 ;;
-        -h|--help) sed -n '2,62p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^# shellcheck/{/^# shellcheck/!p;}' "$0"; exit 0 ;;
         *) die "unknown argument $1" ;;
     esac
 done
@@ -189,6 +196,7 @@ psql_bench <"$REPO_ROOT/bench/lib/contract_trigger.sql"
 declare -A table=([none]=booking_events_plain [ours]=booking_events [pgnet]=booking_events_pgnet
                   [ours+d]=booking_events [quiet]=booking_events [listened]=booking_events
                   [paused]=booking_events [floor]=booking_events_floor [floor+d]=booking_events_floor
+                  [floor+dh]=booking_events_floor
                   [contract]=booking_events_contract [contract-silent]=booking_events_contract_silent)
 configs=()
 for config in ${config_list//,/ }; do
@@ -197,6 +205,13 @@ for config in ${config_list//,/ }; do
     configs+=("$config")
     insert_script "${table[$config]}" "$bookings" "$BENCH_TMP/$config.sql"
 done
+
+floor_client="$BENCH_TMP/floor_client"
+if [[ " ${configs[*]} " == *" floor+dh "* ]]; then
+    require_tools gcc
+    gcc -O2 -Wall -Werror -o "$floor_client" "$REPO_ROOT/bench/lib/floor_client.c" \
+        -I"$("$PGBIN"/pg_config --includedir)" -lpq -lcurl || die "cannot build lib/floor_client.c"
+fi
 
 # One idle session LISTENing on booking_events (it reads nothing while the
 # load runs; the queue has room for far more than one run writes).
@@ -264,6 +279,11 @@ for round in $(seq "$rounds"); do
             psql_bench -c 'TRUNCATE bench_floor_stop'
             psql_bench -c 'CALL bench_floor_deliver(0, 1, 32, true)' &
             floor_pid=$!
+        elif [ "$config" = floor+dh ]; then
+            psql_bench -c 'TRUNCATE bench_floor_stop'
+            "$floor_client" "host=$BENCH_TMP port=$PGPORT dbname=bench user=postgres" "$url" 32 0 \
+                bench_floor_outbox bench_floor_deliveries >"$BENCH_TMP/floor_client.out" &
+            floor_pid=$!
         fi
         PGOPTIONS="-c booking_events.notify=$notify" pgbench_measured "$BENCH_TMP/pgbench.out" -n -M prepared -c "$clients" -j 2 \
             -T "$seconds" -f "$BENCH_TMP/$config.sql" ||
@@ -278,7 +298,7 @@ for round in $(seq "$rounds"); do
                 sent=$(($(psql_bench -c 'SELECT last_value FROM webhook_logs_id_seq') - sent_before))
                 after="sent $sent during the run, $left left; drained $(wait_ours_drained) s later"
                 ;;
-            floor+d)
+            floor+d|floor+dh)
                 left=$(psql_bench -c "SELECT count(*) FROM bench_floor_outbox WHERE status = 'pending'")
                 sent=$(($(psql_bench -c 'SELECT last_value FROM webhook_logs_id_seq') - sent_before))
                 psql_bench -c 'INSERT INTO bench_floor_stop DEFAULT VALUES'
@@ -370,7 +390,7 @@ import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 tps = {}
 for config in ("none", "ours", "pgnet", "ours+d", "quiet", "listened", "paused", "floor", "floor+d",
-               "contract", "contract-silent"):
+               "floor+dh", "contract", "contract-silent"):
     values = [float(r[2]) for r in rows if r[1] == config]
     if values:
         tps[config] = statistics.median(values)
@@ -411,6 +431,7 @@ if ratio("ours+d", "none") is not None:
     print(f"  5. while delivering: ours+d / none  {r:.2f}  [>= 0.45: {verdict(r, 0.45)}; "
           "delivery keeping up: see 'left' above]")
 against_baselines("floor+d", "floor+d (the floor, delivered in plain SQL)", "ours+d")
+against_baselines("floor+dh", "floor+dh (the floor, POSTed by a plain client)", "ours+d")
 if ratio("ours", "listened") is not None:
     print(f"     NOTIFY: ours / listened {ratio('ours', 'listened'):.2f} (listened / none "
           f"{ratio('listened', 'none'):.2f})")
