@@ -50,7 +50,8 @@ $$;
 -- webhook_endpoint_remove(default) said endpoint "***" cannot be removed,
 -- with webhook_endpoint_pause('***') in its hint; and booking_events_grant()
 -- called in one query string with webhook_endpoint_set() cut its notice for
--- monitor at the apostrophe of other roles' sessions. The texts are now
+-- monitor at the apostrophe of other roles' sessions (when the server logs
+-- notices: only then does the redaction see them). The texts are now
 -- written without quotes or apostrophes, and the remove error does not
 -- repeat the name it refuses (hidden by value in a sensitive message, as
 -- everything the statement passed). A value a message quotes on purpose
