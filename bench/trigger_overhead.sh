@@ -82,7 +82,7 @@ BEGIN
             'record', to_jsonb(NEW)),
         'system', jsonb_build_object(
             'environment', current_setting('booking_events.environment'),
-            'timestamp', v_now, 'database', current_database(), 'version', '1.4.0'));
+            'timestamp', v_now, 'database', current_database(), 'version', '1.5.0'));
     IF v_booking IS NOT NULL THEN
         v_body := v_body || jsonb_build_object('booking_details', v_booking);
     END IF;

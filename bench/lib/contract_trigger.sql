@@ -41,7 +41,7 @@ BEGIN
                                             'email', v_provider.email,
                                             'company_name', v_provider.company_name),
         'system', jsonb_build_object('environment', 'bench', 'timestamp', v_time,
-                                     'database', current_database(), 'version', '1.4.0'));
+                                     'database', current_database(), 'version', '1.5.0'));
     INSERT INTO bench_contract_outbox (event_id, event_type, booking_id, payload)
     VALUES (v_event_id, NEW.event_type, NEW.booking_id::text, v_payload)
     RETURNING id INTO v_id;

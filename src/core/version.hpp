@@ -4,5 +4,5 @@
 #pragma once
 
 namespace booking_events {
-inline constexpr const char *kExtensionVersion = "1.4.0";
+inline constexpr const char *kExtensionVersion = "1.5.0";
 }

@@ -20,7 +20,7 @@ my ($node, $recv) = node_with_receiver('delivery',
 
 my $version = $node->safe_psql('postgres',
 	"SELECT extversion FROM pg_extension WHERE extname = 'booking_events'");
-is($version, '1.4.0', 'extension version');
+is($version, '1.5.0', 'extension version');
 
 # --- background processes -------------------------------------------------
 ok(wait_for_worker($node), 'delivery worker shows in pg_stat_activity');
