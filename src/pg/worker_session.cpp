@@ -41,6 +41,11 @@ void configure_worker_session() {
     // JIT code is not kept between executions, so every claim would compile
     // again (10 ms for a 0.3 ms query: BENCHMARKS.md, bottleneck 1).
     SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+    // A transaction left open on rows the worker must write (an admin
+    // function's, a DBA's SELECT ... FOR UPDATE) stops delivery until it
+    // ends; the log then names the process that holds the lock, once the
+    // wait passes deadlock_timeout, instead of only a statement timeout.
+    SetConfigOption("log_lock_waits", "on", PGC_SUSET, PGC_S_OVERRIDE);
     // A generic plan is made once, from the statistics of that moment. Made
     // on an empty, freshly vacuumed outbox (a quiet night), the cheapest plan
     // is a sequential scan and a sort, with another sequential scan inside
