@@ -1,4 +1,5 @@
 #include "core/response_headers.hpp"
+#include "core/text.hpp"
 
 #include <strings.h>
 
@@ -9,14 +10,6 @@ namespace {
 constexpr std::string_view kStatusLine = "HTTP/";
 constexpr std::string_view kRetryAfter = "Retry-After:";
 constexpr std::string_view kContentLength = "Content-Length:";
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
-                             text.back() == '\n'))
-        text.remove_suffix(1);
-    return text;
-}
 
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
     return text.size() >= prefix.size() &&
@@ -30,9 +23,9 @@ void ResponseHeaders::read_line(std::string_view line) {
         retry_after.clear();
         declared_length.clear();
     } else if (starts_with_ignoring_case(line, kRetryAfter)) {
-        retry_after = std::string(trim(line.substr(kRetryAfter.size())));
+        retry_after = std::string(trim_ascii_whitespace(line.substr(kRetryAfter.size())));
     } else if (starts_with_ignoring_case(line, kContentLength)) {
-        declared_length = std::string(trim(line.substr(kContentLength.size())));
+        declared_length = std::string(trim_ascii_whitespace(line.substr(kContentLength.size())));
     }
 }
 
