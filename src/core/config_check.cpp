@@ -59,14 +59,15 @@ static void check_settings_receiver(const DeliveryConfig &config, ConfigReport &
     }
     if (config.api_key.empty())
         warning("booking_events.api_key is not set: requests carry no x-make-apikey header");
+    const std::vector<std::string> secrets = split_secrets(config.signing_secret);
     if (config.signing_secret.empty()) {
         warning("booking_events.signing_secret is not set: requests are not signed");
-    } else if (split_secrets(config.signing_secret).empty()) {
+    } else if (secrets.empty()) {
         error(
             "booking_events.signing_secret holds only white space: requests are not signed "
             "(empty it, or set a secret)");
     } else {
-        for (const std::string &secret : split_secrets(config.signing_secret)) {
+        for (const std::string &secret : secrets) {
             std::optional<std::string> key = signing_key_from_secret(secret);
             if (!key)
                 error("booking_events.signing_secret has an invalid whsec_ secret");

@@ -8,14 +8,17 @@
 #include "core/webhook_request.hpp"
 #include "core/webhook_url.hpp"
 
+#include <vector>
+
 namespace booking_events {
 
 std::optional<std::string> signing_secrets_problem(const std::string &secrets) {
     // A secret of spaces (a variable that expanded to nothing) would sign
     // nothing, silently: the receiver then refuses every request.
-    if (!secrets.empty() && split_secrets(secrets).empty())
+    const std::vector<std::string> split = split_secrets(secrets);
+    if (!secrets.empty() && split.empty())
         return std::string("holds only white space (NULL sends unsigned requests)");
-    for (const std::string &secret : split_secrets(secrets))
+    for (const std::string &secret : split)
         if (!signing_key_from_secret(secret))
             return std::string("has an invalid whsec_ secret (whsec_ must be followed by base64)");
     return std::nullopt;
